@@ -1,0 +1,29 @@
+# Template: build.ps1 stamps ModuleVersion and copies this into out/DicomTools/<version>/.
+@{
+    RootModule           = 'DicomTools.Cmdlets.dll'
+    ModuleVersion        = '0.0.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '5d1f0a51-6c1e-4b7e-9d0b-2b4f1e9c7a31'
+    Author               = 'DicomTools contributors'
+    CompanyName          = 'DicomTools'
+    Copyright            = '(c) DicomTools contributors. MIT License.'
+    Description          = 'Verify and update the tags of a sample''s DICOM images and move them safely into lab systems: metadata, tagging, upload with retries, analytics.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('DicomTools.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-DicomTag'
+        'Set-DicomTags'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('DICOM', 'Medical', 'Imaging', 'Upload', 'Laboratory', 'PSEdition_Core', 'PSEdition_Desktop')
+            LicenseUri   = 'https://example.invalid/dicomtools/LICENSE'
+            ProjectUri   = 'https://example.invalid/dicomtools'
+            ReleaseNotes = 'See CHANGELOG.md'
+        }
+    }
+}

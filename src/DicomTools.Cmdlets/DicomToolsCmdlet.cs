@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using DicomTools.Engine.Logging;
+
+namespace DicomTools.Cmdlets
+{
+    /// <summary>
+    /// What every DicomTools cmdlet shares: a cancellation token that Ctrl+C (StopProcessing) cancels,
+    /// a log queue drained on the pipeline thread, and provider-aware path resolution.
+    /// </summary>
+    public abstract class DicomToolsCmdlet : PSCmdlet
+    {
+        private CancellationTokenSource? _cancellation;
+
+        protected CancellationToken CancellationToken => _cancellation?.Token ?? CancellationToken.None;
+
+        /// <summary>Logic classes log here from any thread; <see cref="DrainLog"/> writes on the pipeline thread.</summary>
+        protected QueueLoggerProvider LogQueue { get; private set; } = new QueueLoggerProvider();
+
+        protected override void BeginProcessing()
+        {
+            _cancellation = new CancellationTokenSource();
+            LogQueue = new QueueLoggerProvider(MinimumLogSeverity());
+        }
+
+        protected override void StopProcessing() => _cancellation?.Cancel();
+
+        protected override void EndProcessing()
+        {
+            DrainLog();
+            DisposeCancellation();
+        }
+
+        protected void DisposeCancellation()
+        {
+            _cancellation?.Dispose();
+            _cancellation = null;
+        }
+
+        /// <summary>Debug entries are only worth formatting when someone asked to see them.</summary>
+        private LogSeverity MinimumLogSeverity()
+        {
+            var debug = MyInvocation.BoundParameters.ContainsKey("Debug")
+                || !Equals(GetVariableValue("DebugPreference"), ActionPreference.SilentlyContinue);
+            return debug ? LogSeverity.Trace : LogSeverity.Information;
+        }
+
+        /// <summary>Writes queued log entries to the PowerShell streams. Pipeline thread only.</summary>
+        protected void DrainLog()
+        {
+            while (LogQueue.TryDequeue(out var entry))
+            {
+                switch (entry.Severity)
+                {
+                    case LogSeverity.Trace:
+                    case LogSeverity.Debug:
+                        WriteDebug(entry.Message);
+                        break;
+                    case LogSeverity.Information:
+                        WriteVerbose(entry.Message);
+                        break;
+                    case LogSeverity.None:
+                        break;
+                    default:
+                        WriteWarning(entry.Message);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. Non-FileSystem providers and
+        /// paths that match nothing produce an error record and are skipped.
+        /// </summary>
+        protected IEnumerable<string> ResolveFilePaths(string[]? paths, bool literal)
+        {
+            if (paths == null) yield break;
+            foreach (var p in paths)
+            {
+                List<string> resolved = new List<string>();
+                ProviderInfo? provider = null;
+                try
+                {
+                    if (literal)
+                    {
+                        var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out provider, out _);
+                        resolved.Add(full);
+                    }
+                    else
+                    {
+                        resolved.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(p, out provider));
+                    }
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "DicomTools.PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is ProviderNotFoundException || ex is DriveNotFoundException)
+                {
+                    WriteError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, p));
+                    continue;
+                }
+                if (provider == null || !string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                {
+                    WriteError(new ErrorRecord(
+                        new ArgumentException($"'{p}' is on the {provider?.Name ?? "unknown"} provider; DicomTools works with file-system paths only."),
+                        "DicomTools.NotFileSystemPath", ErrorCategory.InvalidArgument, p));
+                    continue;
+                }
+                foreach (var r in resolved) yield return r;
+            }
+        }
+    }
+}
