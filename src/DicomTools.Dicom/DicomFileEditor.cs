@@ -59,11 +59,20 @@ namespace DicomTools.Dicom
             DicomFileHeader header;
             var elements = new List<Element>(128);
             long tailOffset;
-            using (var input = DicomParser.Open(path, out header, ScanBufferSize))
+            var input = DicomParser.Open(path, out header, ScanBufferSize);
+            try
             {
-                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false);
+                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false, out var pending);
+                return Apply(path, input, header, elements, sorted, tailOffset, pending, options);
             }
+            finally
+            {
+                input.Dispose();
+            }
+        }
 
+        private static DicomEditResult Apply(string path, DicomInput scanInput, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, ElementHeader? pending, DicomEditOptions options)
+        {
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
             if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'));
@@ -88,7 +97,7 @@ namespace DicomTools.Dicom
                 elements.Clear();
                 using (var input = DicomParser.Open(path, out header, CopyBufferSize))
                 {
-                    tailOffset = Scan(input, ts, elements, sorted, null, true, charset);
+                    tailOffset = Scan(input, ts, elements, sorted, null, true, out _, charset);
                 }
                 charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
                 plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
@@ -112,6 +121,8 @@ namespace DicomTools.Dicom
 
             var target = options.DestinationPath ?? path;
             var written = false;
+            // Before writing, make sure the part we will copy blindly is sound: a damaged file is refused, not copied.
+            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
                 WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
@@ -148,13 +159,14 @@ namespace DicomTools.Dicom
 
         /// <summary>Walks top-level elements; stops before the first tag past <paramref name="last"/> (null: to the end).
         /// Returns the offset where the untouched tail starts.</summary>
-        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, DicomCharacterSet? oldCharset = null)
+        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, out ElementHeader? pending, DicomCharacterSet? oldCharset = null)
         {
+            pending = null;
             while (true)
             {
                 var at = input.Position;
                 if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
-                if (last != null && h.Tag > last.Value) return h.Offset;
+                if (last != null && h.Tag > last.Value) { pending = h; return h.Offset; }
                 if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
                     throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
                 if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
@@ -181,6 +193,21 @@ namespace DicomTools.Dicom
                 }
                 e.End = input.Position;
                 elements.Add(e);
+            }
+        }
+
+        /// <summary>Walks the top-level elements after the scan (headers only; values are skipped by seeking) to the end.</summary>
+        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first)
+        {
+            var h = first;
+            while (true)
+            {
+                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
+                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
+                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
+                if (DicomParser.IsSequence(h)) DicomParser.SkipItems(input, DicomParser.ItemSyntax(h, ts), h, 1);
+                else DicomParser.SkipValue(input, ts, h, 0);
+                if (!DicomParser.TryReadHeader(input, ts, out h)) return;
             }
         }
 
