@@ -351,7 +351,7 @@ namespace DicomTools.Dicom
             var temp = Path.Combine(folder, "." + Path.GetFileName(targetFull) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
             try
             {
-                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
                 {
                     WriteEdited(source, output, header, elements, plan, tailOffset);
                     output.Flush(options.FlushToDisk);
@@ -394,65 +394,81 @@ namespace DicomTools.Dicom
             }
             foreach (var p in plan)
             {
-                if (!p.Changes && !(p.Existing?.Replacement != null)) continue;
+                if (!p.Changes) continue;
                 long oldSize = p.Existing != null ? p.Existing.End - p.Existing.Header.Offset : 0;
-                long newSize = p.Edit.IsRemove ? 0 : (p.Changes ? ElementSize(p.Edit.Tag, p.VR, p.NewValue!.Length, ts) : oldSize);
+                long newSize = p.Edit.IsRemove ? 0 : ElementSize(p.Edit.Tag, p.VR, p.NewValue!.Length, ts);
                 AddDelta(deltas, p.Edit.Tag.Group, newSize - oldSize);
             }
 
-            using (var input = DicomParser.Open(source, out var again, CopyBufferSize))
+            using (var fs = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             {
-                WriteFileHeader(source, output, header, plan);
-                Stream body = output;
-                DeflateStream? deflate = null;
-                if (ts.Deflated) body = deflate = new DeflateStream(output, CompressionLevel.Optimal, true);
+                WriteFileHeader(fs, source, output, header, plan);
+                fs.Seek(header.DatasetOffset, SeekOrigin.Begin);
+                var input = header.Syntax.Deflated
+                    ? new DicomInput(new DeflateStream(fs, CompressionMode.Decompress, true), source, header.DatasetOffset, -1, true, CopyBufferSize)
+                    : new DicomInput(fs, source, header.DatasetOffset, fs.Length, false, CopyBufferSize);
                 try
                 {
-                    var editIndex = 0;
-                    foreach (var e in elements)
-                    {
-                        // Additions go before the first existing element with a greater tag.
-                        while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
-                        {
-                            WriteAddition(body, plan[editIndex], ts);
-                            editIndex++;
-                        }
-                        if (editIndex < plan.Count && plan[editIndex].Edit.Tag == e.Header.Tag)
-                        {
-                            var p = plan[editIndex++];
-                            if (p.Changes)
-                            {
-                                CopyUpTo(input, body, e.Header.Offset);
-                                input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
-                                if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
-                            }
-                            continue;
-                        }
-                        if (e.Header.Tag.IsGroupLength && e.Value != null && e.Value.Length == 4 && deltas.TryGetValue(e.Header.Tag.Group, out var delta) && delta != 0)
-                        {
-                            CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "a group length");
-                            var old = DicomValues.U32(e.Value, 0, ts.BigEndian);
-                            var value = new byte[4];
-                            DicomEncoder.Put32(value, 0, (uint)(old + delta), ts.BigEndian);
-                            WriteElement(body, e.Header.Tag, e.Header.VR, value, ts);
-                            continue;
-                        }
-                        if (e.Replacement != null)
-                        {
-                            CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "a transcoded element");
-                            body.Write(e.Replacement, 0, e.Replacement.Length);
-                        }
-                    }
-                    CopyUpTo(input, body, tailOffset);
-                    while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
-                    input.CopyToEnd(body);
+                    WriteDataset(input, output, elements, plan, tailOffset, deltas, ts);
                 }
                 finally
                 {
-                    deflate?.Dispose();
+                    input.Dispose();
                 }
+            }
+        }
+
+        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, TransferSyntax ts)
+        {
+            Stream body = output;
+            DeflateStream? deflate = null;
+            if (ts.Deflated) body = deflate = new DeflateStream(output, CompressionLevel.Optimal, true);
+            try
+            {
+                var editIndex = 0;
+                foreach (var e in elements)
+                {
+                    // Additions go before the first existing element with a greater tag.
+                    while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
+                    {
+                        WriteAddition(body, plan[editIndex], ts);
+                        editIndex++;
+                    }
+                    if (editIndex < plan.Count && plan[editIndex].Edit.Tag == e.Header.Tag)
+                    {
+                        var p = plan[editIndex++];
+                        if (p.Changes)
+                        {
+                            CopyUpTo(input, body, e.Header.Offset);
+                            input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
+                            if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
+                        }
+                        continue;
+                    }
+                    if (e.Header.Tag.IsGroupLength && e.Value != null && e.Value.Length == 4 && deltas.TryGetValue(e.Header.Tag.Group, out var delta) && delta != 0)
+                    {
+                        CopyUpTo(input, body, e.Header.Offset);
+                        input.Skip(e.End - input.Position, "a group length");
+                        var old = DicomValues.U32(e.Value, 0, ts.BigEndian);
+                        var value = new byte[4];
+                        DicomEncoder.Put32(value, 0, (uint)(old + delta), ts.BigEndian);
+                        WriteElement(body, e.Header.Tag, e.Header.VR, value, ts);
+                        continue;
+                    }
+                    if (e.Replacement != null)
+                    {
+                        CopyUpTo(input, body, e.Header.Offset);
+                        input.Skip(e.End - input.Position, "a transcoded element");
+                        body.Write(e.Replacement, 0, e.Replacement.Length);
+                    }
+                }
+                CopyUpTo(input, body, tailOffset);
+                while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
+                input.CopyToEnd(body);
+            }
+            finally
+            {
+                deflate?.Dispose();
             }
         }
 
@@ -480,7 +496,7 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>Preamble and File Meta: copied byte for byte, unless the SOP Class/Instance UID changes, which File Meta repeats.</summary>
-        private static void WriteFileHeader(string source, Stream output, DicomFileHeader header, List<Planned> plan)
+        private static void WriteFileHeader(FileStream fs, string source, Stream output, DicomFileHeader header, List<Planned> plan)
         {
             string? newInstance = null, newClass = null;
             foreach (var p in plan)
@@ -494,7 +510,6 @@ namespace DicomTools.Dicom
             {
                 if (kv.Key.Tag == MediaStorageSopInstanceUid && newInstance != null || kv.Key.Tag == MediaStorageSopClassUid && newClass != null) rebuild = true;
             }
-            using (var fs = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
             {
                 var prefix = rebuild ? (header.HasPreamble ? 132 : 0) : header.DatasetOffset;
                 var buffer = new byte[prefix];
