@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    # -Skip is decided at discovery, before BeforeAll runs.
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module $script:ModulePath -Force
@@ -30,7 +35,7 @@ BeforeAll {
         if ($LASTEXITCODE -ne 0) { throw "dcmdump failed on $File" }
         $values = @{}
         foreach ($line in $lines) {
-            if ($line -match '^\((?<tag>[0-9a-f]{4},[0-9a-f]{4})\) (?<vr>[A-Z]{2}) \[(?<value>.*?)\]\s+#') {
+            if ($line -match '^(?<tag>\([0-9a-f]{4},[0-9a-f]{4}\)) (?<vr>[A-Z]{2}) \[(?<value>.*?)\]\s+#') {
                 $values[$Matches.tag.ToUpperInvariant()] = $Matches.value
             }
         }
