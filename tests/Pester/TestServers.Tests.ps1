@@ -29,6 +29,12 @@ Describe 'Start-LabServer and its helpers' -Tag 'TestServers' {
         $shown = $server | Out-String
         $shown | Should -Match ([regex]::Escape($server.Url))
         foreach ($key in $server.Keys.Values) { $shown | Should -Not -Match ([regex]::Escape($key)) }
+        if ($IsLinux) {
+            # Keys travel in the environment: the process list shows no key.
+            $commandLine = (Get-Content -Raw "/proc/$($server.Process.Id)/cmdline") -replace "`0", ' '
+            $commandLine | Should -Match 'DicomTools\.LabServer\.dll'
+            foreach ($key in $server.Keys.Values) { $commandLine | Should -Not -Match ([regex]::Escape($key)) }
+        }
     }
 
     It 'serves the seeded sample with its non-ASCII clinic name' {

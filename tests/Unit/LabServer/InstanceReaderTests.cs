@@ -84,16 +84,24 @@ namespace DicomTools.Tests.Unit.LabServer
         [Fact]
         public void ParsesThePortStorageAndKeys()
         {
-            var options = CommandLine.Parse(new[] { "--urls", "http://127.0.0.1:5123", "--storage", "/tmp/x", "--md-key=k1", "--upload-key", "k2", "--analytics-key", "k3", "--log-key", "k4" });
+            var options = CommandLine.Parse(new[] { "--urls", "http://127.0.0.1:5123", "--storage", "/tmp/x", "--md-key=k1", "--upload-key", "k2", "--analytics-key", "k3", "--log-key", "k4" }, _ => null);
             Assert.Equal(5123, options.Port);
             Assert.Equal("/tmp/x", options.StoragePath);
             Assert.Equal(("k1", "k2", "k3", "k4"), (options.Keys.MdKey, options.Keys.UploadKey, options.Keys.AnalyticsKey, options.Keys.LogKey));
         }
 
         [Fact]
+        public void TakesKeysFromTheEnvironmentButArgumentsWin()
+        {
+            var environment = new System.Collections.Generic.Dictionary<string, string> { ["LABSERVER_MD_KEY"] = "env-md", ["LABSERVER_LOG_KEY"] = "env-log" };
+            var keys = CommandLine.Parse(new[] { "--log-key", "arg-log" }, name => environment.TryGetValue(name, out var v) ? v : null).Keys;
+            Assert.Equal(("env-md", "upload-test-key", "arg-log"), (keys.MdKey, keys.UploadKey, keys.LogKey));
+        }
+
+        [Fact]
         public void DefaultsToTheContractKeys()
         {
-            var keys = CommandLine.Parse(Array.Empty<string>()).Keys;
+            var keys = CommandLine.Parse(Array.Empty<string>(), _ => null).Keys;
             Assert.Equal(("md-test-key", "upload-test-key", "analytics-test-key", "log-test-key"), (keys.MdKey, keys.UploadKey, keys.AnalyticsKey, keys.LogKey));
         }
 
@@ -103,6 +111,6 @@ namespace DicomTools.Tests.Unit.LabServer
         [InlineData("--md-key", "")]
         [InlineData("--bogus", "1")]
         public void RefusesWhatItCannotHonour(string name, string value) =>
-            Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }));
+            Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }, _ => null));
     }
 }
