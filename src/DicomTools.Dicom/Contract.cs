@@ -21,17 +21,6 @@ namespace DicomTools.Dicom
         public bool Retired { get; }
     }
 
-    /// <summary>Keyword / tag / VR / VM look-ups, generated from the standard's registry.</summary>
-    public static partial class DicomDictionary
-    {
-        public static bool TryGetByTag(DicomTag tag, out DicomDictionaryEntry entry) => throw new NotImplementedException();
-        public static bool TryGetByKeyword(string keyword, out DicomDictionaryEntry entry) => throw new NotImplementedException();
-        public static IReadOnlyCollection<DicomDictionaryEntry> Entries => throw new NotImplementedException();
-
-        /// <summary>Resolves a keyword ("PatientName") or a numeric tag ("(0010,0010)", "00100010").</summary>
-        public static bool TryResolve(string keywordOrTag, out DicomTag tag) => throw new NotImplementedException();
-    }
-
     /// <summary>A file that is not DICOM, or is damaged: says where.</summary>
     public class DicomFormatException : Exception
     {
@@ -121,11 +110,6 @@ namespace DicomTools.Dicom
         public IReadOnlyList<DicomTagChange> Changes { get; }
     }
 
-    /// <summary>Streams a Part 10 file and applies top-level edits, writing atomically.</summary>
-    public static class DicomFileEditor
-    {
-        public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null) => throw new NotImplementedException();
-    }
 
     /// <summary>One element as read: for Get-DicomTag and checks.</summary>
     public sealed class DicomElementInfo
@@ -173,11 +157,4 @@ namespace DicomTools.Dicom
         public string? PatientId { get; }
     }
 
-    public static class DicomFileReader
-    {
-        public static IEnumerable<DicomElementInfo> ReadElements(string path, DicomReadOptions? options = null) => throw new NotImplementedException();
-        public static DicomFileSummary ReadSummary(string path) => throw new NotImplementedException();
-        /// <summary>Cheap check: a Part 10 preamble+DICM, or a plausible preamble-less dataset (as dcmtk detects).</summary>
-        public static bool LooksLikeDicom(string path) => throw new NotImplementedException();
-    }
 }
