@@ -25,7 +25,7 @@ namespace DicomTools.Engine.Http
         /// </summary>
         public static bool IsRetryable(Exception exception, bool callerCancelled)
         {
-            if (callerCancelled) return false;
+            if (callerCancelled || IsCertificateFailure(exception)) return false;
             return exception switch
             {
                 TimeoutRejectedException _ => true,
@@ -36,6 +36,14 @@ namespace DicomTools.Engine.Http
                 OperationCanceledException _ => true,
                 _ => false,
             };
+        }
+
+        /// <summary>TLS could not be set up (an untrusted or mismatched certificate): waiting will not change the certificate.</summary>
+        public static bool IsCertificateFailure(Exception exception)
+        {
+            for (var e = exception; e != null; e = e.InnerException)
+                if (e is System.Security.Authentication.AuthenticationException) return true;
+            return false;
         }
 
         public static FailureKind KindOf(int statusCode) => statusCode switch
