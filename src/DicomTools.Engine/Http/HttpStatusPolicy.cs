@@ -49,7 +49,7 @@ namespace DicomTools.Engine.Http
         public static FailureKind KindOf(int statusCode) => statusCode switch
         {
             400 => FailureKind.BadRequest,
-            401 => FailureKind.Unauthorized,
+            401 or 407 => FailureKind.Unauthorized,
             403 => FailureKind.Forbidden,
             404 or 410 => FailureKind.NotFound,
             408 => FailureKind.Timeout,
@@ -80,6 +80,7 @@ namespace DicomTools.Engine.Http
             403 => "the credential is not allowed to do this; check the key or credential",
             404 => "the server has no such resource",
             405 => "the server does not accept this HTTP method here",
+            407 => "the proxy requires credentials it accepts; check -ProxyCredential",
             409 => "the request conflicts with what the server already has",
             410 => "the resource is gone",
             413 => "the body is larger than the server accepts",

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -88,6 +89,43 @@ namespace DicomTools.Tests.Unit.Http
             Assert.True(ownedD);
             using var e = HttpClientFactory.GetClient(withCredential, out _);
             Assert.NotSame(d, e);
+        }
+
+        [Fact]
+        public async Task SendsThroughTheProxy_WithItsCredentialWhenAsked()
+        {
+            await using var proxy = new ScriptedHttpServer(
+                ScriptedHttpServer.Step.WithHeaders(407, ("Proxy-Authenticate", "Basic realm=\"lab\"")));
+            var settings = new HttpConnectionSettings
+            {
+                Proxy = proxy.BaseAddress,
+                ProxyCredential = new System.Net.NetworkCredential("proxy-user", "proxy-pass"),
+            };
+            using var executor = HttpExecutor.Create(settings, FastRetries(), null);
+
+            var answer = await executor.SendAsync(Get(new Uri("http://lab.invalid/api/")), "Test call", CancellationToken.None);
+
+            Assert.Equal(200, answer.StatusCode);
+            var seen = proxy.Requests.ToArray();
+            Assert.Equal(2, seen.Length);
+            // A proxy gets the absolute URI; the second request answers the proxy's challenge.
+            Assert.All(seen, r => Assert.Equal("http://lab.invalid/api/x", r.Target));
+            Assert.False(seen[0].Headers.ContainsKey("Proxy-Authorization"));
+            Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("proxy-user:proxy-pass")), seen[1].Headers["Proxy-Authorization"]);
+        }
+
+        [Fact]
+        public async Task AProxyAskingForCredentialsWeDoNotHaveFailsAtOnce()
+        {
+            await using var proxy = new ScriptedHttpServer
+            {
+                Fallback = ScriptedHttpServer.Step.WithHeaders(407, ("Proxy-Authenticate", "Basic realm=\"lab\"")),
+            };
+            using var executor = HttpExecutor.Create(new HttpConnectionSettings { Proxy = proxy.BaseAddress }, FastRetries(), null);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(new Uri("http://lab.invalid/api/")), "Test call", CancellationToken.None));
+            Assert.Equal(FailureKind.Unauthorized, ex.Kind);
+            Assert.Equal(1, ex.Attempts);
+            Assert.Contains("-ProxyCredential", ex.Message);
         }
     }
 }

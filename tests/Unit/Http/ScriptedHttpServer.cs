@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -181,6 +182,12 @@ namespace DicomTools.Tests.Unit.Http
                 Body = body,
                 ContentType = contentType,
                 Headers = retryAfter == null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Retry-After"] = retryAfter },
+            };
+
+            public static Step WithHeaders(int statusCode, params (string Name, string Value)[] headers) => new Step
+            {
+                StatusCode = statusCode,
+                Headers = headers.ToDictionary(h => h.Name, h => h.Value),
             };
 
             public static Step ResetConnection() => new Step { Reset = true };
