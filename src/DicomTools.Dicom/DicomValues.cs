@@ -148,9 +148,12 @@ namespace DicomTools.Dicom
         public static void Validate(DicomTag tag, string vr, string value)
         {
             if (!DicomVr.IsText(vr)) return;
-            var singleValued = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR" ||
+            // LT, ST, UT and UR are never multi-valued, so PS3.5 §6.2 lets their text contain a backslash;
+            // in every other text VR a backslash separates values.
+            var backslashIsText = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR";
+            var singleValued = backslashIsText ||
                                (DicomDictionary.TryGetByTag(tag, out var entry) && entry.VM == "1" && !tag.IsPrivate);
-            if (singleValued && value.IndexOf('\\') >= 0 && vr != "UT" && vr != "UR")
+            if (singleValued && !backslashIsText && value.IndexOf('\\') >= 0)
                 throw Fail(tag, vr, "single-valued", "a backslash separates values, and this element holds one value", value);
             var allowsTextControls = vr == "LT" || vr == "ST" || vr == "UT";
             foreach (var c in value)

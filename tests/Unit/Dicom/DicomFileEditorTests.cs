@@ -17,7 +17,7 @@ namespace DicomTools.Tests.Unit.Dicom
         [Theory]
         [InlineData("(0008,0080)", "LO", "this clinic name is much longer than sixty-four characters, which LO refuses", "max-length")]
         [InlineData("(0010,0020)", "LO", "A\\B", "single-valued")]
-        [InlineData("(2200,0005)", "LT", "one\\two", "single-valued")]
+        [InlineData("(0008,0080)", "LO", "North\\South", "single-valued")]
         [InlineData("(0008,0060)", "CS", "mr", "cs-characters")]
         [InlineData("(0008,0050)", "SH", "12345678901234567", "max-length")]
         [InlineData("(0010,0010)", "PN", "A^B^C^D^E^F", "pn-components")]
@@ -43,6 +43,15 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.Contains("rule " + rule, ex.Message);
             Assert.Contains(value.Length + " characters", ex.Message);
             Assert.Equal(bytes, File.ReadAllBytes(path));
+        }
+
+        [Fact]
+        public void ABackslashIsTextInLongTextBecauseLtHoldsOneValue()
+        {
+            using var t = new TempFolder();
+            var path = Write(t, "a.dcm", Image(), ExplicitLE);
+            DicomFileEditor.Edit(path, new[] { DicomEdit.Set(Barcode, "CBC\\panel 2") }, NoFlush);
+            Assert.Equal("CBC\\panel 2", DicomFileReader.ReadElements(path).Single(e => e.Tag == Barcode).Value);
         }
 
         [Fact]
