@@ -110,11 +110,6 @@ namespace DicomTools.Dicom
         public IReadOnlyList<DicomTagChange> Changes { get; }
     }
 
-    /// <summary>Streams a Part 10 file and applies top-level edits, writing atomically.</summary>
-    public static class DicomFileEditor
-    {
-        public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null) => throw new NotImplementedException();
-    }
 
     /// <summary>One element as read: for Get-DicomTag and checks.</summary>
     public sealed class DicomElementInfo
@@ -162,11 +157,4 @@ namespace DicomTools.Dicom
         public string? PatientId { get; }
     }
 
-    public static class DicomFileReader
-    {
-        public static IEnumerable<DicomElementInfo> ReadElements(string path, DicomReadOptions? options = null) => throw new NotImplementedException();
-        public static DicomFileSummary ReadSummary(string path) => throw new NotImplementedException();
-        /// <summary>Cheap check: a Part 10 preamble+DICM, or a plausible preamble-less dataset (as dcmtk detects).</summary>
-        public static bool LooksLikeDicom(string path) => throw new NotImplementedException();
-    }
 }
