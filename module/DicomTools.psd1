@@ -15,6 +15,8 @@
         'Get-DicomTag'
         'Set-DicomTags'
         'Send-DicomFile'
+        'Get-SampleMetadata'
+        'Start-SampleAnalytics'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
