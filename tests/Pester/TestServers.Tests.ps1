@@ -29,6 +29,12 @@ Describe 'Start-LabServer and its helpers' -Tag 'TestServers' {
         $shown = $server | Out-String
         $shown | Should -Match ([regex]::Escape($server.Url))
         foreach ($key in $server.Keys.Values) { $shown | Should -Not -Match ([regex]::Escape($key)) }
+        if ($IsLinux) {
+            # Keys travel in the environment: the process list shows no key.
+            $commandLine = (Get-Content -Raw "/proc/$($server.Process.Id)/cmdline") -replace "`0", ' '
+            $commandLine | Should -Match 'DicomTools\.LabServer\.dll'
+            foreach ($key in $server.Keys.Values) { $commandLine | Should -Not -Match ([regex]::Escape($key)) }
+        }
     }
 
     It 'serves the seeded sample with its non-ASCII clinic name' {
@@ -120,6 +126,16 @@ Describe 'Start-LabServer and its helpers' -Tag 'TestServers' {
         Stop-LabServer $other
         Get-Process -Id $processId -ErrorAction Ignore | Should -BeNullOrEmpty
         Test-Path -LiteralPath $storage | Should -BeFalse
+    }
+
+    It 'stops cleanly on SIGTERM' -Skip:($IsWindows) {
+        $other = Start-LabServer
+        try {
+            & kill -s TERM $other.Process.Id
+            $other.Process.WaitForExit(10000) | Should -BeTrue
+            $other.Process.ExitCode | Should -Be 0
+        }
+        finally { Stop-LabServer $other }
     }
 
     It 'says clearly when the server is not built' {
