@@ -148,15 +148,9 @@ function Invoke-Build {
     Write-Host "    module: $ModuleDir"
 }
 
-# The .nupkg that Publish-PSResource would push: Compress-PSResource writes the nuspec from the manifest
-# (version, tags, project and license URIs, release notes) and packs the assembled module folder as it is.
 function Invoke-Package {
     Write-Host '==> Package' -ForegroundColor Cyan
-    $package = Join-Path $OutRoot "DicomTools.$Version.nupkg"
-    if (Test-Path $package) { Remove-Item -Force $package }
-    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
-    Compress-PSResource -Path $ModuleDir -DestinationPath $OutRoot
-    if (-not (Test-Path $package)) { throw "Compress-PSResource did not produce $package" }
+    $package = & (Join-Path $RepoRoot 'tools/New-ModulePackage.ps1') -ModuleFolder $ModuleDir -DestinationPath $OutRoot
     Write-Host "    package: $package"
 }
 
