@@ -94,6 +94,26 @@ function Invoke-ChildPwsh([string[]] $ArgumentList) {
     Invoke-Native $child[0] (@($child | Select-Object -Skip 1) + $ArgumentList)
 }
 
+# The cmdlet layer must see only our own assemblies (see ModuleInitializer): a third-party assembly that
+# DicomTools.Cmdlets.dll references directly, usually through an Engine signature such as a constructor taking
+# ILoggerProvider, is shared with the default load context and so only isolated while no other module loaded
+# it first. Read from the metadata, without loading the DLL into this process.
+function Test-CmdletReference([string] $CmdletDll) {
+    $allowed = 'netstandard', 'System.Management.Automation', 'System.Runtime.Loader', 'DicomTools.Engine', 'DicomTools.Dicom'
+    $stream = [IO.File]::OpenRead($CmdletDll)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        $names = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
+    }
+    finally { $stream.Dispose() }
+    foreach ($name in $names | Where-Object { $_ -notin $allowed }) {
+        Write-Warning ("DicomTools.Cmdlets.dll references $name directly (an Engine method the cmdlets call has a $name type in " +
+            "its signature): the cmdlets and the Engine then share it through the default load context, so it is not isolated " +
+            "from other modules. Give that Engine method a DicomTools type instead (e.g. QueueLoggerProvider, not ILoggerProvider).")
+    }
+}
+
 function Invoke-Build {
     Write-Host "==> Build $Configuration $Version" -ForegroundColor Cyan
     Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
@@ -125,6 +145,7 @@ function Invoke-Build {
         if ($missing.Count) { throw "The module is incomplete; missing:`n  $($missing -join "`n  ")" }
     }
     & $copy @($ModuleFiles.Keys | Where-Object { $_ -ne 'help' })
+    Test-CmdletReference (Join-Path $ModuleDir 'DicomTools.Cmdlets.dll')
 
     if (Get-ChildItem -Recurse -Path $ModuleDir -Filter 'System.Management.Automation.dll') {
         throw 'System.Management.Automation.dll must never ship with the module: the host provides it.'

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Runtime.Loader;
@@ -9,7 +10,7 @@ namespace DicomTools.Cmdlets.Isolation
     /// PowerShell 7 only. The private load context that holds DicomTools.Engine and the third-party assemblies
     /// it brings (the pattern of "Resolving PowerShell module assembly dependency conflicts"). The cmdlet
     /// assembly, in the default context, references only the Engine; the default context cannot find it (it is
-    /// in dependencies/), so <see cref="ResolveEngine"/> hands it over from here. From then on the runtime asks
+    /// in dependencies/), so <see cref="ResolveForCmdlets"/> hands it over from here. From then on the runtime asks
     /// this context first for everything the Engine references, and <see cref="Load"/> answers from
     /// dependencies/, so the Engine gets our Polly.Core even when another module loaded another one.
     /// </summary>
@@ -26,6 +27,7 @@ namespace DicomTools.Cmdlets.Isolation
         private static readonly object Gate = new object();
         private static DependencyLoadContext? s_instance;
         private static bool s_registered;
+        private static HashSet<string> s_sharedNames = new HashSet<string>(StringComparer.Ordinal);
 
         private readonly string _dependencyFolder;
         private readonly string _frameworkFolder;
@@ -47,7 +49,8 @@ namespace DicomTools.Cmdlets.Isolation
                 // loaded, not a second copy whose types would not match the first.
                 s_instance ??= new DependencyLoadContext(dependencyFolder);
                 if (s_registered) return;
-                Default.Resolving += ResolveEngine;
+                s_sharedNames = s_instance.NamesTheCmdletsReference();
+                Default.Resolving += ResolveForCmdlets;
                 s_registered = true;
             }
         }
@@ -57,18 +60,39 @@ namespace DicomTools.Cmdlets.Isolation
             lock (Gate)
             {
                 if (!s_registered) return;
-                Default.Resolving -= ResolveEngine;
+                Default.Resolving -= ResolveForCmdlets;
                 s_registered = false;
             }
         }
 
-        // Only our own Engine is handed to the default context: answering for Polly.Core or any other shared
-        // name here would give our copy to every other module that asks for it.
-        private static Assembly? ResolveEngine(AssemblyLoadContext defaultContext, AssemblyName name)
+        // Only what the cmdlet assembly itself references is handed to the default context: answering for
+        // Polly.Core or any other name here would give our copy to every other module that asks for it.
+        private static Assembly? ResolveForCmdlets(AssemblyLoadContext defaultContext, AssemblyName name)
         {
-            if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal)) return null;
+            if (name.Name == null || !s_sharedNames.Contains(name.Name)) return null;
             return s_instance?.LoadFromAssemblyName(name);
         }
+
+        /// <summary>
+        /// The Engine, plus any private dependency that the cmdlet assembly references directly. There should be
+        /// none, but an Engine signature with a third-party type in it (a constructor taking ILoggerProvider) makes
+        /// the compiler reference that assembly from the cmdlets; the cmdlets must then see the very copy the Engine
+        /// uses, or the call does not bind. Such a name is only isolated while no other module loaded it first, so
+        /// the build warns about it (build.ps1, Test-CmdletReferences).
+        /// </summary>
+        private HashSet<string> NamesTheCmdletsReference()
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal) { EngineAssemblyName };
+            foreach (var reference in typeof(DependencyLoadContext).Assembly.GetReferencedAssemblies())
+            {
+                if (reference.Name != null && IsPrivate(reference.Name)) names.Add(reference.Name);
+            }
+            return names;
+        }
+
+        private bool IsPrivate(string name) =>
+            File.Exists(Path.Combine(_dependencyFolder, name + ".dll"))
+            && !File.Exists(Path.Combine(_frameworkFolder, name + ".dll"));
 
         /// <summary>
         /// What is in dependencies/ loads here, privately. Everything else (DicomTools.Dicom, which the cmdlets and
@@ -79,11 +103,8 @@ namespace DicomTools.Cmdlets.Isolation
         protected override Assembly? Load(AssemblyName assemblyName)
         {
             var name = assemblyName.Name;
-            if (string.IsNullOrEmpty(name)) return null;
-            var candidate = Path.Combine(_dependencyFolder, name + ".dll");
-            if (!File.Exists(candidate)) return null;
-            if (File.Exists(Path.Combine(_frameworkFolder, name + ".dll"))) return null;
-            return LoadFromAssemblyPath(candidate);
+            if (name == null || !IsPrivate(name)) return null;
+            return LoadFromAssemblyPath(Path.Combine(_dependencyFolder, name + ".dll"));
         }
     }
 }
