@@ -49,7 +49,7 @@ public sealed class LabServerHost : IAsyncDisposable
         var storage = options.StoragePath ?? Path.Combine(Path.GetTempPath(), "dicomtools-labserver-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(storage);
 
-        var state = new LabServerState(options, new InstanceStore(storage), options.InstanceReader ?? new Part10HeaderReader());
+        var state = new LabServerState(options, new InstanceStore(storage), options.InstanceReader ?? new CodecInstanceReader());
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
