@@ -14,6 +14,8 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
+        'Get-SampleMetadata'
+        'Start-SampleAnalytics'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
