@@ -22,6 +22,10 @@
         ## INPUTS / ## OUTPUTS                ### TypeName, then paragraphs
         ## NOTES         paragraphs
         ## RELATED LINKS - [text](uri) lines
+
+    Parameters that several cmdlets share (the HTTP ones) are written once, in a file named by the page's front
+    matter, "shared-parameters: _shared/http-parameters.md"; its {{key}} placeholders take the page's other
+    front-matter values (e.g. "url-variable: MD_URL"). A parameter the page describes itself wins.
 .EXAMPLE
     pwsh -NoProfile -File tools/Build-Help.ps1 -ModulePath out/DicomTools/0.1.0/DicomTools.psd1 -DocsPath docs/en-US -OutputPath out/help/en-US
 #>
@@ -48,12 +52,21 @@ $StandardParameterText = @{
 function ConvertFrom-HelpMarkdown([string] $Path) {
     $doc = [ordered]@{ Name = $null; Synopsis = ''; Description = ''; Examples = [System.Collections.Generic.List[object]]::new()
         Parameters = [ordered]@{}; Inputs = [System.Collections.Generic.List[object]]::new(); Outputs = [System.Collections.Generic.List[object]]::new()
-        Notes = ''; Links = [System.Collections.Generic.List[object]]::new() }
+        Notes = ''; Links = [System.Collections.Generic.List[object]]::new(); FrontMatter = @{} }
     $section = $null; $current = $null; $inFence = $false; $fenceLang = ''; $fence = $null; $text = $null
     $lines = (Get-Content -LiteralPath $Path -Raw) -split "`r?`n"
-    # Front matter (--- ... ---) is for people and other tools; skip it.
+    # Front matter (--- ... ---): "key: value" lines; shared-parameters and its placeholders are read here.
+    $frontMatter = @{}
     $i = 0
-    if ($lines[0] -eq '---') { $i = 1; while ($i -lt $lines.Count -and $lines[$i] -ne '---') { $i++ }; $i++ }
+    if ($lines[0] -eq '---') {
+        $i = 1
+        while ($i -lt $lines.Count -and $lines[$i] -ne '---') {
+            if ($lines[$i] -match '^(?<k>[\w-]+):\s*(?<v>.*)$') { $frontMatter[$Matches.k] = $Matches.v.Trim() }
+            $i++
+        }
+        $i++
+    }
+    $doc.FrontMatter = $frontMatter
     $sectionText = [System.Text.StringBuilder]::new()
     $flush = {
         $value = $sectionText.ToString().Trim()
@@ -103,6 +116,27 @@ function ConvertFrom-HelpMarkdown([string] $Path) {
         $null = $sectionText.AppendLine($line)
     }
     & $flush
+    if ($frontMatter['shared-parameters']) {
+        $sharedPath = Join-Path (Split-Path $Path) $frontMatter['shared-parameters']
+        $shared = ConvertFrom-HelpMarkdown $sharedPath
+        foreach ($name in $shared.Parameters.Keys) {
+            if ($doc.Parameters.Contains($name)) { continue }
+            $parameter = $shared.Parameters[$name]
+            $expand = {
+                param([string] $Value)
+                [regex]::Replace($Value, '\{\{(?<k>[\w-]+)\}\}', {
+                        param($m)
+                        $key = $m.Groups['k'].Value
+                        if (-not $frontMatter.ContainsKey($key)) { throw "$Path uses $sharedPath, whose {{$key}} needs '${key}:' in its front matter." }
+                        $frontMatter[$key]
+                    })
+            }
+            $text = & $expand $parameter.Text
+            $meta = @{}
+            foreach ($key in $parameter.Meta.Keys) { $meta[$key] = & $expand $parameter.Meta[$key] }
+            $doc.Parameters[$name] = [pscustomobject]@{ Name = $name; Text = $text; Meta = $meta; Shared = $true }
+        }
+    }
     return [pscustomobject] $doc
 }
 
@@ -170,6 +204,7 @@ foreach ($name in $dllCmdlets) {
         if (-not $described -and -not $StandardParameterText.ContainsKey($p.Name)) { Add-Problem "$name -$($p.Name) is not described (### -$($p.Name) under PARAMETERS)." }
     }
     foreach ($documented in $doc.Parameters.Keys) {
+        if ($doc.Parameters[$documented].PSObject.Properties['Shared']) { continue }   # a shared file serves cmdlets with fewer parameters too
         if ($documented -notin $parameters.Name) { Add-Problem "$name documents -$documented, which the cmdlet does not have." }
     }
     $pages[$name] = [pscustomobject]@{ Command = $command; Doc = $doc; Parameters = $parameters }
