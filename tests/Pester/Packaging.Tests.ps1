@@ -1,7 +1,7 @@
 # The package the build makes installs with Install-PSResource and works when imported by name: what an
-# admin does on a new machine. Everything PSResourceGet and pwsh keep per user (repositories, the
-# CurrentUser module path) lives under XDG_DATA_HOME, which the child processes point into TestDrive, so
-# the test touches no real configuration.
+# admin does on a new machine. The child processes get a home folder in TestDrive: PSResourceGet's
+# repositories and its CurrentUser install path, and pwsh's user module path, all live under it, so the test
+# touches no real configuration. (PSResourceGet derives its install path from HOME, not XDG_DATA_HOME.)
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
@@ -13,8 +13,10 @@ Describe 'The module package' -Tag 'Packaging' {
     BeforeAll {
         $script:Repository = Join-Path $TestDrive 'repository'
         $script:Package = & (Join-Path $script:RepoRoot 'tools/New-ModulePackage.ps1') -ModuleFolder $script:ModuleFolder -DestinationPath $script:Repository
-        $script:DataHome = Join-Path $TestDrive 'xdg'
-        $script:Isolated = @{ XDG_DATA_HOME = $script:DataHome; PSModulePath = $null }
+        $homeFolder = Join-Path $TestDrive 'home'
+        $script:DataHome = Join-Path $homeFolder '.local/share'
+        $null = New-Item -ItemType Directory -Force -Path $script:DataHome
+        $script:Isolated = @{ HOME = $homeFolder; XDG_DATA_HOME = $script:DataHome; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null; PSModulePath = $null }
     }
 
     It 'is DicomTools.<version>.nupkg with the manifest''s metadata' {
