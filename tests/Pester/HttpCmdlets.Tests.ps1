@@ -172,6 +172,17 @@ Describe 'Get-SampleMetadata' -Tag 'Http' {
         }
     }
 
+    It 'rejects unusable retry settings and credentials before sending anything' {
+        { Get-SampleMetadata ascii0001-chem @Md -RetryIntervalSec 3600.5 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-SampleMetadata ascii0001-chem @Md -TimeoutSec -2 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-SampleMetadata ascii0001-chem @Md -MaximumRetryCount 101 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        $colon = [pscredential]::new('lab:user', (ConvertTo-TestSecret 'pw-1234'))
+        { Get-SampleMetadata ascii0001-chem -Uri $script:MdUri -Credential $colon -ErrorAction Stop } | Should -Throw -ErrorId 'DicomTools.InvalidCredential,*'
+        { Get-SampleMetadata ascii0001-chem -Uri 'ftp://lab.example/x' -ApiKey (ConvertTo-TestSecret 'k-1234') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.InvalidUri,*'
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 0
+    }
+
     Context 'settings from the environment' {
         AfterEach {
             foreach ($name in 'MD_URL', 'MD_KEY') { [Environment]::SetEnvironmentVariable($name, $null) }
