@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
+        'Send-DicomFile'
         'Get-SampleMetadata'
         'Start-SampleAnalytics'
     )
