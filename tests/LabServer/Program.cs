@@ -1,5 +1,23 @@
-// Placeholder until the reference lab server lands (issue 3).
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => "ok");
-app.Run();
+// The process form: dotnet DicomTools.LabServer.dll --urls http://127.0.0.1:0 [--storage DIR] [--md-key K] ...
+// Prints exactly one line on stdout once ready: "LabServer listening on http://127.0.0.1:<port>".
+using DicomTools.LabServer;
+
+LabServerOptions options;
+try
+{
+    options = CommandLine.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("LabServer: " + e.Message);
+    Console.Error.WriteLine(CommandLine.Usage);
+    return 2;
+}
+
+await using (var server = await LabServerHost.StartAsync(options, handleConsoleSignals: true, CancellationToken.None))
+{
+    Console.Out.WriteLine("LabServer listening on " + server.BaseAddress.GetLeftPart(UriPartial.Authority));
+    Console.Out.Flush();
+    await server.WaitForShutdownAsync();
+}
+return 0;

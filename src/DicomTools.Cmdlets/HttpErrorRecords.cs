@@ -1,0 +1,64 @@
+using System;
+using System.Management.Automation;
+using DicomTools.Engine.Http;
+
+namespace DicomTools.Cmdlets
+{
+    /// <summary>The one mapping from an HTTP failure to a PowerShell error record, shared by every HTTP cmdlet.</summary>
+    public static class HttpErrorRecords
+    {
+        public static ErrorCategory CategoryOf(FailureKind kind) => kind switch
+        {
+            FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+            FailureKind.Unauthorized => ErrorCategory.PermissionDenied,
+            FailureKind.Forbidden => ErrorCategory.PermissionDenied,
+            FailureKind.BadRequest => ErrorCategory.InvalidArgument,
+            FailureKind.Conflict => ErrorCategory.ResourceExists,
+            FailureKind.PayloadTooLarge => ErrorCategory.LimitsExceeded,
+            FailureKind.UnsupportedMediaType => ErrorCategory.InvalidData,
+            FailureKind.Timeout => ErrorCategory.OperationTimeout,
+            FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
+            FailureKind.ServerError => ErrorCategory.ResourceUnavailable,
+            FailureKind.InvalidResponse => ErrorCategory.InvalidResult,
+            FailureKind.Cancelled => ErrorCategory.OperationStopped,
+            _ => ErrorCategory.NotSpecified,
+        };
+
+        /// <summary>
+        /// An error record for <paramref name="exception"/>: id "<paramref name="errorIdPrefix"/>.&lt;Kind&gt;"
+        /// (e.g. DicomTools.MetadataFailed.NotFound), the category of its kind, and <paramref name="target"/>
+        /// (the sample, the file) or else the redacted URI. The recommended action says what to do.
+        /// </summary>
+        public static ErrorRecord Create(DicomToolsHttpException exception, string errorIdPrefix, object? target = null)
+        {
+            if (exception == null) throw new ArgumentNullException(nameof(exception));
+            var record = new ErrorRecord(exception, errorIdPrefix + "." + exception.Kind, CategoryOf(exception.Kind), target ?? exception.Uri);
+            record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = RecommendedAction(exception.Kind) };
+            return record;
+        }
+
+        /// <summary>A setting that is neither a parameter nor in the environment: names both.</summary>
+        public static ErrorRecord MissingSetting(MissingSettingException exception) =>
+            new ErrorRecord(new PSArgumentException(exception.Message, exception.ParameterName),
+                "DicomTools.MissingSetting." + exception.VariableName, ErrorCategory.InvalidArgument, exception.ParameterName)
+            {
+                ErrorDetails = new ErrorDetails(exception.Message)
+                {
+                    RecommendedAction = $"Give -{exception.ParameterName}, or set {exception.VariableName} in the environment.",
+                },
+            };
+
+        private static string RecommendedAction(FailureKind kind) => kind switch
+        {
+            FailureKind.NotFound => "Check the identifier and the URL.",
+            FailureKind.Unauthorized or FailureKind.Forbidden => "Check the key or credential (-ApiKey, -Credential, -Token or the environment variable) and -ApiKeyHeader.",
+            FailureKind.Timeout => "Raise -TimeoutSec or -MaximumRetryCount, or check the server.",
+            FailureKind.ConnectionFailed => "Check the URL, the network, -Proxy and that the server is running.",
+            FailureKind.ServerError => "Try again later, or raise -MaximumRetryCount / -RetryIntervalSec.",
+            FailureKind.PayloadTooLarge => "Raise the server's upload limit or send smaller files.",
+            FailureKind.InvalidResponse => "Check that the URL points at the right API.",
+            FailureKind.Cancelled => "The operation was stopped.",
+            _ => "Check the request's parameters.",
+        };
+    }
+}

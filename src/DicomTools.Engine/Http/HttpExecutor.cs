@@ -1,0 +1,296 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DicomTools.Engine.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace DicomTools.Engine.Http
+{
+    /// <summary>
+    /// Sends a call with the module's retry rules (the only place they live): a new request per attempt, a
+    /// per-attempt timeout, retries on connection failures, timeouts and 408/429/5xx with a doubling, jittered delay
+    /// or the server's Retry-After (capped), one Information log line per retry. Returns the answer with the attempts
+    /// and time it took, or throws <see cref="DicomToolsHttpException"/>.
+    /// </summary>
+    public sealed class HttpExecutor : IDisposable
+    {
+        private static readonly ResiliencePropertyKey<CallState> StateKey = new ResiliencePropertyKey<CallState>("DicomTools.HttpCall");
+        private static readonly Random Jitter = new Random();
+
+        private readonly HttpClient _client;
+        private readonly bool _ownsClient;
+        private readonly ILogger _logger;
+        private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+        /// <param name="client">The client to send with (see <see cref="HttpClientFactory"/>); disposed with this executor when <paramref name="ownsClient"/>.</param>
+        public HttpExecutor(HttpClient client, HttpRetryOptions options, ILogger? logger = null, bool ownsClient = false)
+        {
+            _client = client ?? throw new ArgumentNullException(nameof(client));
+            Options = options ?? throw new ArgumentNullException(nameof(options));
+            options.Validate();
+            _ownsClient = ownsClient;
+            _logger = logger ?? NullLogger.Instance;
+            _pipeline = BuildPipeline();
+        }
+
+        /// <summary>For the cmdlet layer: a client for <paramref name="connection"/> and a logger writing to <paramref name="log"/>.</summary>
+        public static HttpExecutor Create(HttpConnectionSettings connection, HttpRetryOptions retry, QueueLoggerProvider? log)
+        {
+            var client = HttpClientFactory.GetClient(connection ?? HttpConnectionSettings.Default, out var owned);
+            var logger = log?.CreateLogger(typeof(HttpExecutor).FullName!);
+            return new HttpExecutor(client, retry, logger, owned);
+        }
+
+        public HttpRetryOptions Options { get; }
+
+        /// <summary>Sends the call described by <paramref name="request"/>.</summary>
+        /// <param name="operation">What the call does, for messages: "Metadata request for sample 'x'".</param>
+        /// <param name="readsStatus">
+        /// Non-2xx statuses the caller reads from the answer itself instead of failing (e.g. STOW-RS 409, whose body lists
+        /// what failed). They are never retried.
+        /// </param>
+        /// <exception cref="DicomToolsHttpException">The call failed (after the retries worth making), or was cancelled.</exception>
+        public async Task<HttpAnswer> SendAsync(HttpRequestBuilder request, string operation, CancellationToken cancellationToken,
+            Func<int, bool>? readsStatus = null)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            if (string.IsNullOrEmpty(operation)) operation = request.Method + " request";
+            var state = new CallState(_client, request, operation, readsStatus ?? (_ => false), cancellationToken, _logger);
+            if (request.BodyOmitted)
+                _logger.LogDebug("{Operation}: this runtime cannot send a body with {Method}; sending the query string alone.", operation, request.Method.Method);
+
+            var clock = Stopwatch.StartNew();
+            var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
+            context.Properties.Set(StateKey, state);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _pipeline.ExecuteAsync(
+                    static (ctx, s) => s.AttemptAsync(ctx.CancellationToken), context, state).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (!(exception is DicomToolsHttpException))
+            {
+                throw Failure(state, exception, clock.Elapsed);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+
+            using (response)
+            {
+                var status = (int)response.StatusCode;
+                string body;
+                try
+                {
+                    body = await ReadBodyAsync(response).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (!(exception is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+                {
+                    throw new DicomToolsHttpException(
+                        $"{operation} failed: {request.Method.Method} {request.DisplayUri} answered {status} with a body that cannot be read: {Redact(state, Describe(exception))}.",
+                        FailureKind.InvalidResponse, request.Method.Method, request.DisplayUri, status, state.Attempts, clock.Elapsed, null, exception);
+                }
+                if (HttpStatusPolicy.IsSuccess(status) || state.ReadsStatus(status))
+                {
+                    return new HttpAnswer(request.Method.Method, request.DisplayUri, status, response.ReasonPhrase,
+                        response.Content?.Headers.ContentType?.MediaType, body, CollectHeaders(response), state.Attempts, clock.Elapsed);
+                }
+                throw StatusFailure(state, status, response.ReasonPhrase, body, clock.Elapsed);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_ownsClient) _client.Dispose();
+        }
+
+        private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
+        {
+            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+            if (Options.MaximumRetryCount > 0)
+            {
+                builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                {
+                    MaxRetryAttempts = Options.MaximumRetryCount,
+                    BackoffType = DelayBackoffType.Constant,
+                    UseJitter = false,
+                    Delay = TimeSpan.Zero,
+                    ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Context, args.Outcome)),
+                    DelayGenerator = args => new ValueTask<TimeSpan?>(NextDelay(args.Outcome, args.AttemptNumber)),
+                    OnRetry = args =>
+                    {
+                        LogRetry(args.Context, args.Outcome, args.AttemptNumber, args.RetryDelay);
+                        args.Outcome.Result?.Dispose();
+                        return default;
+                    },
+                });
+            }
+            if (Options.HasAttemptTimeout)
+                builder.AddTimeout(new TimeoutStrategyOptions { Timeout = Options.AttemptTimeout });
+            return builder.Build();
+        }
+
+        private static bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
+        {
+            var state = context.Properties.GetValue(StateKey, null!);
+            if (outcome.Exception != null)
+                return HttpStatusPolicy.IsRetryable(outcome.Exception, state.CallerToken.IsCancellationRequested);
+            var status = (int)outcome.Result!.StatusCode;
+            return !state.ReadsStatus(status) && HttpStatusPolicy.IsRetryable(status);
+        }
+
+        private TimeSpan NextDelay(Outcome<HttpResponseMessage> outcome, int retryIndex)
+        {
+            if (outcome.Result != null)
+            {
+                var serverAsked = RetryAfter.FromResponse(outcome.Result, DateTimeOffset.UtcNow, Options.RetryAfterCap);
+                if (serverAsked.HasValue) return serverAsked.Value;
+            }
+            double unit;
+            lock (Jitter) unit = Jitter.NextDouble();
+            return Options.BackoffDelay(retryIndex, unit);
+        }
+
+        private void LogRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome, int retryIndex, TimeSpan delay)
+        {
+            var state = context.Properties.GetValue(StateKey, null!);
+            var reason = outcome.Exception != null
+                ? DescribeAttemptFailure(state, outcome.Exception)
+                : DescribeStatus((int)outcome.Result!.StatusCode, outcome.Result.ReasonPhrase)
+                  + (outcome.Result.Headers.Contains("Retry-After") ? " (Retry-After: " + string.Join(",", outcome.Result.Headers.GetValues("Retry-After")) + ")" : string.Empty);
+            _logger.LogInformation("{Message}", string.Format(CultureInfo.InvariantCulture,
+                "{0}: attempt {1}/{2} failed: {3}; retrying in {4:0.0} s.",
+                state.Operation, retryIndex + 1, Options.MaximumAttempts, Redact(state, reason), delay.TotalSeconds));
+        }
+
+        private string DescribeAttemptFailure(CallState state, Exception exception) =>
+            exception is TimeoutRejectedException
+                ? string.Format(CultureInfo.InvariantCulture, "no complete answer within {0:0.###} s", Options.AttemptTimeout.TotalSeconds)
+                : Describe(exception);
+
+        private DicomToolsHttpException Failure(CallState state, Exception exception, TimeSpan elapsed)
+        {
+            var request = state.Request;
+            var cancelled = state.CallerToken.IsCancellationRequested && exception is OperationCanceledException;
+            var kind = HttpStatusPolicy.KindOf(exception, cancelled);
+            var attempts = Attempts(state);
+            string message = kind switch
+            {
+                FailureKind.Cancelled => $"{state.Operation} was cancelled ({request.Method.Method} {request.DisplayUri}).",
+                FailureKind.Timeout => string.Format(CultureInfo.InvariantCulture,
+                    "{0} failed: {1} {2} gave no complete answer within {3:0.###} s per attempt ({4}); raise -TimeoutSec if the server is just slow.",
+                    state.Operation, request.Method.Method, request.DisplayUri, Options.AttemptTimeout.TotalSeconds, attempts),
+                FailureKind.ConnectionFailed => $"{state.Operation} failed: could not talk to {request.DisplayUri} ({Redact(state, Describe(exception))}; {attempts}).",
+                _ => $"{state.Operation} failed: {Redact(state, Describe(exception))} ({request.Method.Method} {request.DisplayUri}; {attempts}).",
+            };
+            return new DicomToolsHttpException(message, kind, request.Method.Method, request.DisplayUri, null, state.Attempts, elapsed, null, exception);
+        }
+
+        private DicomToolsHttpException StatusFailure(CallState state, int status, string? reasonPhrase, string body, TimeSpan elapsed)
+        {
+            var request = state.Request;
+            var retried = HttpStatusPolicy.IsRetryable(status)
+                ? Attempts(state)
+                : "not retried";
+            var excerpt = DicomToolsHttpException.Excerpt(Redact(state, body));
+            var message = $"{state.Operation} failed: {request.Method.Method} {request.DisplayUri} answered {DescribeStatus(status, reasonPhrase)}: {HttpStatusPolicy.Explain(status)} ({retried})."
+                + (excerpt == null ? string.Empty : " The server said: " + excerpt);
+            return new DicomToolsHttpException(message, HttpStatusPolicy.KindOf(status), request.Method.Method, request.DisplayUri,
+                status, state.Attempts, elapsed, excerpt);
+        }
+
+        private static string Attempts(CallState state) =>
+            state.Attempts == 1 ? "1 attempt" : state.Attempts.ToString(CultureInfo.InvariantCulture) + " attempts";
+
+        private static string DescribeStatus(int status, string? reasonPhrase) =>
+            string.IsNullOrEmpty(reasonPhrase) ? status.ToString(CultureInfo.InvariantCulture) : status.ToString(CultureInfo.InvariantCulture) + " " + reasonPhrase;
+
+        /// <summary>The exception's type and message, and the innermost cause when it says more (the socket error).</summary>
+        internal static string Describe(Exception exception)
+        {
+            var text = exception.GetType().Name + ": " + exception.Message;
+            var inner = exception;
+            while (inner.InnerException != null) inner = inner.InnerException;
+            if (!ReferenceEquals(inner, exception) && !exception.Message.Contains(inner.Message))
+                text += " (" + inner.GetType().Name + ": " + inner.Message + ")";
+            return text;
+        }
+
+        private static string Redact(CallState state, string text) => state.Request.Credential.Redact(text);
+
+        private static async Task<string> ReadBodyAsync(HttpResponseMessage response)
+        {
+            if (response.Content == null) return string.Empty;
+            var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            var encoding = Encoding.UTF8;
+            var charset = response.Content.Headers.ContentType?.CharSet?.Trim('"', ' ');
+            if (!string.IsNullOrEmpty(charset))
+            {
+                try { encoding = Encoding.GetEncoding(charset); }
+                catch (ArgumentException) { /* an unknown charset: UTF-8 is the best guess for JSON */ }
+            }
+            var text = encoding.GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text.Substring(1) : text;
+        }
+
+        private static IReadOnlyDictionary<string, string> CollectHeaders(HttpResponseMessage response)
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in response.Headers) headers[header.Key] = string.Join(", ", header.Value);
+            if (response.Content != null)
+                foreach (var header in response.Content.Headers) headers[header.Key] = string.Join(", ", header.Value);
+            return headers;
+        }
+
+        /// <summary>What one call carries through the pipeline's delegates.</summary>
+        private sealed class CallState
+        {
+            private readonly HttpClient _client;
+            private readonly ILogger _logger;
+            private int _attempts;
+
+            public CallState(HttpClient client, HttpRequestBuilder request, string operation, Func<int, bool> readsStatus,
+                CancellationToken callerToken, ILogger logger)
+            {
+                _client = client;
+                Request = request;
+                Operation = operation;
+                ReadsStatus = readsStatus;
+                CallerToken = callerToken;
+                _logger = logger;
+            }
+
+            public HttpRequestBuilder Request { get; }
+            public string Operation { get; }
+            public Func<int, bool> ReadsStatus { get; }
+            public CancellationToken CallerToken { get; }
+            public int Attempts => Volatile.Read(ref _attempts);
+
+            public async ValueTask<HttpResponseMessage> AttemptAsync(CancellationToken attemptToken)
+            {
+                var attempt = Interlocked.Increment(ref _attempts);
+                var clock = Stopwatch.StartNew();
+                // A new message (and content, and stream) each attempt: a sent message cannot be sent again.
+                using var message = Request.Build();
+                var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, attemptToken).ConfigureAwait(false);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    _logger.LogDebug("{Message}", string.Format(CultureInfo.InvariantCulture, "{0} {1} (attempt {2}): {3} in {4:0} ms",
+                        Request.Method.Method, Request.DisplayUri, attempt, (int)response.StatusCode, clock.Elapsed.TotalMilliseconds));
+                }
+                return response;
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace DicomTools.Engine.Http
+{
+    /// <summary>What the runtime we run on can do with HTTP (Windows PowerShell 5.1 runs on .NET Framework).</summary>
+    public static class HttpRuntime
+    {
+        public static bool IsNetFramework { get; } =
+            RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>.NET Framework's HttpWebRequest throws ProtocolViolationException on a GET or HEAD with a body.</summary>
+        public static bool CanSendBodyWithGet => !IsNetFramework;
+    }
+}
