@@ -14,6 +14,8 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
+        'Send-DicomToolsLog'
+        'Invoke-SampleUpload'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -40,12 +40,25 @@ namespace DicomTools.Engine.Logging
             Add(forms);
         }
 
+        /// <summary>Registers a secret held as a SecureString (a -ApiKey / -Token parameter).</summary>
+        public void Register(System.Security.SecureString? secret)
+        {
+            if (secret == null || secret.Length == 0) return;
+            Register(DicomTools.Engine.Http.SecureText.Reveal(secret));
+        }
+
         /// <summary>Registers an HTTP Basic credential: the password and the header token it makes.</summary>
         public void RegisterBasicCredential(string userName, string? password)
         {
             if (string.IsNullOrEmpty(password)) return;
             Register(password);
             Register(Convert.ToBase64String(Encoding.UTF8.GetBytes(userName + ":" + password)));
+        }
+
+        public void RegisterBasicCredential(string userName, System.Security.SecureString? password)
+        {
+            if (password == null || password.Length == 0) return;
+            RegisterBasicCredential(userName, DicomTools.Engine.Http.SecureText.Reveal(password));
         }
 
         public bool HasSecrets => _secrets.Length > 0;

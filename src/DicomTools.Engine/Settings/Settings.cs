@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using DicomTools.Engine.Http;
 using DicomTools.Engine.Logging;
 
 namespace DicomTools.Engine.Settings
@@ -37,17 +38,17 @@ namespace DicomTools.Engine.Settings
         { MetadataUri, MetadataKey, UploadUri, UploadKey, AnalyticsUri, AnalyticsKey, LogLevel, LogUri, LogKey };
     }
 
-    public enum SettingSource { Parameter, Environment, EnvFile }
+    public enum SettingLayer { Parameter, Environment, EnvFile }
 
     /// <summary>A resolved setting and where it came from (for the log: the value itself is never logged when secret).</summary>
     public sealed class SettingValue
     {
-        public SettingValue(SettingDefinition definition, string value, SettingSource source, string origin)
+        public SettingValue(SettingDefinition definition, string value, SettingLayer source, string origin)
         { Definition = definition; Value = value; Source = source; Origin = origin; }
 
         public SettingDefinition Definition { get; }
         public string Value { get; }
-        public SettingSource Source { get; }
+        public SettingLayer Source { get; }
         /// <summary>"parameter -MetadataUri", "environment variable MD_URL", ".env file /path/.env".</summary>
         public string Origin { get; }
 
@@ -55,9 +56,9 @@ namespace DicomTools.Engine.Settings
     }
 
     /// <summary>Settings that must be there and are not: names every variable and the parameter that would do.</summary>
-    public sealed class MissingSettingException : Exception
+    public sealed class MissingSettingsException : Exception
     {
-        public MissingSettingException(IReadOnlyList<SettingDefinition> missing, string? envFilePath)
+        public MissingSettingsException(IReadOnlyList<SettingDefinition> missing, string? envFilePath)
             : base(BuildMessage(missing, envFilePath))
         { Missing = missing; }
 
@@ -80,7 +81,7 @@ namespace DicomTools.Engine.Settings
     /// environment variable counts as not set, so that a blank MD_URL= in a scheduled task's environment does
     /// not hide the .env file's value.
     /// </summary>
-    public sealed class SettingsResolver
+    public sealed class SettingsResolver : IEnvironment
     {
         private readonly Func<string, string?> _environment;
         private readonly Redactor _redactor;
@@ -121,11 +122,19 @@ namespace DicomTools.Engine.Settings
         /// <summary>The environment variable, else the .env value; null when neither has it. The lookup HTTP clients fall back on.</summary>
         public string? Lookup(string variable) => Find(variable)?.Value;
 
+        /// <summary>The HTTP core's settings seam: endpoints resolved through this see the .env layer too.</summary>
+        string? IEnvironment.Get(string name)
+        {
+            var value = Find(name);
+            if (value != null && SampleRunSettings.All.Any(d => d.IsSecret && d.Variable == name)) _redactor.Register(value.Value);
+            return value?.Value;
+        }
+
         /// <summary>The parameter's value when given, else the environment, else the .env file; null when none.</summary>
         public SettingValue? Resolve(SettingDefinition definition, string? parameterValue)
         {
             var found = !string.IsNullOrEmpty(parameterValue)
-                ? new SettingValue(definition, parameterValue!, SettingSource.Parameter, "parameter " + definition.Parameter)
+                ? new SettingValue(definition, parameterValue!, SettingLayer.Parameter, "parameter " + definition.Parameter)
                 : Find(definition.Variable, definition);
             if (found != null && definition.IsSecret) _redactor.Register(found.Value);
             return found;
@@ -145,7 +154,7 @@ namespace DicomTools.Engine.Settings
                 var value = Resolve(definition, parameters(definition));
                 if (value == null) missing.Add(definition); else result[definition] = value;
             }
-            if (missing.Count > 0) throw new MissingSettingException(missing, EnvFile.Path);
+            if (missing.Count > 0) throw new MissingSettingsException(missing, EnvFile.Path);
             return result;
         }
 
@@ -155,9 +164,9 @@ namespace DicomTools.Engine.Settings
                 ?? new SettingDefinition(variable, "", variable, false);
             var fromEnvironment = _environment(variable);
             if (!string.IsNullOrEmpty(fromEnvironment))
-                return new SettingValue(definition, fromEnvironment!, SettingSource.Environment, "environment variable " + variable);
+                return new SettingValue(definition, fromEnvironment!, SettingLayer.Environment, "environment variable " + variable);
             if (EnvFile.Values.TryGetValue(variable, out var fromFile) && fromFile.Length > 0)
-                return new SettingValue(definition, fromFile, SettingSource.EnvFile, ".env file " + EnvFile.Path);
+                return new SettingValue(definition, fromFile, SettingLayer.EnvFile, ".env file " + EnvFile.Path);
             return null;
         }
     }

@@ -20,11 +20,11 @@ namespace DicomTools.Tests.Unit.Settings
                 "MD_URL=http://file\nU_URL=http://file-u\nA_URL=http://file-a\n");
 
             var md = resolver.Resolve(SampleRunSettings.MetadataUri, "http://param")!;
-            Assert.Equal(("http://param", SettingSource.Parameter), (md.Value, md.Source));
+            Assert.Equal(("http://param", SettingLayer.Parameter), (md.Value, md.Source));
             var u = resolver.Resolve(SampleRunSettings.UploadUri, null)!;
-            Assert.Equal(("http://env-u", SettingSource.Environment), (u.Value, u.Source));
+            Assert.Equal(("http://env-u", SettingLayer.Environment), (u.Value, u.Source));
             var a = resolver.Resolve(SampleRunSettings.AnalyticsUri, null)!;
-            Assert.Equal(("http://file-a", SettingSource.EnvFile), (a.Value, a.Source));
+            Assert.Equal(("http://file-a", SettingLayer.EnvFile), (a.Value, a.Source));
             Assert.Equal(".env file /cfg/.env", a.Origin);
             Assert.Null(resolver.Resolve(SampleRunSettings.LogUri, null));
         }
@@ -40,7 +40,7 @@ namespace DicomTools.Tests.Unit.Settings
         public void MissingSettingsAreAllNamedWithVariableAndParameter()
         {
             var resolver = Resolver(new Dictionary<string, string> { ["MD_URL"] = "http://md" }, "U_URL=http://u\n");
-            var ex = Assert.Throws<MissingSettingException>(() => resolver.Require(
+            var ex = Assert.Throws<MissingSettingsException>(() => resolver.Require(
                 new[] { SampleRunSettings.MetadataUri, SampleRunSettings.MetadataKey, SampleRunSettings.UploadUri, SampleRunSettings.UploadKey },
                 _ => null));
             Assert.Equal(new[] { SampleRunSettings.MetadataKey, SampleRunSettings.UploadKey }, ex.Missing);
