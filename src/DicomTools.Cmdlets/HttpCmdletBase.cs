@@ -12,8 +12,10 @@ namespace DicomTools.Cmdlets
     /// names as aliases), how they become endpoint, credential, connection and retry settings, and how a call runs
     /// on the pipeline thread while its log lines (one per retry) are written as they come.
     /// </summary>
-    public abstract class HttpCmdletBase : DicomToolsCmdlet
+    public abstract class HttpCmdletBase : DicomToolsCmdlet, IDisposable
     {
+        private HttpExecutor? _executor;
+
         /// <summary>The API this cmdlet talks to: its environment variables and default key header.</summary>
         protected abstract ApiEndpoint Endpoint { get; }
 
@@ -129,7 +131,27 @@ namespace DicomTools.Cmdlets
         };
 
         /// <summary>An executor with this cmdlet's retry and connection settings, logging to <see cref="DicomToolsCmdlet.LogQueue"/>.</summary>
-        protected HttpExecutor CreateExecutor() => HttpExecutor.Create(ConnectionSettings(), RetryOptions(), LogQueue);
+        /// <remarks>Disposed with the cmdlet.</remarks>
+        protected HttpExecutor CreateExecutor()
+        {
+            _executor?.Dispose();
+            _executor = HttpExecutor.Create(ConnectionSettings(), RetryOptions(), LogQueue);
+            return _executor;
+        }
+
+        /// <summary>Reports a failed call as a non-terminating error for <paramref name="target"/> and goes on with the next item.</summary>
+        protected void WriteHttpError(DicomToolsHttpException exception, string errorIdPrefix, object? target)
+        {
+            DrainLog();
+            WriteError(HttpErrorRecords.Create(exception, errorIdPrefix, target));
+        }
+
+        public void Dispose()
+        {
+            _executor?.Dispose();
+            _executor = null;
+            GC.SuppressFinalize(this);
+        }
 
         /// <summary>
         /// Waits for <paramref name="task"/> on the pipeline thread, writing its log lines (retries) as they arrive.
