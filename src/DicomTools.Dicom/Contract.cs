@@ -21,17 +21,6 @@ namespace DicomTools.Dicom
         public bool Retired { get; }
     }
 
-    /// <summary>Keyword / tag / VR / VM look-ups, generated from the standard's registry.</summary>
-    public static partial class DicomDictionary
-    {
-        public static bool TryGetByTag(DicomTag tag, out DicomDictionaryEntry entry) => throw new NotImplementedException();
-        public static bool TryGetByKeyword(string keyword, out DicomDictionaryEntry entry) => throw new NotImplementedException();
-        public static IReadOnlyCollection<DicomDictionaryEntry> Entries => throw new NotImplementedException();
-
-        /// <summary>Resolves a keyword ("PatientName") or a numeric tag ("(0010,0010)", "00100010").</summary>
-        public static bool TryResolve(string keywordOrTag, out DicomTag tag) => throw new NotImplementedException();
-    }
-
     /// <summary>A file that is not DICOM, or is damaged: says where.</summary>
     public class DicomFormatException : Exception
     {

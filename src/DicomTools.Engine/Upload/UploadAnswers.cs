@@ -256,15 +256,17 @@ namespace DicomTools.Engine.Upload
             return hex.ToString();
         }
 
-        /// <summary>The Orthanc root for an upload endpoint: the URI up to /instances or /dicom-web.</summary>
+        /// <summary>The Orthanc root for an upload endpoint: the URI up to /instances or /dicom-web (the host's root for other endpoints).</summary>
         public static Uri Root(Uri endpoint)
         {
             var path = endpoint.AbsolutePath;
+            var root = "/";
             foreach (var marker in new[] { "/instances", "/dicom-web/" })
             {
                 var at = path.LastIndexOf(marker, StringComparison.OrdinalIgnoreCase);
-                if (at >= 0) { path = path.Substring(0, at); break; }
+                if (at >= 0) { root = path.Substring(0, at); break; }
             }
+            path = root;
             var builder = new UriBuilder(endpoint) { Path = path.TrimEnd('/') + "/", Query = string.Empty };
             return builder.Uri;
         }

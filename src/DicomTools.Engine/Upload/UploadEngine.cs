@@ -301,6 +301,7 @@ namespace DicomTools.Engine.Upload
                 else if (uid != null && failed.TryGetValue(uid, out var refused))
                 {
                     o.Response = refused.Json;
+                    o.NamedByServer = true;
                     o.Fail(UploadFailureReason.RejectedByServer, $"The STOW-RS answer (HTTP {exchange.StatusCode}) lists it as failed: {refused.Reason}.");
                 }
                 else
@@ -368,6 +369,7 @@ namespace DicomTools.Engine.Upload
                 else if (failedByName.TryGetValue(name, out var refused))
                 {
                     o.Response = refused.Json;
+                    o.NamedByServer = true;
                     o.Fail(UploadFailureReason.RejectedByServer, $"The server refused archive entry '{name}' (HTTP {exchange.StatusCode}): {refused.Reason ?? refused.Status}.");
                 }
                 else if (!exchange.IsSuccess)
@@ -440,10 +442,21 @@ namespace DicomTools.Engine.Upload
             var allStored = exchange.IsSuccess && outcomes.All(o => o.Status == UploadStatus.Stored || o.Status == UploadStatus.AlreadyStored);
             if (allStored) return;
 
-            var bad = outcomes.Where(o => o.Status == UploadStatus.Failed).ToArray();
+            // When the server named the culprits, the other unlisted files are innocent: they failed only with the set.
+            var culpritsNamed = outcomes.Any(o => o.NamedByServer);
+            bool IsCulprit(FileUploadOutcome o) => o.Status == UploadStatus.Failed && (!culpritsNamed || o.NamedByServer);
+            var bad = outcomes.Where(IsCulprit).ToArray();
             var summary = bad.Length == 0
                 ? $"the server answered HTTP {exchange.StatusCode}"
                 : $"{bad.Length} of {outcomes.Length} file(s) were not stored (first: {System.IO.Path.GetFileName(bad[0].File.Path)}: {bad[0].Message})";
+            var claimedStored = outcomes.Count(o => o.Status != UploadStatus.Failed);
+            foreach (var o in outcomes)
+            {
+                // Each file's message starts with its own problem when it has one, then the set's.
+                o.Message = IsCulprit(o) ? o.Message + " " : string.Empty;
+                if (!IsCulprit(o)) { o.FailureReason = UploadFailureReason.AtomicSetFailed; o.Exception = null; }
+                o.Status = UploadStatus.Failed;
+            }
 
             if (kind == UploadServerKind.Orthanc)
             {
@@ -452,15 +465,10 @@ namespace DicomTools.Engine.Upload
             }
 
             // An all-or-nothing server stored none of them: its answer stands.
-            var claimedStored = outcomes.Count(o => o.Status != UploadStatus.Failed);
             foreach (var o in outcomes)
-            {
-                var own = o.Status == UploadStatus.Failed ? o.Message + " " : string.Empty;
-                o.Fail(o.Status == UploadStatus.Failed ? o.FailureReason : UploadFailureReason.AtomicSetFailed,
-                    own + $"-Atomic set failed: {summary}; the server promises to store all or none, so none is stored."
+                o.Fail(o.FailureReason, o.Message + $"-Atomic set failed: {summary}; the server promises to store all or none, so none is stored."
                     + (claimedStored > 0 ? $" (Its answer nevertheless listed {claimedStored} as stored: check the server.)" : string.Empty),
                     o.Exception);
-            }
         }
 
         private async Task RollBackOrthancAsync(FileUploadOutcome[] outcomes, HashSet<string> preexisting, Uri root, string summary)
@@ -468,8 +476,8 @@ namespace DicomTools.Engine.Upload
             foreach (var o in outcomes)
             {
                 var id = OrthancIds.InstanceId(o.File)!;
-                var own = o.Status == UploadStatus.Failed ? o.Message + " " : string.Empty;
-                var reason = o.Status == UploadStatus.Failed ? o.FailureReason : UploadFailureReason.AtomicSetFailed;
+                var own = o.Message;
+                var reason = o.FailureReason;
                 if (preexisting.Contains(id))
                 {
                     o.Fail(reason, own + $"-Atomic set failed: {summary}. Orthanc had this instance before the request, so it was left in place.", o.Exception);

@@ -96,6 +96,8 @@ namespace DicomTools.Engine.Upload
         public UploadFailureReason FailureReason { get; set; }
         /// <summary>Human-readable reason when Failed; never contains a secret.</summary>
         public string? Message { get; set; }
+        /// <summary>The server's answer named this file as failed (as opposed to not listing it at all).</summary>
+        internal bool NamedByServer { get; set; }
         /// <summary>The transport failure, when there was one (the HTTP core's typed exception).</summary>
         public Exception? Exception { get; set; }
 

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using DicomTools.Dicom;
+using DicomTools.Engine.Metadata;
+
+namespace DicomTools.Engine.Tagging
+{
+    /// <summary>
+    /// The edits Set-DicomTags applies to every file of a sample: the five tags that carry the sample's
+    /// metadata, plus any other top-level tags the admin asked for. Built and checked once, before any
+    /// file is touched, so a bad request fails before it can half-apply.
+    /// </summary>
+    public sealed class SampleTagPlan
+    {
+        public const int MinimumAttemptNumber = 1;
+        public const int MaximumAttemptNumber = 999;
+
+        public static readonly DicomTag PatientName = new DicomTag(0x0010, 0x0010);
+        public static readonly DicomTag PatientId = new DicomTag(0x0010, 0x0020);
+        public static readonly DicomTag PatientSpeciesDescription = new DicomTag(0x0010, 0x2201);
+        public static readonly DicomTag BarcodeValue = new DicomTag(0x2200, 0x0005);
+        public static readonly DicomTag InstitutionName = new DicomTag(0x0008, 0x0080);
+
+        private SampleTagPlan(IReadOnlyList<DicomEdit> edits, string? patientIdValue)
+        {
+            Edits = edits;
+            PatientIdValue = patientIdValue;
+        }
+
+        /// <summary>The edits, in tag order.</summary>
+        public IReadOnlyList<DicomEdit> Edits { get; }
+
+        /// <summary>The PatientID written, when the plan carries sample metadata.</summary>
+        public string? PatientIdValue { get; }
+
+        /// <summary>"&lt;SampleId&gt;-&lt;AttemptNumber as 3 digits&gt;", e.g. "ref0000022tes-cbc-001".</summary>
+        public static string FormatPatientId(string sampleId, int attemptNumber)
+        {
+            if (string.IsNullOrWhiteSpace(sampleId)) throw new ArgumentException("SampleId is empty.", nameof(sampleId));
+            CheckAttemptNumber(attemptNumber);
+            return sampleId.Trim() + "-" + attemptNumber.ToString("000", CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The edits that write a sample's metadata: PatientName, PatientID, species, test type, clinic.</summary>
+        public static IReadOnlyList<DicomEdit> MetadataEdits(SampleMetadata metadata, int attemptNumber)
+        {
+            if (metadata == null) throw new ArgumentNullException(nameof(metadata));
+            SampleMetadataConverter.EnsureComplete(metadata);
+            return new[]
+            {
+                DicomEdit.Set(InstitutionName, metadata.ClinicName.Trim(), "LO"),
+                DicomEdit.Set(PatientName, metadata.PatientName.Trim(), "PN"),
+                DicomEdit.Set(PatientId, FormatPatientId(metadata.SampleId, attemptNumber), "LO"),
+                DicomEdit.Set(PatientSpeciesDescription, metadata.Species.Trim(), "LO"),
+                DicomEdit.Set(BarcodeValue, metadata.TestType.Trim(), "LT"),
+            };
+        }
+
+        /// <summary>
+        /// Builds the plan. <paramref name="extraTags"/> maps a keyword or tag ("PatientAge", "(0010,1010)")
+        /// to its new text, or to null to remove the element. Throws <see cref="SampleMetadataException"/>
+        /// for incomplete metadata and <see cref="ArgumentException"/> for a tag that cannot be edited.
+        /// </summary>
+        public static SampleTagPlan Create(SampleMetadata? metadata, int attemptNumber, IEnumerable<KeyValuePair<string, string?>>? extraTags)
+        {
+            CheckAttemptNumber(attemptNumber);
+            var edits = new List<DicomEdit>();
+            var sourceByTag = new Dictionary<DicomTag, string>();
+            string? patientIdValue = null;
+            if (metadata != null)
+            {
+                foreach (var edit in MetadataEdits(metadata, attemptNumber))
+                {
+                    edits.Add(edit);
+                    sourceByTag[edit.Tag] = "-Metadata";
+                }
+                patientIdValue = edits.Single(e => e.Tag == PatientId).Value;
+            }
+            foreach (var pair in extraTags ?? Enumerable.Empty<KeyValuePair<string, string?>>())
+            {
+                var tag = ResolveEditableTag(pair.Key);
+                if (sourceByTag.TryGetValue(tag, out var earlier))
+                    throw new ArgumentException(
+                        $"The tag {Describe(tag)} is given twice (by {earlier} and by -Tag key '{pair.Key}'). Give each tag once.",
+                        "Tag");
+                sourceByTag[tag] = $"-Tag key '{pair.Key}'";
+                edits.Add(pair.Value == null ? DicomEdit.Remove(tag) : DicomEdit.Set(tag, pair.Value));
+            }
+            if (edits.Count == 0)
+                throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", "Metadata");
+            return new SampleTagPlan(edits.OrderBy(e => e.Tag).ToArray(), patientIdValue);
+        }
+
+        /// <summary>
+        /// Resolves a keyword or tag to one that may be edited: a top-level data element, not File Meta
+        /// (the codec keeps it consistent), not a group length, not pixel data, not a sequence.
+        /// </summary>
+        public static DicomTag ResolveEditableTag(string keywordOrTag)
+        {
+            if (string.IsNullOrWhiteSpace(keywordOrTag))
+                throw new ArgumentException("A -Tag key is empty; use a keyword such as PatientAge or a tag such as (0010,1010).", "Tag");
+            if (!DicomDictionary.TryResolve(keywordOrTag.Trim(), out var tag))
+                throw new ArgumentException(
+                    $"'{keywordOrTag}' is neither a DICOM keyword nor a tag; use a keyword such as PatientAge or a tag such as (0010,1010).", "Tag");
+            string? why = null;
+            if (tag.Group == 0x0002) why = "it is File Meta information, which the codec keeps consistent itself";
+            else if (tag.Group == 0xFFFE) why = "it is an item delimiter, not a data element";
+            else if (tag.IsGroupLength) why = "group lengths are recomputed by the codec";
+            else if (tag == DicomTag.PixelData) why = "pixel data is never rewritten";
+            else if (tag == DicomTag.SpecificCharacterSet) why = "the character set follows the values (see -CharacterSetPolicy)";
+            else if (DicomDictionary.TryGetByTag(tag, out var entry) && entry.VR == "SQ") why = "it is a sequence; only elements with a single value can be set";
+            if (why != null)
+                throw new ArgumentException($"The tag {Describe(tag)} cannot be set: {why}.", "Tag");
+            return tag;
+        }
+
+        /// <summary>"(0010,0010) PatientName", or the tag alone when the dictionary does not know it.</summary>
+        public static string Describe(DicomTag tag) =>
+            DicomDictionary.TryGetByTag(tag, out var entry) && !string.IsNullOrEmpty(entry.Keyword) ? $"{tag} {entry.Keyword}" : tag.ToString();
+
+        private static void CheckAttemptNumber(int attemptNumber)
+        {
+            if (attemptNumber < MinimumAttemptNumber || attemptNumber > MaximumAttemptNumber)
+                throw new ArgumentOutOfRangeException(nameof(attemptNumber), attemptNumber,
+                    $"The attempt number must be between {MinimumAttemptNumber} and {MaximumAttemptNumber}: PatientID carries it as three digits.");
+        }
+    }
+}

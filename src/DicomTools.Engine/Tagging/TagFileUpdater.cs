@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using DicomTools.Dicom;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DicomTools.Engine.Tagging
+{
+    /// <summary>Why a file could not be tagged; the cmdlet turns it into an error id and category.</summary>
+    public enum TagFailureKind
+    {
+        /// <summary>Not DICOM, truncated or damaged (the offset says where).</summary>
+        InvalidDicomFile,
+        /// <summary>A new value the tag's VR does not allow, or that the character set cannot carry under the policy.</summary>
+        InvalidTagValue,
+        NotFound,
+        /// <summary>A folder was given where a file is expected.</summary>
+        IsDirectory,
+        AccessDenied,
+        /// <summary>Reading or writing failed (disk full, file locked, ...).</summary>
+        IOError,
+        /// <summary>The destination layout cannot place the file (outside the base folder, or onto its own source).</summary>
+        InvalidDestination,
+        Unexpected,
+    }
+
+    public sealed class TagFileFailure
+    {
+        public TagFileFailure(TagFailureKind kind, string message, Exception exception)
+        { Kind = kind; Message = message; Exception = exception; }
+        public TagFailureKind Kind { get; }
+        /// <summary>Says which file, what went wrong and what to do; never contains more than the file name and the reason.</summary>
+        public string Message { get; }
+        public Exception Exception { get; }
+        /// <summary>The byte offset for a damaged file.</summary>
+        public long? Offset => (Exception as DicomFormatException)?.Offset;
+    }
+
+    /// <summary>One file to tag; <see cref="DestinationPath"/> null edits in place.</summary>
+    public sealed class TagFileRequest
+    {
+        public TagFileRequest(string sourcePath, string? destinationPath = null, bool dryRun = false, TagFileFailure? failure = null)
+        { SourcePath = sourcePath; DestinationPath = destinationPath; DryRun = dryRun; PresetFailure = failure; }
+        public string SourcePath { get; }
+        public string? DestinationPath { get; }
+        /// <summary>Compute the changes and write nothing (-WhatIf).</summary>
+        public bool DryRun { get; }
+        /// <summary>A failure found while the request was made (e.g. a destination outside the base folder): reported as is.</summary>
+        public TagFileFailure? PresetFailure { get; }
+    }
+
+    public sealed class TagFileOutcome
+    {
+        internal TagFileOutcome(string sourcePath, string outputPath, string? sopInstanceUid, bool written, bool dryRun, IReadOnlyList<DicomTagChange> changes, long bytes, TagFileFailure? failure)
+        {
+            SourcePath = sourcePath; OutputPath = outputPath; SopInstanceUid = sopInstanceUid; Written = written;
+            DryRun = dryRun; Changes = changes; Bytes = bytes; Failure = failure;
+        }
+        public string SourcePath { get; }
+        /// <summary>The edited file: the source itself, or its copy under the destination.</summary>
+        public string OutputPath { get; }
+        public string? SopInstanceUid { get; }
+        /// <summary>True when a file was written (the source replaced, or the destination copy made).</summary>
+        public bool Written { get; }
+        public bool DryRun { get; }
+        /// <summary>The elements whose value changes (or would, on a dry run).</summary>
+        public IReadOnlyList<DicomTagChange> Changes { get; }
+        /// <summary>The source file's size, for progress.</summary>
+        public long Bytes { get; }
+        public TagFileFailure? Failure { get; }
+        public bool Succeeded => Failure == null;
+    }
+
+    /// <summary>
+    /// Applies one plan's edits to one file and reports what happened without throwing, so that one bad
+    /// file never stops the others. Thread-safe: many workers share one instance.
+    /// </summary>
+    public sealed class TagFileUpdater
+    {
+        private readonly IReadOnlyList<DicomEdit> _edits;
+        private readonly CharacterSetPolicy _characterSetPolicy;
+        private readonly bool _flushToDisk;
+        private readonly ILogger _logger;
+
+        public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk = true, ILoggerProvider? logProvider = null)
+        {
+            _edits = edits ?? throw new ArgumentNullException(nameof(edits));
+            _characterSetPolicy = characterSetPolicy;
+            _flushToDisk = flushToDisk;
+            _logger = logProvider?.CreateLogger(typeof(TagFileUpdater).FullName!) ?? NullLogger.Instance;
+        }
+
+        /// <summary>Edits (or, on a dry run, examines) one file.</summary>
+        public TagFileOutcome Update(TagFileRequest request, CancellationToken cancellationToken = default)
+        {
+            var dryRun = request.DryRun;
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            var source = request.SourcePath;
+            var output = request.DestinationPath ?? source;
+            if (request.PresetFailure != null) return Failed(request, request.PresetFailure);
+            long bytes = 0;
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Directory.Exists(source))
+                    return Failed(request, new TagFileFailure(TagFailureKind.IsDirectory,
+                        $"'{source}' is a folder, not a file. Pipe its files instead: Get-ChildItem -LiteralPath '{source}' -Recurse -File -Filter *.dcm | Set-DicomTags ...",
+                        new IOException("Path is a directory: " + source)));
+                var info = new FileInfo(source);
+                if (!info.Exists)
+                    return Failed(request, new TagFileFailure(TagFailureKind.NotFound, $"'{source}' does not exist (was it moved or deleted?).", new FileNotFoundException("File not found.", source)));
+                bytes = info.Length;
+
+                var options = new DicomEditOptions
+                {
+                    DryRun = dryRun,
+                    CharacterSetPolicy = _characterSetPolicy,
+                    FlushToDisk = _flushToDisk,
+                    DestinationPath = request.DestinationPath,
+                };
+                if (request.DestinationPath != null && !dryRun)
+                {
+                    var folder = Path.GetDirectoryName(request.DestinationPath);
+                    if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+                }
+                var result = DicomFileEditor.Edit(source, _edits, options);
+                var written = result.Written;
+                if (request.DestinationPath != null && !dryRun && !written)
+                {
+                    // Nothing to change, but the destination must still hold the file: the admin sends it from there.
+                    CopyAtomically(source, request.DestinationPath, _flushToDisk);
+                    written = true;
+                }
+                _logger.LogDebug("{File}: {Count} change(s), {Action}", source, result.Changes.Count,
+                    dryRun ? "dry run" : written ? "written to " + output : "nothing written");
+                return new TagFileOutcome(source, output, result.SopInstanceUid, written, dryRun, result.Changes, bytes, null);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                return Failed(request, Describe(source, ex), bytes);
+            }
+        }
+
+        private static TagFileOutcome Failed(TagFileRequest request, TagFileFailure failure, long bytes = 0) =>
+            new TagFileOutcome(request.SourcePath, request.SourcePath, null, false, false, Array.Empty<DicomTagChange>(), bytes, failure);
+
+        /// <summary>Names the file, the reason and what to do, per kind of failure.</summary>
+        /// <param name="edited">True when the file was being edited: the message then says it was left unchanged.</param>
+        public static TagFileFailure Describe(string path, Exception ex, bool edited = true)
+        {
+            var untouched = edited ? " The file was left unchanged." : string.Empty;
+            switch (ex)
+            {
+                case DicomFormatException f:
+                    return new TagFileFailure(TagFailureKind.InvalidDicomFile,
+                        $"'{path}' is not a valid DICOM file (at byte offset {f.Offset}): {f.Message}{untouched}", ex);
+                case DicomValueException v:
+                    return new TagFileFailure(TagFailureKind.InvalidTagValue,
+                        $"'{path}': the new value for {SampleTagPlan.Describe(v.Tag)} ({v.VR}) is refused: {v.Message}{untouched}", ex);
+                case UnauthorizedAccessException _:
+                    return new TagFileFailure(TagFailureKind.AccessDenied,
+                        $"'{path}': access denied ({ex.Message}). Check the file's and its folder's permissions" + (edited ? ": the edit writes a temporary file beside it." : ".") + untouched, ex);
+                case FileNotFoundException _:
+                case DirectoryNotFoundException _:
+                    return new TagFileFailure(TagFailureKind.NotFound, $"'{path}' does not exist: {ex.Message}", ex);
+                case IOException _:
+                    return new TagFileFailure(TagFailureKind.IOError, $"'{path}': {ex.Message}{untouched}", ex);
+                default:
+                    return new TagFileFailure(TagFailureKind.Unexpected, $"'{path}': {ex.GetType().Name}: {ex.Message}{untouched}", ex);
+            }
+        }
+
+        /// <summary>Copies through a temporary file in the destination folder, so a crash never leaves half a file.</summary>
+        private static void CopyAtomically(string source, string destination, bool flush)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(destination)) ?? ".";
+            var temp = Path.Combine(folder, "." + Path.GetFileName(destination) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            try
+            {
+                using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+                using (var copy = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                {
+                    input.CopyTo(copy, 1 << 20);
+                    if (flush) copy.Flush(true);
+                }
+                if (File.Exists(destination)) File.Replace(temp, destination, null);
+                else File.Move(temp, destination);
+            }
+            catch
+            {
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
+    }
+}
