@@ -162,11 +162,4 @@ namespace DicomTools.Dicom
         public string? PatientId { get; }
     }
 
-    public static class DicomFileReader
-    {
-        public static IEnumerable<DicomElementInfo> ReadElements(string path, DicomReadOptions? options = null) => throw new NotImplementedException();
-        public static DicomFileSummary ReadSummary(string path) => throw new NotImplementedException();
-        /// <summary>Cheap check: a Part 10 preamble+DICM, or a plausible preamble-less dataset (as dcmtk detects).</summary>
-        public static bool LooksLikeDicom(string path) => throw new NotImplementedException();
-    }
 }

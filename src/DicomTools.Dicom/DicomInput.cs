@@ -1,0 +1,175 @@
+using System;
+using System.IO;
+
+namespace DicomTools.Dicom
+{
+    /// <summary>
+    /// A forward-only buffered reader over a (file or inflating) stream that knows its logical position, bounds every
+    /// length it is given by what the stream can still hold, and reports damage with the byte offset and the path.
+    /// </summary>
+    internal sealed class DicomInput : IDisposable
+    {
+        internal const int BufferSize = 128 * 1024;
+        private readonly Stream _stream;
+        private readonly byte[] _buffer;
+        private int _start, _end;
+        private long _bufferBase; // logical offset of _buffer[0]
+        private readonly long _length; // logical end, or -1 when unknown (inflating)
+        private readonly bool _ownsStream;
+
+        public DicomInput(Stream stream, string? path, long logicalBase, long logicalLength, bool ownsStream = true, int bufferSize = BufferSize)
+        {
+            _stream = stream;
+            Path = path;
+            _buffer = new byte[bufferSize];
+            _bufferBase = logicalBase;
+            _length = logicalLength;
+            _ownsStream = ownsStream;
+        }
+
+        public string? Path { get; }
+        public long Position => _bufferBase + _start;
+        public long Length => _length;
+        public bool LengthKnown => _length >= 0;
+        public long Remaining => _length >= 0 ? _length - Position : long.MaxValue;
+
+        public DicomFormatException Error(string message, long? offset = null, Exception? inner = null) =>
+            new DicomFormatException(message + " at byte offset " + (offset ?? Position) + (Path != null ? " in '" + Path + "'" : string.Empty) + ".", offset ?? Position, Path, inner);
+
+        /// <summary>Ensures <paramref name="count"/> bytes are buffered; false at the end of the stream.</summary>
+        public bool Ensure(int count)
+        {
+            if (_end - _start >= count) return true;
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _bufferBase += _start;
+                _end -= _start;
+                _start = 0;
+            }
+            while (_end < count)
+            {
+                int n;
+                try { n = _stream.Read(_buffer, _end, _buffer.Length - _end); }
+                catch (InvalidDataException ex) { throw Error("The deflated data is damaged (" + ex.Message + ")", null, ex); }
+                if (n <= 0) return false;
+                _end += n;
+            }
+            return true;
+        }
+
+        public bool AtEnd => !Ensure(1);
+        public int Buffered => _end - _start;
+        public byte[] RawBuffer => _buffer;
+        public int RawStart => _start;
+
+        public void Require(int count, string what)
+        {
+            if (!Ensure(count)) throw Error("The file ends inside " + what + " (truncated)");
+        }
+
+        public ushort PeekUInt16(int at, bool bigEndian) =>
+            bigEndian ? (ushort)((_buffer[_start + at] << 8) | _buffer[_start + at + 1]) : (ushort)(_buffer[_start + at] | (_buffer[_start + at + 1] << 8));
+
+        public uint PeekUInt32(int at, bool bigEndian)
+        {
+            var i = _start + at;
+            return bigEndian
+                ? ((uint)_buffer[i] << 24) | ((uint)_buffer[i + 1] << 16) | ((uint)_buffer[i + 2] << 8) | _buffer[i + 3]
+                : _buffer[i] | ((uint)_buffer[i + 1] << 8) | ((uint)_buffer[i + 2] << 16) | ((uint)_buffer[i + 3] << 24);
+        }
+
+        public byte PeekByte(int at) => _buffer[_start + at];
+        public void Advance(int count) => _start += count;
+
+        /// <summary>Reads a value whose length came from the file: refuses lengths the stream cannot hold, and grows the buffer only as data arrives.</summary>
+        public byte[] ReadBytes(long count, string what)
+        {
+            if (count < 0) throw Error("Negative length for " + what);
+            if (LengthKnown && count > Remaining)
+                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+            if (count > int.MaxValue - 64) throw Error("The length of " + what + " (" + count + " bytes) is too large to hold in memory");
+            if (count <= _buffer.Length)
+            {
+                Require((int)count, what);
+                var small = new byte[count];
+                Buffer.BlockCopy(_buffer, _start, small, 0, (int)count);
+                _start += (int)count;
+                return small;
+            }
+            // Unknown remaining length (inflating): grow with the data actually read, never trust the length field alone.
+            using (var ms = new MemoryStream())
+            {
+                CopyTo(ms, count, what);
+                return ms.ToArray();
+            }
+        }
+
+        public void Skip(long count, string what)
+        {
+            if (count < 0) throw Error("Negative length for " + what);
+            if (LengthKnown && count > Remaining)
+                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+            var buffered = _end - _start;
+            if (count <= buffered) { _start += (int)count; return; }
+            if (_stream.CanSeek)
+            {
+                var target = Position + count;
+                SeekTo(target);
+                return;
+            }
+            count -= buffered;
+            _start = _end;
+            while (count > 0)
+            {
+                _bufferBase += _end;
+                _start = _end = 0;
+                var n = _stream.Read(_buffer, 0, (int)Math.Min(_buffer.Length, count));
+                if (n <= 0) throw Error("The file ends inside " + what + " (truncated)");
+                count -= n;
+                _bufferBase += n;
+            }
+        }
+
+        // Seekable streams only: the stream position equals logical position minus the logical base of the stream.
+        private long _streamOrigin;
+        public void SetStreamOrigin(long logicalOffsetOfStreamStart) => _streamOrigin = logicalOffsetOfStreamStart;
+
+        private void SeekTo(long logical)
+        {
+            _stream.Seek(logical - _streamOrigin, SeekOrigin.Begin);
+            _bufferBase = logical;
+            _start = _end = 0;
+        }
+
+        /// <summary>Copies exactly <paramref name="count"/> bytes to <paramref name="destination"/> through the buffer.</summary>
+        public void CopyTo(Stream destination, long count, string what)
+        {
+            if (LengthKnown && count > Remaining)
+                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+            while (count > 0)
+            {
+                if (_end == _start && !Ensure(1)) throw Error("The file ends inside " + what + " (truncated)");
+                var n = (int)Math.Min(_end - _start, count);
+                destination.Write(_buffer, _start, n);
+                _start += n;
+                count -= n;
+            }
+        }
+
+        /// <summary>Copies everything left to <paramref name="destination"/>.</summary>
+        public void CopyToEnd(Stream destination)
+        {
+            while (Ensure(1))
+            {
+                destination.Write(_buffer, _start, _end - _start);
+                _start = _end;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_ownsStream) _stream.Dispose();
+        }
+    }
+}

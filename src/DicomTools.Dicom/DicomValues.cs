@@ -1,0 +1,248 @@
+using System;
+using System.Globalization;
+using System.Text;
+
+namespace DicomTools.Dicom
+{
+    /// <summary>Turns element values into text and back, validating per VR (PS3.5 §6.2).</summary>
+    internal static class DicomValues
+    {
+        private const int MaxDisplayedNumbers = 16;
+
+        /// <summary>Decoded text for text and number VRs, a short summary for bulk binary values.</summary>
+        public static string Decode(byte[] raw, string vr, DicomCharacterSet charset, bool bigEndian)
+        {
+            if (DicomVr.IsText(vr))
+            {
+                var s = charset.Decode(raw, 0, raw.Length, vr);
+                return vr == "UI" ? s.TrimEnd('\0', ' ') : s.TrimEnd(' ', '\0');
+            }
+            switch (vr)
+            {
+                case "US": case "SS": case "UL": case "SL": case "FL": case "FD": case "AT": case "SV": case "UV":
+                    return DecodeNumbers(raw, vr, bigEndian);
+                default:
+                    return "[" + raw.Length.ToString(CultureInfo.InvariantCulture) + " bytes]";
+            }
+        }
+
+        private static string DecodeNumbers(byte[] raw, string vr, bool be)
+        {
+            var size = vr == "AT" ? 4 : DicomVr.WordSize(vr);
+            var count = raw.Length / size;
+            var sb = new StringBuilder();
+            for (var i = 0; i < count && i < MaxDisplayedNumbers; i++)
+            {
+                if (i > 0) sb.Append('\\');
+                var o = i * size;
+                switch (vr)
+                {
+                    case "US": sb.Append(U16(raw, o, be).ToString(CultureInfo.InvariantCulture)); break;
+                    case "SS": sb.Append(((short)U16(raw, o, be)).ToString(CultureInfo.InvariantCulture)); break;
+                    case "UL": sb.Append(U32(raw, o, be).ToString(CultureInfo.InvariantCulture)); break;
+                    case "SL": sb.Append(((int)U32(raw, o, be)).ToString(CultureInfo.InvariantCulture)); break;
+                    case "FL": sb.Append(BitConverterSingle(U32(raw, o, be)).ToString("R", CultureInfo.InvariantCulture)); break;
+                    case "FD": sb.Append(BitConverter.Int64BitsToDouble((long)U64(raw, o, be)).ToString("R", CultureInfo.InvariantCulture)); break;
+                    case "SV": sb.Append(((long)U64(raw, o, be)).ToString(CultureInfo.InvariantCulture)); break;
+                    case "UV": sb.Append(U64(raw, o, be).ToString(CultureInfo.InvariantCulture)); break;
+                    case "AT": sb.Append(new DicomTag(U16(raw, o, be), U16(raw, o + 2, be)).ToString()); break;
+                }
+            }
+            if (count > MaxDisplayedNumbers) sb.Append("\\...");
+            return sb.ToString();
+        }
+
+        private static float BitConverterSingle(uint bits) => BitConverter.ToSingle(BitConverter.GetBytes(bits), 0);
+        public static ushort U16(byte[] b, int o, bool be) => be ? (ushort)((b[o] << 8) | b[o + 1]) : (ushort)(b[o] | (b[o + 1] << 8));
+        public static uint U32(byte[] b, int o, bool be) => be
+            ? ((uint)b[o] << 24) | ((uint)b[o + 1] << 16) | ((uint)b[o + 2] << 8) | b[o + 3]
+            : b[o] | ((uint)b[o + 1] << 8) | ((uint)b[o + 2] << 16) | ((uint)b[o + 3] << 24);
+        private static ulong U64(byte[] b, int o, bool be) => be
+            ? ((ulong)U32(b, o, true) << 32) | U32(b, o + 4, true)
+            : U32(b, o, false) | ((ulong)U32(b, o + 4, false) << 32);
+
+        /// <summary>Validates a new value for its VR (throws <see cref="DicomValueException"/>), then encodes and pads it.
+        /// Returns null when the character set cannot carry the text (the caller applies the policy).</summary>
+        public static byte[]? Encode(DicomTag tag, string vr, string value, DicomCharacterSet charset, bool bigEndian)
+        {
+            Validate(tag, vr, value);
+            if (DicomVr.IsText(vr))
+            {
+                var bytes = charset.TryEncode(value, vr);
+                if (bytes == null) return null;
+                if ((bytes.Length & 1) == 0) return bytes;
+                var padded = new byte[bytes.Length + 1];
+                Buffer.BlockCopy(bytes, 0, padded, 0, bytes.Length);
+                padded[bytes.Length] = vr == "UI" ? (byte)0 : (byte)' ';
+                return padded;
+            }
+            return EncodeNumbers(tag, vr, value, bigEndian);
+        }
+
+        private static byte[] EncodeNumbers(DicomTag tag, string vr, string value, bool be)
+        {
+            if (value.Length == 0) return Array.Empty<byte>();
+            var parts = value.Split('\\');
+            var size = DicomVr.WordSize(vr);
+            var result = new byte[parts.Length * size];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var p = parts[i].Trim();
+                ulong bits;
+                bool ok;
+                switch (vr)
+                {
+                    case "US": ok = ushort.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var us); bits = us; break;
+                    case "SS": ok = short.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ss); bits = (ushort)ss; break;
+                    case "UL": ok = uint.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ul); bits = ul; break;
+                    case "SL": ok = int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var sl); bits = (uint)sl; break;
+                    case "SV": ok = long.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var sv); bits = (ulong)sv; break;
+                    case "UV": ok = ulong.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var uv); bits = uv; break;
+                    case "FL": ok = float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var fl); bits = BitConverter.ToUInt32(BitConverter.GetBytes(fl), 0); break;
+                    case "FD": ok = double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var fd); bits = (ulong)BitConverter.DoubleToInt64Bits(fd); break;
+                    case "AT":
+                        ok = DicomDictionary.TryResolve(p, out var t);
+                        bits = ((ulong)t.Element << 16) | t.Group; // written as two 16-bit words, group first
+                        if (ok && be) bits = ((ulong)t.Group << 16) | t.Element;
+                        break;
+                    default:
+                        throw Fail(tag, vr, "binary-value", "values of VR " + vr + " cannot be given as text; write them with AddBinary", value);
+                }
+                if (!ok) throw Fail(tag, vr, "number-format", "'" + p + "' is not a valid " + vr + " number", value);
+                var o = i * size;
+                if (vr == "AT" && be)
+                {
+                    result[o] = (byte)(bits >> 24); result[o + 1] = (byte)(bits >> 16); result[o + 2] = (byte)(bits >> 8); result[o + 3] = (byte)bits;
+                    continue;
+                }
+                for (var k = 0; k < size; k++)
+                    result[o + (be ? size - 1 - k : k)] = (byte)(bits >> (8 * k));
+            }
+            return result;
+        }
+
+        private static DicomValueException Fail(DicomTag tag, string vr, string rule, string what, string value)
+        {
+            var keyword = DicomDictionary.KeywordOf(tag);
+            var name = keyword.Length > 0 ? tag + " " + keyword : tag.ToString();
+            return new DicomValueException(
+                name + " (" + vr + "): " + what + " [rule " + rule + "; the value has " + value.Length.ToString(CultureInfo.InvariantCulture) + " characters].",
+                tag, vr, rule);
+        }
+
+        /// <summary>The checks of PS3.5 §6.2 that matter for values an admin types.</summary>
+        public static void Validate(DicomTag tag, string vr, string value)
+        {
+            if (!DicomVr.IsText(vr)) return;
+            var singleValued = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR" ||
+                               (DicomDictionary.TryGetByTag(tag, out var entry) && entry.VM == "1" && !tag.IsPrivate);
+            if (singleValued && value.IndexOf('\\') >= 0 && vr != "UT" && vr != "UR")
+                throw Fail(tag, vr, "single-valued", "a backslash separates values, and this element holds one value", value);
+            var allowsTextControls = vr == "LT" || vr == "ST" || vr == "UT";
+            foreach (var c in value)
+            {
+                if (c >= 0x20 && c != 0x7F) continue;
+                if (c == '\u001B' && DicomVr.UsesCharacterSet(vr)) continue;
+                if (allowsTextControls && (c == '\r' || c == '\n' || c == '\t' || c == '\f')) continue;
+                throw Fail(tag, vr, "control-character", "control character U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) + " is not allowed in " + vr, value);
+            }
+            var values = singleValued ? new[] { value } : value.Split('\\');
+            foreach (var v in values) ValidateOne(tag, vr, v, value);
+        }
+
+        private static void ValidateOne(DicomTag tag, string vr, string v, string whole)
+        {
+            int max;
+            switch (vr)
+            {
+                case "AE": max = 16; break;
+                case "AS": max = 4; break;
+                case "CS": max = 16; break;
+                case "DA": max = 8; break;
+                case "DS": max = 16; break;
+                case "DT": max = 26; break;
+                case "IS": max = 12; break;
+                case "LO": max = 64; break;
+                case "LT": max = 10240; break;
+                case "SH": max = 16; break;
+                case "ST": max = 1024; break;
+                case "TM": max = 14; break;
+                case "UI": max = 64; break;
+                case "PN": ValidatePersonName(tag, v, whole); return;
+                default: max = int.MaxValue; break;
+            }
+            if (v.Length > max)
+                throw Fail(tag, vr, "max-length", "a value may have at most " + max + " characters, this one has " + v.Length, whole);
+            switch (vr)
+            {
+                case "CS":
+                    foreach (var c in v)
+                        if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == '_'))
+                            throw Fail(tag, vr, "cs-characters", "CS allows only upper-case letters, digits, space and underscore; found '" + c + "'", whole);
+                    break;
+                case "AE":
+                    if (v.Trim().Length == 0 && v.Length > 0) throw Fail(tag, vr, "ae-blank", "an AE title cannot be only spaces", whole);
+                    foreach (var c in v) if (c > 0x7E) throw Fail(tag, vr, "default-repertoire", "AE allows only the default character repertoire", whole);
+                    break;
+                case "AS":
+                    if (v.Length != 0 && (v.Length != 4 || !IsDigits(v.Substring(0, 3)) || "DWMY".IndexOf(v[3]) < 0))
+                        throw Fail(tag, vr, "age-format", "an age is three digits and D, W, M or Y (e.g. 004Y)", whole);
+                    break;
+                case "DA":
+                    if (v.Length != 0 && (v.Length != 8 || !IsDigits(v) || !DateTime.TryParseExact(v, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)))
+                        throw Fail(tag, vr, "date-format", "a date is YYYYMMDD", whole);
+                    break;
+                case "TM":
+                    foreach (var c in v) if (!(c >= '0' && c <= '9' || c == '.' || c == ':' || c == ' ')) throw Fail(tag, vr, "time-format", "a time is HHMMSS.FFFFFF", whole);
+                    break;
+                case "DT":
+                    foreach (var c in v) if (!(c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' || c == ' ')) throw Fail(tag, vr, "datetime-format", "a date-time is YYYYMMDDHHMMSS.FFFFFF&ZZXX", whole);
+                    break;
+                case "IS":
+                    if (v.Trim().Length != 0 && !int.TryParse(v.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                        throw Fail(tag, vr, "integer-format", "'" + v + "' is not an integer string", whole);
+                    break;
+                case "DS":
+                    if (v.Trim().Length != 0 && !double.TryParse(v.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                        throw Fail(tag, vr, "decimal-format", "'" + v + "' is not a decimal string", whole);
+                    break;
+                case "UI":
+                    ValidateUid(tag, v, whole);
+                    break;
+                case "UR":
+                    if (v.IndexOf(' ') >= 0 && v.TrimEnd(' ').IndexOf(' ') >= 0) throw Fail(tag, vr, "uri-space", "a URI has no spaces", whole);
+                    break;
+            }
+        }
+
+        private static bool IsDigits(string s)
+        {
+            foreach (var c in s) if (c < '0' || c > '9') return false;
+            return true;
+        }
+
+        private static void ValidateUid(DicomTag tag, string v, string whole)
+        {
+            if (v.Length == 0) return;
+            var components = v.Split('.');
+            foreach (var c in components)
+            {
+                if (c.Length == 0) throw Fail(tag, "UI", "uid-format", "a UID is digits separated by single dots, without a leading or trailing dot", whole);
+                if (!IsDigits(c)) throw Fail(tag, "UI", "uid-format", "a UID holds only digits and dots", whole);
+                if (c.Length > 1 && c[0] == '0') throw Fail(tag, "UI", "uid-leading-zero", "a UID component has no leading zero ('" + c + "')", whole);
+            }
+        }
+
+        private static void ValidatePersonName(DicomTag tag, string v, string whole)
+        {
+            var groups = v.Split('=');
+            if (groups.Length > 3) throw Fail(tag, "PN", "pn-groups", "a person name has at most 3 component groups (alphabetic=ideographic=phonetic), found " + groups.Length, whole);
+            foreach (var g in groups)
+            {
+                if (g.Length > 64) throw Fail(tag, "PN", "max-length", "a person name component group may have at most 64 characters, this one has " + g.Length, whole);
+                var components = g.Split('^').Length;
+                if (components > 5) throw Fail(tag, "PN", "pn-components", "a person name has at most 5 components (family^given^middle^prefix^suffix), found " + components, whole);
+            }
+        }
+    }
+}
