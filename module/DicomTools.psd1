@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
+        'Send-DicomFile'
         'Send-DicomToolsLog'
         'Invoke-SampleUpload'
     )

@@ -25,7 +25,9 @@ if (-not (Test-Path -LiteralPath $DictionaryPath)) {
     throw "Dictionary '$DictionaryPath' not found: install dcmtk (apt-get install dcmtk) or pass -DictionaryPath."
 }
 
-$vrMap = @{ up = 'UL'; xs = 'US'; ox = 'OW'; px = 'OW'; lt = 'OW'; na = '' }
+# Case-sensitive on purpose: dcmtk's internal 'lt' must not swallow the real VR 'LT'.
+$vrMap = [System.Collections.Generic.Dictionary[string, string]]::new([System.StringComparer]::Ordinal)
+foreach ($pair in @(('up', 'UL'), ('xs', 'US'), ('ox', 'OW'), ('px', 'OW'), ('lt', 'OW'), ('na', ''))) { $vrMap[$pair[0]] = $pair[1] }
 $exact = [System.Collections.Generic.List[string]]::new()
 $ranges = [System.Collections.Generic.List[string]]::new()
 $tagPattern = '^\((?<g1>[0-9A-F]{4})(?:-(?<gk>[OU]-)?(?<g2>[0-9A-F]{4}))?,(?<e1>[0-9A-F]{4})(?:-(?<ek>[OU]-)?(?<e2>[0-9A-F]{4}))?\)$'

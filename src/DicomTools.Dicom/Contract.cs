@@ -110,11 +110,6 @@ namespace DicomTools.Dicom
         public IReadOnlyList<DicomTagChange> Changes { get; }
     }
 
-    /// <summary>Streams a Part 10 file and applies top-level edits, writing atomically.</summary>
-    public static class DicomFileEditor
-    {
-        public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null) => throw new NotImplementedException();
-    }
 
     /// <summary>One element as read: for Get-DicomTag and checks.</summary>
     public sealed class DicomElementInfo

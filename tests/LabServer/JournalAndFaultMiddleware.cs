@@ -55,10 +55,13 @@ internal sealed class JournalAndFaultMiddleware
         // right after a response never races the server.
         context.Response.OnStarting(() =>
         {
-            _state.Journal.Update(() => entry.StatusCode = context.Response.StatusCode);
+            // Kestrel also fires this after the middleware returned (response never started): then the
+            // final status below stands.
+            _state.Journal.Update(() => { if (!entry.Completed) entry.StatusCode = context.Response.StatusCode; });
             return Task.CompletedTask;
         });
 
+        var reset = false;
         try
         {
             if (LabEndpoints.TakesFiles(endpoint))
@@ -76,6 +79,7 @@ internal sealed class JournalAndFaultMiddleware
             if (fault != null)
             {
                 _state.Journal.Update(() => entry.Fault = fault.Mode.ToString().ToLowerInvariant());
+                reset = fault.Mode == FaultMode.Reset;
                 if (!await ApplyFaultAsync(context, fault)) return;
             }
 
@@ -85,7 +89,7 @@ internal sealed class JournalAndFaultMiddleware
         {
             _state.Journal.Update(() =>
             {
-                entry.StatusCode = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 0 : context.Response.StatusCode;
+                entry.StatusCode = reset || (context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted) ? 0 : context.Response.StatusCode;
                 entry.Completed = true;
             });
         }

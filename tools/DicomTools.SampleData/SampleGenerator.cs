@@ -28,6 +28,7 @@ namespace DicomTools.SampleData
         private readonly Dictionary<int, string> _seriesUids = new Dictionary<int, string>();
         private readonly ushort[] _baseFrame;
         private readonly DateTime _studyTime;
+        private readonly int _studyNumber;
 
         public SampleGenerator(SampleOptions options)
         {
@@ -35,6 +36,7 @@ namespace DicomTools.SampleData
             _random = options.Seed.HasValue ? new Random(options.Seed.Value) : new Random();
             _studyUid = NewUid();
             _frameOfReferenceUid = NewUid();
+            _studyNumber = _random.Next(10000, 99999);
             _studyTime = new DateTime(2026, 11, 2, 9, 14, 0).AddMinutes(_random.Next(0, 600));
             _baseFrame = Phantom(options.Rows, options.Columns);
         }
@@ -56,8 +58,7 @@ namespace DicomTools.SampleData
             {
                 var pixels = new byte[pixelBytes];
                 for (var frame = 0; frame < _options.Frames; frame++)
-                    FillFrame(pixels.AsSpan((int)(frame * _options.PixelBytesPerFrame), (int)_options.PixelBytesPerFrame), index, frame,
-                        bigEndian: _options.TransferSyntaxUid == SampleOptions.ExplicitVRBigEndian);
+                    FillFrame(pixels.AsSpan((int)(frame * _options.PixelBytesPerFrame), (int)_options.PixelBytesPerFrame), index, frame);
                 dataset.AddBinary(DicomTag.PixelData, "OW", pixels);
             }
             var writeOptions = new DicomWriteOptions { WritePart10Header = !_options.NoPreamble };
@@ -89,7 +90,7 @@ namespace DicomTools.SampleData
             var frame = new byte[frameBytes];
             for (var f = 0; f < _options.Frames; f++)
             {
-                FillFrame(frame, index, f, bigEndian: false);
+                FillFrame(frame, index, f);
                 file.Write(frame, 0, frame.Length);
             }
         }
@@ -119,12 +120,12 @@ namespace DicomTools.SampleData
             Text(0x0008, 0x0031, "TM", Time(created));
             Text(0x0008, 0x0032, "TM", Time(created));
             Text(0x0008, 0x0033, "TM", Time(created));
-            Text(0x0008, 0x0050, "SH", "ACC" + (_studyUid.GetHashCode() & 0xFFFFFF).ToString("00000000", CultureInfo.InvariantCulture));
+            Text(0x0008, 0x0050, "SH", "ACC" + (_studyNumber * 131).ToString("00000000", CultureInfo.InvariantCulture));
             Text(0x0008, 0x0060, "CS", multiFrame ? "OT" : "CT");
             if (multiFrame) Text(0x0008, 0x0064, "CS", "WSD");
             Text(0x0008, 0x0070, "LO", "DicomTools Imaging");
             Text(0x0008, 0x0080, "LO", "Northside Animal Hospital");
-            Text(0x0008, 0x0081, "ST", "12 Harbour Road\\Springfield");
+            Text(0x0008, 0x0081, "ST", "12 Harbour Road, Springfield");
             Text(0x0008, 0x0090, "PN", "Hart^Olivia^^Dr.");
             Text(0x0008, 0x1010, "SH", "VETCT01");
             Text(0x0008, 0x1030, "LO", "CT Thorax and Abdomen");
@@ -142,7 +143,7 @@ namespace DicomTools.SampleData
             Text(0x0009, 0x1001, "LO", "sample-generator");
             Text(0x0009, 0x1002, "LO", index.ToString(CultureInfo.InvariantCulture));
             Text(0x0010, 0x0010, "PN", "Rex^Garcia");
-            Text(0x0010, 0x0020, "LO", "P-" + (_studyUid.GetHashCode() & 0xFFFF).ToString("00000", CultureInfo.InvariantCulture));
+            Text(0x0010, 0x0020, "LO", "P-" + _studyNumber.ToString("00000", CultureInfo.InvariantCulture));
             Text(0x0010, 0x0030, "DA", "20190412");
             Text(0x0010, 0x0040, "CS", "M");
             Text(0x0010, 0x1010, "AS", "007Y");
@@ -180,7 +181,7 @@ namespace DicomTools.SampleData
             Text(0x0018, 0x5100, "CS", "FFS");
             Text(0x0020, 0x000D, "UI", _studyUid);
             Text(0x0020, 0x000E, "UI", seriesUid);
-            Text(0x0020, 0x0010, "SH", "S" + (_studyUid.GetHashCode() & 0xFFFF).ToString(CultureInfo.InvariantCulture));
+            Text(0x0020, 0x0010, "SH", "S" + _studyNumber.ToString(CultureInfo.InvariantCulture));
             Text(0x0020, 0x0011, "IS", (series + 1).ToString(CultureInfo.InvariantCulture));
             Text(0x0020, 0x0012, "IS", "1");
             Text(0x0020, 0x0013, "IS", instanceInSeries.ToString(CultureInfo.InvariantCulture));
@@ -278,8 +279,11 @@ namespace DicomTools.SampleData
             return frame;
         }
 
-        /// <summary>The phantom with noise that depends on the file and frame, so no two images are alike.</summary>
-        private void FillFrame(Span<byte> target, int index, int frame, bool bigEndian)
+        /// <summary>
+        /// The phantom with noise that depends on the file and frame, so no two images are alike. Little-endian:
+        /// the writer swaps OW words itself for big-endian files.
+        /// </summary>
+        private void FillFrame(Span<byte> target, int index, int frame)
         {
             uint state = (uint)(index * 7919 + frame * 104729 + 1) * 2654435761u;
             if (state == 0) state = 1;
@@ -287,8 +291,7 @@ namespace DicomTools.SampleData
             {
                 state ^= state << 13; state ^= state >> 17; state ^= state << 5;
                 var value = (ushort)Math.Min(4095, _baseFrame[i] + (int)(state & 15));
-                if (bigEndian) BinaryPrimitives.WriteUInt16BigEndian(target.Slice(i * 2, 2), value);
-                else BinaryPrimitives.WriteUInt16LittleEndian(target.Slice(i * 2, 2), value);
+                BinaryPrimitives.WriteUInt16LittleEndian(target.Slice(i * 2, 2), value);
             }
         }
 

@@ -125,7 +125,7 @@ namespace DicomTools.Dicom
             "00080105|CS|MappingResource|1|\n" +
             "00080106|DT|ContextGroupVersion|1|\n" +
             "00080107|DT|ContextGroupLocalVersion|1|\n" +
-            "00080108|OW|ExtendedCodeMeaning|1|\n" +
+            "00080108|LT|ExtendedCodeMeaning|1|\n" +
             "00080109|SQ|CodingSchemeResourcesSequence|1|\n" +
             "0008010A|CS|CodingSchemeURLType|1|\n" +
             "0008010B|CS|ContextGroupExtensionFlag|1|\n" +
@@ -309,11 +309,11 @@ namespace DicomTools.Dicom
             "00102150|LO|CountryOfResidence|1|\n" +
             "00102152|LO|RegionOfResidence|1|\n" +
             "00102154|SH|PatientTelephoneNumbers|1-n|\n" +
-            "00102155|OW|PatientTelecomInformation|1|\n" +
+            "00102155|LT|PatientTelecomInformation|1|\n" +
             "00102160|SH|EthnicGroup|1|\n" +
             "00102180|SH|Occupation|1|\n" +
             "001021A0|CS|SmokingStatus|1|\n" +
-            "001021B0|OW|AdditionalPatientHistory|1|\n" +
+            "001021B0|LT|AdditionalPatientHistory|1|\n" +
             "001021C0|US|PregnancyStatus|1|\n" +
             "001021D0|DA|LastMenstrualDate|1|\n" +
             "001021F0|LO|PatientReligiousPreference|1|\n" +
@@ -329,7 +329,7 @@ namespace DicomTools.Dicom
             "00102297|PN|ResponsiblePerson|1|\n" +
             "00102298|CS|ResponsiblePersonRole|1|\n" +
             "00102299|LO|ResponsibleOrganization|1|\n" +
-            "00104000|OW|PatientComments|1|\n" +
+            "00104000|LT|PatientComments|1|\n" +
             "00109431|FL|ExaminedBodyThickness|1|\n" +
             "00120010|LO|ClinicalTrialSponsorName|1|\n" +
             "00120020|LO|ClinicalTrialProtocolID|1|\n" +
@@ -362,7 +362,7 @@ namespace DicomTools.Dicom
             "00140034|DS|MaterialIsolationDiameter|1-n|\n" +
             "00140042|ST|MaterialGrade|1|\n" +
             "00140044|ST|MaterialPropertiesDescription|1|\n" +
-            "00140046|OW|MaterialNotes|1|\n" +
+            "00140046|LT|MaterialNotes|1|\n" +
             "00140050|CS|ComponentShape|1|\n" +
             "00140052|CS|CurvatureType|1|\n" +
             "00140054|DS|OuterDiameter|1|\n" +
@@ -426,17 +426,17 @@ namespace DicomTools.Dicom
             "00143076|DA|DateOfGainCalibration|1|\n" +
             "00143077|TM|TimeOfGainCalibration|1|\n" +
             "00143080|OB|BadPixelImage|1|\n" +
-            "00143099|OW|CalibrationNotes|1|\n" +
-            "00143100|OW|LinearityCorrectionTechnique|1|\n" +
-            "00143101|OW|BeamHardeningCorrectionTechnique|1|\n" +
+            "00143099|LT|CalibrationNotes|1|\n" +
+            "00143100|LT|LinearityCorrectionTechnique|1|\n" +
+            "00143101|LT|BeamHardeningCorrectionTechnique|1|\n" +
             "00144002|SQ|PulserEquipmentSequence|1|\n" +
             "00144004|CS|PulserType|1|\n" +
-            "00144006|OW|PulserNotes|1|\n" +
+            "00144006|LT|PulserNotes|1|\n" +
             "00144008|SQ|ReceiverEquipmentSequence|1|\n" +
             "0014400A|CS|AmplifierType|1|\n" +
-            "0014400C|OW|ReceiverNotes|1|\n" +
+            "0014400C|LT|ReceiverNotes|1|\n" +
             "0014400E|SQ|PreAmplifierEquipmentSequence|1|\n" +
-            "0014400F|OW|PreAmplifierNotes|1|\n" +
+            "0014400F|LT|PreAmplifierNotes|1|\n" +
             "00144010|SQ|TransmitTransducerSequence|1|\n" +
             "00144011|SQ|ReceiveTransducerSequence|1|\n" +
             "00144012|US|NumberOfElements|1|\n" +
@@ -490,7 +490,7 @@ namespace DicomTools.Dicom
             "0014407E|DA|CalibrationDate|1-n|\n" +
             "00144080|SQ|ProbeDriveEquipmentSequence|1|\n" +
             "00144081|CS|DriveType|1|\n" +
-            "00144082|OW|ProbeDriveNotes|1|\n" +
+            "00144082|LT|ProbeDriveNotes|1|\n" +
             "00144083|SQ|DriveProbeSequence|1|\n" +
             "00144084|DS|ProbeInductance|1|\n" +
             "00144085|DS|ProbeResistance|1|\n" +
@@ -996,8 +996,8 @@ namespace DicomTools.Dicom
             "00187001|DS|DetectorTemperature|1|\n" +
             "00187004|CS|DetectorType|1|\n" +
             "00187005|CS|DetectorConfiguration|1|\n" +
-            "00187006|OW|DetectorDescription|1|\n" +
-            "00187008|OW|DetectorMode|1|\n" +
+            "00187006|LT|DetectorDescription|1|\n" +
+            "00187008|LT|DetectorMode|1|\n" +
             "0018700A|SH|DetectorID|1|\n" +
             "0018700C|DA|DateOfLastDetectorCalibration|1|\n" +
             "0018700E|TM|TimeOfLastDetectorCalibration|1|\n" +
@@ -1019,8 +1019,8 @@ namespace DicomTools.Dicom
             "00187034|CS|FieldOfViewHorizontalFlip|1|\n" +
             "00187036|FL|PixelDataAreaOriginRelativeToFOV|2|\n" +
             "00187038|FL|PixelDataAreaRotationAngleRelativeToFOV|1|\n" +
-            "00187040|OW|GridAbsorbingMaterial|1|\n" +
-            "00187041|OW|GridSpacingMaterial|1|\n" +
+            "00187040|LT|GridAbsorbingMaterial|1|\n" +
+            "00187041|LT|GridSpacingMaterial|1|\n" +
             "00187042|DS|GridThickness|1|\n" +
             "00187044|DS|GridPitch|1|\n" +
             "00187046|IS|GridAspectRatio|2|\n" +
@@ -1032,7 +1032,7 @@ namespace DicomTools.Dicom
             "00187056|FL|FilterBeamPathLengthMinimum|1-n|\n" +
             "00187058|FL|FilterBeamPathLengthMaximum|1-n|\n" +
             "00187060|CS|ExposureControlMode|1|\n" +
-            "00187062|OW|ExposureControlModeDescription|1|\n" +
+            "00187062|LT|ExposureControlModeDescription|1|\n" +
             "00187064|CS|ExposureStatus|1|\n" +
             "00187065|DS|PhototimerSetting|1|\n" +
             "00188150|DS|ExposureTimeInuS|1|\n" +
@@ -1288,7 +1288,7 @@ namespace DicomTools.Dicom
             "00189417|SQ|FrameAcquisitionSequence|1|\n" +
             "00189420|CS|XRayReceptorType|1|\n" +
             "00189423|LO|AcquisitionProtocolName|1|\n" +
-            "00189424|OW|AcquisitionProtocolDescription|1|\n" +
+            "00189424|LT|AcquisitionProtocolDescription|1|\n" +
             "00189425|CS|ContrastBolusIngredientOpaque|1|\n" +
             "00189426|FL|DistanceReceptorPlaneToDetectorHousing|1|\n" +
             "00189427|CS|IntensifierActiveShape|1|\n" +
@@ -1528,7 +1528,7 @@ namespace DicomTools.Dicom
             "00201206|IS|NumberOfStudyRelatedSeries|1|\n" +
             "00201208|IS|NumberOfStudyRelatedInstances|1|\n" +
             "00201209|IS|NumberOfSeriesRelatedInstances|1|\n" +
-            "00204000|OW|ImageComments|1|\n" +
+            "00204000|LT|ImageComments|1|\n" +
             "00209056|SH|StackID|1|\n" +
             "00209057|UL|InStackPositionNumber|1|\n" +
             "00209071|SQ|FrameAnatomySequence|1|\n" +
@@ -1542,7 +1542,7 @@ namespace DicomTools.Dicom
             "00209155|FL|ActualCardiacTriggerTimePriorToRPeak|1|\n" +
             "00209156|US|FrameAcquisitionNumber|1|\n" +
             "00209157|UL|DimensionIndexValues|1-n|\n" +
-            "00209158|OW|FrameComments|1|\n" +
+            "00209158|LT|FrameComments|1|\n" +
             "00209161|UI|ConcatenationUID|1|\n" +
             "00209162|US|InConcatenationNumber|1|\n" +
             "00209163|US|InConcatenationTotalNumber|1|\n" +
@@ -1688,7 +1688,7 @@ namespace DicomTools.Dicom
             "00221128|SQ|AnteriorChamberDepthSequence|1|\n" +
             "0022112A|SQ|CalculationCommentSequence|1|\n" +
             "0022112B|CS|CalculationCommentType|1|\n" +
-            "0022112C|OW|CalculationComment|1|\n" +
+            "0022112C|LT|CalculationComment|1|\n" +
             "00221130|FL|LensThickness|1|\n" +
             "00221131|FL|AnteriorChamberDepth|1|\n" +
             "00221132|SQ|SourceOfLensThicknessDataCodeSequence|1|\n" +
@@ -1782,7 +1782,7 @@ namespace DicomTools.Dicom
             "00240039|CS|ExcessiveFixationLossesDataFlag|1|\n" +
             "00240040|CS|ExcessiveFixationLosses|1|\n" +
             "00240042|US|StimuliRetestingQuantity|1|\n" +
-            "00240044|OW|CommentsOnPatientPerformanceOfVisualField|1|\n" +
+            "00240044|LT|CommentsOnPatientPerformanceOfVisualField|1|\n" +
             "00240045|CS|FalseNegativesEstimateFlag|1|\n" +
             "00240046|FL|FalseNegativesEstimate|1|\n" +
             "00240048|US|NegativeCatchTrialsQuantity|1|\n" +
@@ -2084,7 +2084,7 @@ namespace DicomTools.Dicom
             "00380400|LO|PatientInstitutionResidence|1|\n" +
             "00380500|LO|PatientState|1|\n" +
             "00380502|SQ|PatientClinicalTrialParticipationSequence|1|\n" +
-            "00384000|OW|VisitComments|1|\n" +
+            "00384000|LT|VisitComments|1|\n" +
             "003A0004|CS|WaveformOriginality|1|\n" +
             "003A0005|US|NumberOfWaveformChannels|1|\n" +
             "003A0010|UL|NumberOfWaveformSamples|1|\n" +
@@ -2189,7 +2189,7 @@ namespace DicomTools.Dicom
             "00400321|SQ|FilmConsumptionSequence|1|\n" +
             "00400324|SQ|BillingSuppliesAndDevicesSequence|1|\n" +
             "00400340|SQ|PerformedSeriesSequence|1|\n" +
-            "00400400|OW|CommentsOnTheScheduledProcedureStep|1|\n" +
+            "00400400|LT|CommentsOnTheScheduledProcedureStep|1|\n" +
             "00400440|SQ|ProtocolContextSequence|1|\n" +
             "00400441|SQ|ContentItemModifierSequence|1|\n" +
             "00400500|SQ|ScheduledSpecimenSequence|1|\n" +
@@ -2231,17 +2231,17 @@ namespace DicomTools.Dicom
             "00401101|SQ|PersonIdentificationCodeSequence|1|\n" +
             "00401102|ST|PersonAddress|1|\n" +
             "00401103|LO|PersonTelephoneNumbers|1-n|\n" +
-            "00401104|OW|PersonTelecomInformation|1|\n" +
-            "00401400|OW|RequestedProcedureComments|1|\n" +
+            "00401104|LT|PersonTelecomInformation|1|\n" +
+            "00401400|LT|RequestedProcedureComments|1|\n" +
             "00402004|DA|IssueDateOfImagingServiceRequest|1|\n" +
             "00402005|TM|IssueTimeOfImagingServiceRequest|1|\n" +
             "00402008|PN|OrderEnteredBy|1|\n" +
             "00402009|SH|OrderEntererLocation|1|\n" +
             "00402010|SH|OrderCallbackPhoneNumber|1|\n" +
-            "00402011|OW|OrderCallbackTelecomInformation|1|\n" +
+            "00402011|LT|OrderCallbackTelecomInformation|1|\n" +
             "00402016|LO|PlacerOrderNumberImagingServiceRequest|1|\n" +
             "00402017|LO|FillerOrderNumberImagingServiceRequest|1|\n" +
-            "00402400|OW|ImagingServiceRequestComments|1|\n" +
+            "00402400|LT|ImagingServiceRequestComments|1|\n" +
             "00403001|LO|ConfidentialityConstraintOnPatientDataDescription|1|\n" +
             "00404005|DT|ScheduledProcedureStepStartDateTime|1|\n" +
             "00404008|DT|ScheduledProcedureStepExpirationDateTime|1|\n" +
@@ -2373,11 +2373,11 @@ namespace DicomTools.Dicom
             "00420015|UL|EncapsulatedDocumentLength|1|\n" +
             "00440001|ST|ProductPackageIdentifier|1|\n" +
             "00440002|CS|SubstanceAdministrationApproval|1|\n" +
-            "00440003|OW|ApprovalStatusFurtherDescription|1|\n" +
+            "00440003|LT|ApprovalStatusFurtherDescription|1|\n" +
             "00440004|DT|ApprovalStatusDateTime|1|\n" +
             "00440007|SQ|ProductTypeCodeSequence|1|\n" +
             "00440008|LO|ProductName|1-n|\n" +
-            "00440009|OW|ProductDescription|1|\n" +
+            "00440009|LT|ProductDescription|1|\n" +
             "0044000A|LO|ProductLotIdentifier|1|\n" +
             "0044000B|DT|ProductExpirationDateTime|1|\n" +
             "00440010|DT|SubstanceAdministrationDateTime|1|\n" +
@@ -2676,7 +2676,7 @@ namespace DicomTools.Dicom
             "00660001|UL|NumberOfSurfaces|1|\n" +
             "00660002|SQ|SurfaceSequence|1|\n" +
             "00660003|UL|SurfaceNumber|1|\n" +
-            "00660004|OW|SurfaceComments|1|\n" +
+            "00660004|LT|SurfaceComments|1|\n" +
             "00660009|CS|SurfaceProcessing|1|\n" +
             "0066000A|FL|SurfaceProcessingRatio|1|\n" +
             "0066000B|LO|SurfaceProcessingDescription|1|\n" +
@@ -2711,7 +2711,7 @@ namespace DicomTools.Dicom
             "0066002F|SQ|AlgorithmFamilyCodeSequence|1|\n" +
             "00660030|SQ|AlgorithmNameCodeSequence|1|\n" +
             "00660031|LO|AlgorithmVersion|1|\n" +
-            "00660032|OW|AlgorithmParameters|1|\n" +
+            "00660032|LT|AlgorithmParameters|1|\n" +
             "00660034|SQ|FacetSequence|1|\n" +
             "00660035|SQ|SurfaceProcessingAlgorithmIdentificationSequence|1|\n" +
             "00660036|LO|AlgorithmName|1|\n" +
@@ -3047,7 +3047,7 @@ namespace DicomTools.Dicom
             "00720065|OB|SelectorOBValue|1|\n" +
             "00720066|LO|SelectorLOValue|1-n|\n" +
             "00720067|OF|SelectorOFValue|1|\n" +
-            "00720068|OW|SelectorLTValue|1|\n" +
+            "00720068|LT|SelectorLTValue|1|\n" +
             "00720069|OW|SelectorOWValue|1|\n" +
             "0072006A|PN|SelectorPNValue|1-n|\n" +
             "0072006B|TM|SelectorTMValue|1-n|\n" +
@@ -3182,7 +3182,7 @@ namespace DicomTools.Dicom
             "00741230|LO|DeletionLock|1|\n" +
             "00741234|AE|ReceivingAE|1|\n" +
             "00741236|AE|RequestingAE|1|\n" +
-            "00741238|OW|ReasonForCancellation|1|\n" +
+            "00741238|LT|ReasonForCancellation|1|\n" +
             "00741242|CS|SCPStatus|1|\n" +
             "00741244|CS|SubscriptionListStatus|1|\n" +
             "00741246|CS|UnifiedProcedureStepListStatus|1|\n" +
@@ -3286,7 +3286,7 @@ namespace DicomTools.Dicom
             "00880200|SQ|IconImageSequence|1|\n" +
             "01000410|CS|SOPInstanceStatus|1|\n" +
             "01000420|DT|SOPAuthorizationDateTime|1|\n" +
-            "01000424|OW|SOPAuthorizationComment|1|\n" +
+            "01000424|LT|SOPAuthorizationComment|1|\n" +
             "01000426|LO|AuthorizationEquipmentCertificationNumber|1|\n" +
             "04000005|US|MACIDNumber|1|\n" +
             "04000010|UI|MACCalculationTransferSyntaxUID|1|\n" +
@@ -3347,7 +3347,7 @@ namespace DicomTools.Dicom
             "20100130|US|MaxDensity|1|\n" +
             "20100140|CS|Trim|1|\n" +
             "20100150|ST|ConfigurationInformation|1|\n" +
-            "20100152|OW|ConfigurationInformationDescription|1|\n" +
+            "20100152|LT|ConfigurationInformationDescription|1|\n" +
             "20100154|IS|MaximumCollatedFilms|1|\n" +
             "2010015E|US|Illumination|1|\n" +
             "20100160|US|ReflectedAmbientLight|1|\n" +
@@ -3385,8 +3385,8 @@ namespace DicomTools.Dicom
             "22000001|CS|LabelUsingInformationExtractedFromInstances|1|\n" +
             "22000002|UT|LabelText|1|\n" +
             "22000003|CS|LabelStyleSelection|1|\n" +
-            "22000004|OW|MediaDisposition|1|\n" +
-            "22000005|OW|BarcodeValue|1|\n" +
+            "22000004|LT|MediaDisposition|1|\n" +
+            "22000005|LT|BarcodeValue|1|\n" +
             "22000006|CS|BarcodeSymbology|1|\n" +
             "22000007|CS|AllowMediaSplitting|1|\n" +
             "22000008|CS|IncludeNonDICOMObjects|1|\n" +
@@ -3643,7 +3643,7 @@ namespace DicomTools.Dicom
             "300A0078|IS|NumberOfFractionsPlanned|1|\n" +
             "300A0079|IS|NumberOfFractionPatternDigitsPerDay|1|\n" +
             "300A007A|IS|RepeatFractionCycleLength|1|\n" +
-            "300A007B|OW|FractionPattern|1|\n" +
+            "300A007B|LT|FractionPattern|1|\n" +
             "300A0080|IS|NumberOfBeams|1|\n" +
             "300A0083|UI|ReferencedDoseReferenceUID|1|\n" +
             "300A0084|DS|BeamDose|1|\n" +
@@ -3885,7 +3885,7 @@ namespace DicomTools.Dicom
             "300A02E7|FL|CompensatorRelativeStoppingPowerRatio|1|\n" +
             "300A02E8|FL|CompensatorMillingToolDiameter|1|\n" +
             "300A02EA|SQ|IonRangeCompensatorSequence|1|\n" +
-            "300A02EB|OW|CompensatorDescription|1|\n" +
+            "300A02EB|LT|CompensatorDescription|1|\n" +
             "300A0302|IS|RadiationMassNumber|1|\n" +
             "300A0304|IS|RadiationAtomicNumber|1|\n" +
             "300A0306|SS|RadiationChargeState|1|\n" +
@@ -4177,13 +4177,13 @@ namespace DicomTools.Dicom
             "300A078B|SQ|ReferencedRTTreatmentPreparationSequence|1|\n" +
             "300A078C|SQ|ReferencedPatientSetupPhotoSequence|1|\n" +
             "300A078D|SQ|PatientTreatmentPreparationMethodCodeSequence|1|\n" +
-            "300A078E|OW|PatientTreatmentPreparationProcedureParameterDescription|1|\n" +
+            "300A078E|LT|PatientTreatmentPreparationProcedureParameterDescription|1|\n" +
             "300A078F|SQ|PatientTreatmentPreparationDeviceSequence|1|\n" +
             "300A0790|SQ|PatientTreatmentPreparationProcedureSequence|1|\n" +
             "300A0791|SQ|PatientTreatmentPreparationProcedureCodeSequence|1|\n" +
-            "300A0792|OW|PatientTreatmentPreparationMethodDescription|1|\n" +
+            "300A0792|LT|PatientTreatmentPreparationMethodDescription|1|\n" +
             "300A0793|SQ|PatientTreatmentPreparationProcedureParameterSequence|1|\n" +
-            "300A0794|OW|PatientSetupPhotoDescription|1|\n" +
+            "300A0794|LT|PatientSetupPhotoDescription|1|\n" +
             "300A0795|US|PatientTreatmentPreparationProcedureIndex|1|\n" +
             "300A0796|US|ReferencedPatientSetupProcedureIndex|1|\n" +
             "300A0797|SQ|RTRadiationTaskSequence|1|\n" +
@@ -4275,7 +4275,7 @@ namespace DicomTools.Dicom
             "3010001A|LO|ManufacturerModelVersion|1|\n" +
             "3010001B|UC|DeviceAlternateIdentifier|1|\n" +
             "3010001C|CS|DeviceAlternateIdentifierType|1|\n" +
-            "3010001D|OW|DeviceAlternateIdentifierFormat|1|\n" +
+            "3010001D|LT|DeviceAlternateIdentifierFormat|1|\n" +
             "3010001E|LO|SegmentationCreationTemplateLabel|1|\n" +
             "3010001F|UI|SegmentationTemplateUID|1|\n" +
             "30100020|US|ReferencedSegmentReferenceIndex|1|\n" +
@@ -4379,7 +4379,7 @@ namespace DicomTools.Dicom
             "30100083|CS|FractionBasedRelationshipIntervalAnchor|1|\n" +
             "30100084|FD|MinimumHoursBetweenFractions|1|\n" +
             "30100085|TM|IntendedFractionStartTime|1-n|\n" +
-            "30100086|OW|IntendedStartDayOfWeek|1|\n" +
+            "30100086|LT|IntendedStartDayOfWeek|1|\n" +
             "30100087|SQ|WeekdayFractionPatternSequence|1|\n" +
             "30100088|SQ|DeliveryTimeStructureCodeSequence|1|\n" +
             "30100089|SQ|TreatmentSiteModifierCodeSequence|1|\n" +
@@ -4408,7 +4408,7 @@ namespace DicomTools.Dicom
             "40101010|US|PotentialThreatObjectID|1|\n" +
             "40101011|SQ|ThreatSequence|1|\n" +
             "40101012|CS|ThreatCategory|1|\n" +
-            "40101013|OW|ThreatCategoryDescription|1|\n" +
+            "40101013|LT|ThreatCategoryDescription|1|\n" +
             "40101014|CS|ATDAbilityAssessment|1|\n" +
             "40101015|CS|ATDAssessmentFlag|1|\n" +
             "40101016|FL|ATDAssessmentProbability|1|\n" +
@@ -4460,7 +4460,7 @@ namespace DicomTools.Dicom
             "40101062|FL|BeltHeight|1|\n" +
             "40101064|SQ|AlgorithmRoutingCodeSequence|1|\n" +
             "40101067|CS|TransportClassification|1|\n" +
-            "40101068|OW|OOITypeDescriptor|1|\n" +
+            "40101068|LT|OOITypeDescriptor|1|\n" +
             "40101069|FL|TotalProcessingTime|1|\n" +
             "4010106C|OB|DetectorCalibrationData|1|\n" +
             "4010106D|CS|AdditionalScreeningPerformed|1|\n" +
@@ -4509,12 +4509,12 @@ namespace DicomTools.Dicom
             "00000400|AE|FindLocation|1|R\n" +
             "00000850|US|NumberOfMatches|1|R\n" +
             "00000860|US|ResponseSequenceNumber|1|R\n" +
-            "00004000|OW|DialogReceiver|1|R\n" +
-            "00004010|OW|TerminalType|1|R\n" +
+            "00004000|LT|DialogReceiver|1|R\n" +
+            "00004010|LT|TerminalType|1|R\n" +
             "00005010|SH|MessageSetID|1|R\n" +
             "00005020|SH|EndMessageID|1|R\n" +
-            "00005110|OW|DisplayFormat|1|R\n" +
-            "00005120|OW|PagePositionID|1|R\n" +
+            "00005110|LT|DisplayFormat|1|R\n" +
+            "00005120|LT|PagePositionID|1|R\n" +
             "00005130|CS|TextFormatID|1|R\n" +
             "00005140|CS|NormalReverse|1|R\n" +
             "00005150|CS|AddGrayScale|1|R\n" +
@@ -4557,7 +4557,7 @@ namespace DicomTools.Dicom
             "00082259|SQ|AnatomicLocationOfExaminingInstrumentCodeSequenceTrial|1|R\n" +
             "0008225A|SQ|AnatomicStructureSpaceOrRegionModifierCodeSequenceTrial|1|R\n" +
             "0008225C|SQ|OnAxisBackgroundAnatomicStructureCodeSequenceTrial|1|R\n" +
-            "00084000|OW|IdentifyingComments|1|R\n" +
+            "00084000|LT|IdentifyingComments|1|R\n" +
             "00101000|LO|OtherPatientIDs|1-n|R\n" +
             "00101050|LO|InsurancePlanIdentification|1-n|R\n" +
             "00101090|LO|MedicalRecordLocator|1|R\n" +
@@ -4576,7 +4576,7 @@ namespace DicomTools.Dicom
             "00181141|DS|AngularPosition|1|R\n" +
             "00181146|DS|RotationOffset|1-n|R\n" +
             "00181240|IS|UpperLowerPixelValues|1-n|R\n" +
-            "00184000|OW|AcquisitionComments|1|R\n" +
+            "00184000|LT|AcquisitionComments|1|R\n" +
             "00185021|LO|PostprocessingFunction|1|R\n" +
             "00185030|DS|DynamicRange|1|R\n" +
             "00185040|DS|TotalGain|1|R\n" +
@@ -4678,7 +4678,7 @@ namespace DicomTools.Dicom
             "00281212|OW|LargeGreenPaletteColorLookupTableData|1|R\n" +
             "00281213|OW|LargeBluePaletteColorLookupTableData|1|R\n" +
             "00281214|UI|LargePaletteColorLookupTableUID|1|R\n" +
-            "00284000|OW|ImagePresentationComments|1|R\n" +
+            "00284000|LT|ImagePresentationComments|1|R\n" +
             "00285000|SQ|BiPlaneAcquisitionSequence|1|R\n" +
             "00286030|US|MaskPointers|1-n|R\n" +
             "00289099|US|LargestMonochromePixelValue|1|R\n" +
@@ -4701,7 +4701,7 @@ namespace DicomTools.Dicom
             "00321050|DA|StudyCompletionDate|1|R\n" +
             "00321051|TM|StudyCompletionTime|1|R\n" +
             "00321055|CS|StudyComponentStatusID|1|R\n" +
-            "00324000|OW|StudyComments|1|R\n" +
+            "00324000|LT|StudyComments|1|R\n" +
             "00380011|LO|IssuerOfAdmissionID|1|R\n" +
             "0038001A|DA|ScheduledAdmissionDate|1|R\n" +
             "0038001B|TM|ScheduledAdmissionTime|1|R\n" +
@@ -4877,8 +4877,8 @@ namespace DicomTools.Dicom
             "300A008F|FL|AverageBeamDosePointSSD|1|R\n" +
             "300A0632|SQ|ReferencedRTPatientSetupSequence|1|R\n" +
             "300A0650|UI|PatientSetupUID|1|R\n" +
-            "40000010|OW|Arbitrary|1|R\n" +
-            "40004000|OW|TextComments|1|R\n" +
+            "40000010|LT|Arbitrary|1|R\n" +
+            "40004000|LT|TextComments|1|R\n" +
             "40080040|SH|ResultsID|1|R\n" +
             "40080042|LO|ResultsIDIssuer|1|R\n" +
             "40080050|SQ|ReferencedInterpretationSequence|1|R\n" +
@@ -4896,7 +4896,7 @@ namespace DicomTools.Dicom
             "40080112|DA|InterpretationApprovalDate|1|R\n" +
             "40080113|TM|InterpretationApprovalTime|1|R\n" +
             "40080114|PN|PhysicianApprovingInterpretation|1|R\n" +
-            "40080115|OW|InterpretationDiagnosisDescription|1|R\n" +
+            "40080115|LT|InterpretationDiagnosisDescription|1|R\n" +
             "40080117|SQ|InterpretationDiagnosisCodeSequence|1|R\n" +
             "40080118|SQ|ResultsDistributionListSequence|1|R\n" +
             "40080119|PN|DistributionName|1|R\n" +
@@ -4968,7 +4968,7 @@ namespace DicomTools.Dicom
             "500050FFe20082008u|UL|SampleRate|1|R\n" +
             "500050FFe200A200Au|UL|TotalTime|1|R\n" +
             "500050FFe200C200Cu|OW|AudioSampleData|1|R\n" +
-            "500050FFe200E200Eu|OW|AudioComments|1|R\n" +
+            "500050FFe200E200Eu|LT|AudioComments|1|R\n" +
             "500050FFe25002500u|LO|CurveLabel|1|R\n" +
             "500050FFe26002600u|SQ|CurveReferencedOverlaySequence|1|R\n" +
             "500050FFe26102610u|US|CurveReferencedOverlayGroup|1|R\n" +
@@ -4996,7 +4996,7 @@ namespace DicomTools.Dicom
             "600060FFe12011201u|US|OverlaysRed|1-n|R\n" +
             "600060FFe12021202u|US|OverlaysGreen|1-n|R\n" +
             "600060FFe12031203u|US|OverlaysBlue|1-n|R\n" +
-            "600060FFe40004000u|OW|OverlayComments|1|R\n" +
+            "600060FFe40004000u|LT|OverlayComments|1|R\n" +
             "7F007FFFe00100010u|OW|VariablePixelData|1|R\n" +
             "7F007FFFe00110011u|US|VariableNextDataGroup|1|R\n" +
             "7F007FFFe00200020u|OW|VariableCoefficientsSDVN|1|R\n" +

@@ -4,9 +4,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
+using DicomTools.Engine.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -176,10 +176,21 @@ namespace DicomTools.Engine.Upload
             try
             {
                 _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var file in job.Files) Identify(file);
                 if (_options.Atomic) await RunAtomicAsync(job, outcomes, jobProgress).ConfigureAwait(false);
                 else if (_options.Protocol == UploadProtocol.Raw) await RunRawAsync(outcomes[0], jobProgress).ConfigureAwait(false);
                 else if (_options.Protocol == UploadProtocol.StowRs) await RunStowRsAsync(outcomes, jobProgress).ConfigureAwait(false);
                 else await RunArchiveAsync(outcomes, jobProgress).ConfigureAwait(false);
+            }
+            catch (DicomToolsHttpException ex)
+            {
+                foreach (var o in outcomes)
+                {
+                    o.StatusCode = ex.StatusCode;
+                    o.Attempts = ex.Attempts;
+                    o.Response = ex.BodyExcerpt;
+                    o.Fail(ex.Kind == FailureKind.Cancelled ? UploadFailureReason.Cancelled : UploadFailureReason.Transport, ex.Message, ex);
+                }
             }
             catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
             {
@@ -199,6 +210,27 @@ namespace DicomTools.Engine.Upload
             }
         }
 
+        /// <summary>
+        /// Reads the file's identifiers (header only) where the caller did not give them: per-file answers of STOW-RS and
+        /// Orthanc are matched by them. A file that cannot be read is still sent; the server is the judge of what it takes.
+        /// </summary>
+        private void Identify(UploadFile file)
+        {
+            if (file.SopInstanceUid != null && file.StudyInstanceUid != null) return;
+            try
+            {
+                var summary = DicomTools.Dicom.DicomFileReader.ReadSummary(file.Path);
+                file.SopInstanceUid ??= summary.SopInstanceUid;
+                file.StudyInstanceUid ??= summary.StudyInstanceUid;
+                file.SeriesInstanceUid ??= summary.SeriesInstanceUid;
+                file.PatientId ??= summary.PatientId;
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                _log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", file.Path, ex.Message);
+            }
+        }
+
         private void Log(FileUploadOutcome o)
         {
             if (o.Status == UploadStatus.Failed)
@@ -209,13 +241,14 @@ namespace DicomTools.Engine.Upload
                     o.ServerId == null ? string.Empty : " as " + o.ServerId);
         }
 
-        private HttpRequestMessage NewPost(HttpContent content, string? accept = null)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, _options.Endpoint) { Content = content };
-            request.Headers.ExpectContinue = false;
-            if (accept != null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
-            return request;
-        }
+        /// <summary>Answers that list per-file results even though the request as a whole failed.</summary>
+        private static bool ListsPerFileResults(int status) => status == 400 || status == 409 || status == 422;
+
+        private UploadRequest Post(string operation, Func<HttpContent> content, string? accept = null, Func<int, bool>? readsStatus = null) =>
+            new UploadRequest(HttpMethod.Post, _options.Endpoint, operation) { Content = content, Accept = accept, ReadsStatus = readsStatus };
+
+        private static string Describe(IReadOnlyList<FileUploadOutcome> outcomes) =>
+            outcomes.Count == 1 ? "'" + System.IO.Path.GetFileName(outcomes[0].File.Path) + "'" : outcomes.Count + " files";
 
         private static void Record(IEnumerable<FileUploadOutcome> outcomes, UploadExchange exchange)
         {
@@ -244,7 +277,7 @@ namespace DicomTools.Engine.Upload
         {
             var file = outcome.File;
             var exchange = await _sender.SendAsync(
-                () => NewPost(new FileBodyContent(file, _options.ContentType, progress.StartAttempt(), _cancellationToken)),
+                Post("Upload of " + Describe(new[] { outcome }), () => new FileBodyContent(file, _options.ContentType, progress.StartAttempt(), _cancellationToken)),
                 _cancellationToken).ConfigureAwait(false);
             Record(new[] { outcome }, exchange);
             outcome.Response = UploadText.Truncate(exchange.Body);
@@ -267,7 +300,8 @@ namespace DicomTools.Engine.Upload
         {
             var files = outcomes.Select(o => o.File).ToArray();
             var exchange = await _sender.SendAsync(
-                () => NewPost(new StowRsContent(files, _options.ContentType, progress.StartAttempt(), _cancellationToken), "application/dicom+json"),
+                Post("STOW-RS upload of " + Describe(outcomes), () => new StowRsContent(files, _options.ContentType, progress.StartAttempt(), _cancellationToken),
+                    "application/dicom+json", ListsPerFileResults),
                 _cancellationToken).ConfigureAwait(false);
             Record(outcomes, exchange);
             return exchange;
@@ -327,7 +361,8 @@ namespace DicomTools.Engine.Upload
         {
             var entries = ZipStreamContent.NameEntries(outcomes.Select(o => o.File).ToArray());
             var exchange = await _sender.SendAsync(
-                () => NewPost(new ZipStreamContent(entries, progress.StartAttempt(), _cancellationToken)),
+                Post("Archive upload of " + Describe(outcomes), () => new ZipStreamContent(entries, progress.StartAttempt(), _cancellationToken),
+                    "application/json", ListsPerFileResults),
                 _cancellationToken).ConfigureAwait(false);
             Record(outcomes, exchange);
             var answer = UploadAnswers.ParseArchive(exchange.Body);
@@ -408,7 +443,8 @@ namespace DicomTools.Engine.Upload
                 foreach (var id in outcomes.Select(o => OrthancIds.InstanceId(o.File)))
                 {
                     if (id == null) continue;
-                    var probe = await _sender.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(orthancRoot, "instances/" + id)), _cancellationToken).ConfigureAwait(false);
+                    var probe = await _sender.SendAsync(new UploadRequest(HttpMethod.Get, new Uri(orthancRoot, "instances/" + id), "Check for Orthanc instance " + id)
+                        { ReadsStatus = status => status == 404 }, _cancellationToken).ConfigureAwait(false);
                     if (probe.IsSuccess) preexisting.Add(id);
                 }
                 var unreadable = outcomes.FirstOrDefault(o => OrthancIds.InstanceId(o.File) == null);
@@ -484,7 +520,17 @@ namespace DicomTools.Engine.Upload
                     continue;
                 }
                 // Deleting by the derived ID also catches what Orthanc stored without listing it (a ZIP answered 400).
-                var delete = await _sender.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, new Uri(root, "instances/" + id)), CancellationToken.None).ConfigureAwait(false);
+                // Not cancellable: a rollback half done on Ctrl+C would leave exactly the partial set -Atomic promises against.
+                UploadExchange delete;
+                try
+                {
+                    delete = await _sender.SendAsync(new UploadRequest(HttpMethod.Delete, new Uri(root, "instances/" + id), "Rollback of Orthanc instance " + id)
+                        { ReadsStatus = status => status == 404 }, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (DicomToolsHttpException ex)
+                {
+                    delete = new UploadExchange(ex.StatusCode ?? 0, ex.BodyExcerpt ?? ex.Message, ex.Attempts, ex);
+                }
                 if (delete.IsSuccess)
                 {
                     o.RolledBack = true;
@@ -510,7 +556,8 @@ namespace DicomTools.Engine.Upload
             try
             {
                 if (_detectedKind != null) return _detectedKind.Value;
-                var probe = await _sender.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(OrthancIds.Root(_options.Endpoint), "system")), _cancellationToken).ConfigureAwait(false);
+                var probe = await _sender.SendAsync(new UploadRequest(HttpMethod.Get, new Uri(OrthancIds.Root(_options.Endpoint), "system"), "Server check (is it Orthanc?)")
+                    { ReadsStatus = status => !HttpStatusPolicy.IsRetryable(status) }, _cancellationToken).ConfigureAwait(false);
                 _detectedKind = probe.IsSuccess && UploadAnswers.IsOrthancSystemAnswer(probe.Body) ? UploadServerKind.Orthanc : UploadServerKind.AllOrNothing;
                 _log.LogInformation("-Atomic: the server at {Root} is {Kind}.", OrthancIds.Root(_options.Endpoint), _detectedKind == UploadServerKind.Orthanc ? "Orthanc (verify and roll back)" : "not Orthanc (its all-or-nothing answer stands)");
                 return _detectedKind.Value;

@@ -22,9 +22,9 @@ namespace DicomTools.Tests.Unit.Upload
             public ScriptedSender(Func<HttpRequestMessage, byte[], UploadExchange> answer) { _answer = answer; }
             public ConcurrentQueue<(HttpMethod Method, string Path, int Bytes)> Requests { get; } = new ConcurrentQueue<(HttpMethod, string, int)>();
 
-            public async Task<UploadExchange> SendAsync(Func<HttpRequestMessage> requestFactory, CancellationToken cancellationToken)
+            public async Task<UploadExchange> SendAsync(UploadRequest description, CancellationToken cancellationToken)
             {
-                using var request = requestFactory();
+                using var request = new HttpRequestMessage(description.Method, description.Uri) { Content = description.Content?.Invoke() };
                 var body = request.Content == null ? Array.Empty<byte>() : await request.Content.ReadAsByteArrayAsync(cancellationToken);
                 Requests.Enqueue((request.Method, request.RequestUri!.AbsolutePath, body.Length));
                 return _answer(request, body);

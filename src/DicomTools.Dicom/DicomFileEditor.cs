@@ -1,0 +1,531 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace DicomTools.Dicom
+{
+    /// <summary>
+    /// Streams a Part 10 file and applies top-level edits, writing atomically. Everything not edited is copied as byte
+    /// ranges (never held whole); the scan stops right after the last edited tag and the rest is one buffered copy.
+    /// </summary>
+    public static class DicomFileEditor
+    {
+        private const int ScanBufferSize = 16 * 1024;
+        private const int CopyBufferSize = 256 * 1024;
+        /// <summary>An edited element's old value is read to compare and report it only up to this size.</summary>
+        private const int MaxOldValue = 1024 * 1024;
+
+        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
+        private static readonly DicomTag MediaStorageSopClassUid = new DicomTag(0x0002, 0x0002);
+        private static readonly DicomTag MediaStorageSopInstanceUid = new DicomTag(0x0002, 0x0003);
+
+        /// <summary>Test hook: runs after the new file is complete and before it replaces the target (inject failures).</summary>
+        internal static Action<string>? BeforeReplace;
+
+        /// <summary>A top-level element found by the scan.</summary>
+        private sealed class Element
+        {
+            public ElementHeader Header;
+            public long End;
+            public byte[]? Value; // read only when needed (edited, charset, group length, SOP instance UID)
+            public byte[]? Replacement; // whole new element bytes (transcoding)
+            public int EditIndex = -1;
+        }
+
+        /// <summary>What an edit resolves to.</summary>
+        private sealed class Planned
+        {
+            public DicomEdit Edit = null!;
+            public string VR = "";
+            public Element? Existing;
+            public byte[]? NewValue; // null for removal
+            public bool Changes;
+        }
+
+        public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            if (edits == null) throw new ArgumentNullException(nameof(edits));
+            options ??= new DicomEditOptions();
+            var sorted = SortEdits(edits);
+
+            // Pass 1: read only as far as the last edited tag (and the SOP Instance UID for the result).
+            var last = SopClassUid < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : SopClassUid;
+            foreach (var e in sorted) if (e.Tag > last) last = e.Tag;
+            DicomFileHeader header;
+            var elements = new List<Element>(128);
+            long tailOffset;
+            using (var input = DicomParser.Open(path, out header, ScanBufferSize))
+            {
+                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false);
+            }
+
+            var charset = DicomCharacterSet.Default;
+            var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
+            if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'));
+            var ts = header.Syntax;
+
+            var plan = PlanEdits(path, sorted, elements, ts, charset, out var unrepresentable);
+            var transcode = false;
+            if (unrepresentable != null)
+            {
+                if (options.CharacterSetPolicy == CharacterSetPolicy.Refuse)
+                    throw new DicomCharacterSetException(
+                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the value cannot be represented in the file's character set '" +
+                        (charset.IsDefault ? "default repertoire (no (0008,0005))" : charset.Value) + "' [rule character-repertoire; the value has " + unrepresentable.Edit.Value!.Length +
+                        " characters]. Allow conversion to UTF-8 (ISO_IR 192) or use only characters of that repertoire.",
+                        unrepresentable.Edit.Tag, unrepresentable.VR);
+                // Convert: the whole dataset becomes ISO_IR 192; every text element is transcoded, so a full scan is needed.
+                transcode = true;
+                var withCharset = new List<DicomEdit>(sorted);
+                withCharset.RemoveAll(e => e.Tag == DicomTag.SpecificCharacterSet);
+                withCharset.Add(DicomEdit.Set(DicomTag.SpecificCharacterSet, DicomCharacterSet.Utf8Term, "CS"));
+                sorted = SortEdits(withCharset);
+                elements.Clear();
+                using (var input = DicomParser.Open(path, out header, CopyBufferSize))
+                {
+                    tailOffset = Scan(input, ts, elements, sorted, null, true, charset);
+                }
+                charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
+                plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
+                if (unrepresentable != null) throw new InvalidOperationException("UTF-8 failed to represent a value."); // cannot happen: UTF-8 carries all text
+            }
+
+            var changes = new List<DicomTagChange>();
+            var oldCharset = charsetElement?.Value != null ? DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0')) : DicomCharacterSet.Default;
+            string? sopInstanceUid = null;
+            var sopElement = Find(elements, DicomTag.SopInstanceUid);
+            if (sopElement?.Value != null) sopInstanceUid = Encoding.ASCII.GetString(sopElement.Value).TrimEnd('\0', ' ');
+            foreach (var p in plan)
+            {
+                if (!p.Changes) continue;
+                string? oldValue = null;
+                if (p.Existing != null)
+                    oldValue = p.Existing.Value != null ? DicomValues.Decode(p.Existing.Value, p.Existing.Header.VR, oldCharset, ts.BigEndian) : "[" + p.Existing.Header.Length + " bytes]";
+                changes.Add(new DicomTagChange(p.Edit.Tag, DicomDictionary.KeywordOf(p.Edit.Tag), p.VR, oldValue, p.Edit.IsRemove ? null : p.Edit.Value));
+                if (p.Edit.Tag == DicomTag.SopInstanceUid) sopInstanceUid = p.Edit.IsRemove ? null : p.Edit.Value;
+            }
+
+            var target = options.DestinationPath ?? path;
+            var written = false;
+            if (!options.DryRun && (changes.Count > 0 || transcode))
+            {
+                WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
+                written = true;
+            }
+            return new DicomEditResult(path, target, sopInstanceUid, written, changes);
+        }
+
+        private static List<DicomEdit> SortEdits(IReadOnlyList<DicomEdit> edits)
+        {
+            // One edit per tag: the last one given wins, as later parameters override earlier ones.
+            var byTag = new SortedDictionary<uint, DicomEdit>();
+            foreach (var e in edits)
+            {
+                if (e == null) throw new ArgumentException("An edit is null.", nameof(edits));
+                if (e.Tag.Group == 0x0002 || e.Tag.Group == 0xFFFE || e.Tag.IsGroupLength || e.Tag.Group < 0x0008)
+                    throw new DicomValueException(e.Tag + ": File Meta, command, group length and item tags are maintained by the codec and cannot be edited [rule not-editable].", e.Tag, e.VR ?? "", "not-editable");
+                byTag[e.Tag.Value] = e;
+            }
+            return new List<DicomEdit>(byTag.Values);
+        }
+
+        private static Element? Find(List<Element> elements, DicomTag tag)
+        {
+            foreach (var e in elements) if (e.Header.Tag == tag) return e;
+            return null;
+        }
+
+        private static bool IsEdited(List<DicomEdit> edits, DicomTag tag)
+        {
+            foreach (var e in edits) if (e.Tag == tag) return true;
+            return false;
+        }
+
+        /// <summary>Walks top-level elements; stops before the first tag past <paramref name="last"/> (null: to the end).
+        /// Returns the offset where the untouched tail starts.</summary>
+        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, DicomCharacterSet? oldCharset = null)
+        {
+            while (true)
+            {
+                var at = input.Position;
+                if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
+                if (last != null && h.Tag > last.Value) return h.Offset;
+                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
+                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
+                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
+                var e = new Element { Header = h };
+                var needValue = !h.IsUndefinedLength && !DicomParser.IsSequence(h) && h.Length <= MaxOldValue &&
+                                (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == SopClassUid ||
+                                 (transcode && DicomVr.UsesCharacterSet(h.VR)));
+                if (needValue)
+                {
+                    e.Value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                    if (transcode && DicomVr.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
+                    {
+                        var converted = Transcode(e.Value, h.VR, oldCharset!);
+                        if (converted != null) e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
+                    }
+                }
+                else if (transcode && DicomParser.IsSequence(h))
+                {
+                    e.Replacement = RebuildSequence(input, ts, h, 1, oldCharset!);
+                }
+                else
+                {
+                    DicomParser.SkipValue(input, ts, h, 0);
+                }
+                e.End = input.Position;
+                elements.Add(e);
+            }
+        }
+
+        /// <summary>Old-charset bytes → UTF-8 bytes (padded), or null when they are the same bytes.</summary>
+        private static byte[]? Transcode(byte[] value, string vr, DicomCharacterSet oldCharset)
+        {
+            var pure = true;
+            foreach (var b in value) if (b >= 0x80 || b == 0x1B) { pure = false; break; }
+            if (pure) return null;
+            var text = oldCharset.Decode(value, 0, value.Length, vr);
+            var trimmed = text.TrimEnd(' ', '\0');
+            var bytes = Encoding.UTF8.GetBytes(trimmed);
+            if ((bytes.Length & 1) == 1) { Array.Resize(ref bytes, bytes.Length + 1); bytes[bytes.Length - 1] = (byte)' '; }
+            return bytes;
+        }
+
+        /// <summary>A sequence with its text transcoded to UTF-8 (held in memory: sequences are small), lengths recomputed.</summary>
+        private static byte[] RebuildSequence(DicomInput input, TransferSyntax outerTs, in ElementHeader seq, int depth, DicomCharacterSet oldCharset)
+        {
+            if (depth > DicomParser.MaxDepth) throw input.Error("Sequences are nested deeper than " + DicomParser.MaxDepth + " levels", seq.Offset);
+            var ts = DicomParser.ItemSyntax(seq, outerTs);
+            using (var content = new MemoryStream())
+            {
+                var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
+                while (input.Position < end)
+                {
+                    if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside sequence " + seq.Tag + " (truncated)");
+                    if (item.Tag == DicomTag.SequenceDelimitation) break;
+                    if (item.Tag != DicomTag.Item) throw input.Error("Expected an item in sequence " + seq.Tag + ", found " + item.Tag, item.Offset);
+                    var itemEnd = item.IsUndefinedLength ? -1 : item.End;
+                    using (var itemContent = new MemoryStream())
+                    {
+                        while (itemEnd < 0 || input.Position < itemEnd)
+                        {
+                            if (!DicomParser.TryReadHeader(input, ts, out var h)) throw input.Error("The file ends inside a sequence item (truncated)");
+                            if (h.Tag == DicomTag.ItemDelimitation) { if (itemEnd < 0) break; continue; }
+                            if (DicomParser.IsSequence(h))
+                            {
+                                var nested = RebuildSequence(input, ts, h, depth + 1, oldCharset);
+                                itemContent.Write(nested, 0, nested.Length);
+                            }
+                            else if (DicomParser.IsEncapsulatedPixelData(h))
+                            {
+                                DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, h.Length, ts);
+                                CopyFragments(input, ts, itemContent);
+                            }
+                            else
+                            {
+                                if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " has an undefined length", h.Offset);
+                                var value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                                if (DicomVr.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
+                                DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
+                                itemContent.Write(value, 0, value.Length);
+                            }
+                        }
+                        DicomEncoder.WriteHeader(content, DicomTag.Item, "", item.IsUndefinedLength ? ElementHeader.UndefinedLength : (uint)itemContent.Length, ts);
+                        itemContent.Position = 0;
+                        itemContent.CopyTo(content);
+                        if (item.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.ItemDelimitation, "", 0, ts);
+                    }
+                }
+                if (seq.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.SequenceDelimitation, "", 0, ts);
+                var headerLength = DicomEncoder.HeaderLength(seq.VR, outerTs, seq.Tag);
+                var result = new byte[headerLength + content.Length];
+                DicomEncoder.WriteHeader(result, 0, seq.Tag, seq.VR, seq.IsUndefinedLength ? ElementHeader.UndefinedLength : (uint)content.Length, outerTs);
+                content.Position = 0;
+                content.Read(result, headerLength, (int)content.Length);
+                return result;
+            }
+        }
+
+        private static void CopyFragments(DicomInput input, TransferSyntax ts, Stream output)
+        {
+            while (true)
+            {
+                if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside encapsulated pixel data (truncated)");
+                DicomEncoder.WriteHeader(output, item.Tag, "", item.Length, ts);
+                if (item.Tag == DicomTag.SequenceDelimitation) return;
+                if (item.Tag != DicomTag.Item || item.IsUndefinedLength) throw input.Error("Expected a pixel data fragment item, found " + item.Tag, item.Offset);
+                input.CopyTo(output, item.Length, "a pixel data fragment");
+            }
+        }
+
+        private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, TransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
+        {
+            unrepresentable = null;
+            var plan = new List<Planned>(edits.Count);
+            for (var i = 0; i < edits.Count; i++)
+            {
+                var edit = edits[i];
+                var existing = Find(elements, edit.Tag);
+                var p = new Planned { Edit = edit, Existing = existing };
+                if (existing != null) existing.EditIndex = i;
+                plan.Add(p);
+                if (edit.IsRemove)
+                {
+                    p.VR = existing?.Header.VR ?? DicomDictionary.VrOf(edit.Tag) ?? "UN";
+                    p.Changes = existing != null;
+                    continue;
+                }
+                var vr = edit.VR ?? (existing != null && (ts.ExplicitVr || existing.Header.VR != "UN") ? existing.Header.VR : null) ?? DicomDictionary.VrOf(edit.Tag);
+                if (vr == null || !DicomVr.IsKnown(vr))
+                    throw new DicomValueException(Name(edit.Tag) + ": the VR is unknown (private or unregistered tag); give the VR with the edit [rule unknown-vr].", edit.Tag, vr ?? "", "unknown-vr");
+                p.VR = vr;
+                if (vr == "SQ" || (existing != null && (DicomParser.IsSequence(existing.Header) || existing.Header.IsUndefinedLength)))
+                    throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): sequences and pixel data cannot be set from text [rule not-editable].", edit.Tag, vr, "not-editable");
+                if (!DicomVr.IsText(vr) && DicomVr.WordSize(vr) == 1 || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV")
+                    throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): binary values cannot be set from text [rule binary-value; the value has " + edit.Value!.Length + " characters].", edit.Tag, vr, "binary-value");
+                var encoded = DicomValues.Encode(edit.Tag, vr, edit.Value!, charset, ts.BigEndian);
+                if (encoded == null)
+                {
+                    unrepresentable ??= p;
+                    continue;
+                }
+                p.NewValue = encoded;
+                p.Changes = existing == null || existing.Value == null || existing.Header.VR != vr && ts.ExplicitVr || !BytesEqual(existing.Value, encoded);
+            }
+            return plan;
+        }
+
+        private static string Name(DicomTag tag)
+        {
+            var keyword = DicomDictionary.KeywordOf(tag);
+            return keyword.Length > 0 ? tag + " " + keyword : tag.ToString();
+        }
+
+        private static bool BytesEqual(byte[] a, byte[] b)
+        {
+            if (a.Length != b.Length) return false;
+            for (var i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
+        }
+
+        private static int ElementSize(DicomTag tag, string vr, int valueLength, TransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
+
+        private static void WriteAtomically(string source, string target, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, DicomEditOptions options, bool transcode)
+        {
+            var targetFull = Path.GetFullPath(target);
+            var folder = Path.GetDirectoryName(targetFull)!;
+            Directory.CreateDirectory(folder);
+            var temp = Path.Combine(folder, "." + Path.GetFileName(targetFull) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            try
+            {
+                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+                {
+                    WriteEdited(source, output, header, elements, plan, tailOffset);
+                    output.Flush(options.FlushToDisk);
+                }
+                CopyPermissions(File.Exists(targetFull) ? targetFull : source, temp);
+                BeforeReplace?.Invoke(temp);
+                Replace(temp, targetFull);
+            }
+            catch
+            {
+                try { if (File.Exists(temp)) File.Delete(temp); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
+
+        private static void Replace(string temp, string target)
+        {
+            if (File.Exists(target))
+            {
+                // Unix: rename(2), atomic. Windows: ReplaceFile keeps the original's ACLs and attributes.
+                File.Replace(temp, target, null, true);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
+        }
+
+        private static void WriteEdited(string source, FileStream output, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset)
+        {
+            var ts = header.Syntax;
+            // Group lengths: the size change of each group with an edit.
+            var deltas = new Dictionary<ushort, long>();
+            foreach (var e in elements)
+            {
+                if (e.Replacement != null && e.EditIndex < 0)
+                    AddDelta(deltas, e.Header.Tag.Group, e.Replacement.Length - (e.End - e.Header.Offset));
+            }
+            foreach (var p in plan)
+            {
+                if (!p.Changes && !(p.Existing?.Replacement != null)) continue;
+                long oldSize = p.Existing != null ? p.Existing.End - p.Existing.Header.Offset : 0;
+                long newSize = p.Edit.IsRemove ? 0 : (p.Changes ? ElementSize(p.Edit.Tag, p.VR, p.NewValue!.Length, ts) : oldSize);
+                AddDelta(deltas, p.Edit.Tag.Group, newSize - oldSize);
+            }
+
+            using (var input = DicomParser.Open(source, out var again, CopyBufferSize))
+            {
+                WriteFileHeader(source, output, header, plan);
+                Stream body = output;
+                DeflateStream? deflate = null;
+                if (ts.Deflated) body = deflate = new DeflateStream(output, CompressionLevel.Optimal, true);
+                try
+                {
+                    var editIndex = 0;
+                    foreach (var e in elements)
+                    {
+                        // Additions go before the first existing element with a greater tag.
+                        while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
+                        {
+                            WriteAddition(body, plan[editIndex], ts);
+                            editIndex++;
+                        }
+                        if (editIndex < plan.Count && plan[editIndex].Edit.Tag == e.Header.Tag)
+                        {
+                            var p = plan[editIndex++];
+                            if (p.Changes)
+                            {
+                                CopyUpTo(input, body, e.Header.Offset);
+                                input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
+                                if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
+                            }
+                            continue;
+                        }
+                        if (e.Header.Tag.IsGroupLength && e.Value != null && e.Value.Length == 4 && deltas.TryGetValue(e.Header.Tag.Group, out var delta) && delta != 0)
+                        {
+                            CopyUpTo(input, body, e.Header.Offset);
+                            input.Skip(e.End - input.Position, "a group length");
+                            var old = DicomValues.U32(e.Value, 0, ts.BigEndian);
+                            var value = new byte[4];
+                            DicomEncoder.Put32(value, 0, (uint)(old + delta), ts.BigEndian);
+                            WriteElement(body, e.Header.Tag, e.Header.VR, value, ts);
+                            continue;
+                        }
+                        if (e.Replacement != null)
+                        {
+                            CopyUpTo(input, body, e.Header.Offset);
+                            input.Skip(e.End - input.Position, "a transcoded element");
+                            body.Write(e.Replacement, 0, e.Replacement.Length);
+                        }
+                    }
+                    CopyUpTo(input, body, tailOffset);
+                    while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
+                    input.CopyToEnd(body);
+                }
+                finally
+                {
+                    deflate?.Dispose();
+                }
+            }
+        }
+
+        private static void AddDelta(Dictionary<ushort, long> deltas, ushort group, long delta)
+        {
+            deltas.TryGetValue(group, out var d);
+            deltas[group] = d + delta;
+        }
+
+        private static void CopyUpTo(DicomInput input, Stream output, long offset)
+        {
+            var count = offset - input.Position;
+            if (count > 0) input.CopyTo(output, count, "copied data");
+        }
+
+        private static void WriteAddition(Stream body, Planned p, TransferSyntax ts)
+        {
+            if (p.Changes && !p.Edit.IsRemove && p.Existing == null) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
+        }
+
+        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        {
+            var bytes = DicomEncoder.Element(tag, vr, value, ts);
+            s.Write(bytes, 0, bytes.Length);
+        }
+
+        /// <summary>Preamble and File Meta: copied byte for byte, unless the SOP Class/Instance UID changes, which File Meta repeats.</summary>
+        private static void WriteFileHeader(string source, Stream output, DicomFileHeader header, List<Planned> plan)
+        {
+            string? newInstance = null, newClass = null;
+            foreach (var p in plan)
+            {
+                if (!p.Changes || p.Edit.IsRemove) continue;
+                if (p.Edit.Tag == DicomTag.SopInstanceUid) newInstance = p.Edit.Value;
+                if (p.Edit.Tag == SopClassUid) newClass = p.Edit.Value;
+            }
+            var rebuild = false;
+            foreach (var kv in header.Meta)
+            {
+                if (kv.Key.Tag == MediaStorageSopInstanceUid && newInstance != null || kv.Key.Tag == MediaStorageSopClassUid && newClass != null) rebuild = true;
+            }
+            using (var fs = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+            {
+                var prefix = rebuild ? (header.HasPreamble ? 132 : 0) : header.DatasetOffset;
+                var buffer = new byte[prefix];
+                var read = 0;
+                while (read < prefix)
+                {
+                    var n = fs.Read(buffer, read, (int)prefix - read);
+                    if (n <= 0) throw new DicomFormatException("The file changed while it was being edited.", read, source);
+                    read += n;
+                }
+                output.Write(buffer, 0, buffer.Length);
+            }
+            if (!rebuild) return;
+            using (var meta = new MemoryStream())
+            {
+                byte[]? groupLengthHeader = null;
+                foreach (var kv in header.Meta)
+                {
+                    var h = kv.Key;
+                    var value = kv.Value;
+                    if (h.Tag.IsGroupLength) { groupLengthHeader = value; continue; }
+                    if (h.Tag == MediaStorageSopInstanceUid && newInstance != null) value = DicomValues.Encode(h.Tag, "UI", newInstance, DicomCharacterSet.Default, false)!;
+                    if (h.Tag == MediaStorageSopClassUid && newClass != null) value = DicomValues.Encode(h.Tag, "UI", newClass, DicomCharacterSet.Default, false)!;
+                    WriteElement(meta, h.Tag, h.VR, value, TransferSyntax.FileMeta);
+                }
+                if (groupLengthHeader != null)
+                {
+                    var gl = new byte[4];
+                    DicomEncoder.Put32(gl, 0, (uint)meta.Length, false);
+                    WriteElement(output, new DicomTag(0x0002, 0x0000), "UL", gl, TransferSyntax.FileMeta);
+                }
+                meta.Position = 0;
+                meta.CopyTo(output);
+            }
+        }
+
+        // File.GetUnixFileMode / SetUnixFileMode exist from .NET 7; this library targets netstandard2.0, so reach them by reflection.
+        private static readonly MethodInfo? GetUnixFileMode = typeof(File).GetMethod("GetUnixFileMode", new[] { typeof(string) });
+        private static readonly MethodInfo? SetUnixFileMode = FindSetUnixFileMode();
+
+        private static MethodInfo? FindSetUnixFileMode()
+        {
+            var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+            return modeType == null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
+        }
+
+        private static void CopyPermissions(string from, string to)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || GetUnixFileMode == null || SetUnixFileMode == null) return;
+            try
+            {
+                var mode = GetUnixFileMode.Invoke(null, new object[] { from });
+                SetUnixFileMode.Invoke(null, new[] { to, mode });
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is IOException || ex.InnerException is UnauthorizedAccessException)
+            {
+                throw ex.InnerException;
+            }
+        }
+    }
+}

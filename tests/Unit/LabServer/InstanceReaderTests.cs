@@ -1,0 +1,82 @@
+using System;
+using System.IO;
+using DicomTools.LabServer;
+using Xunit;
+
+namespace DicomTools.Tests.Unit.LabServer
+{
+    public sealed class InstanceReaderTests : IDisposable
+    {
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "dicomtools-reader-" + Guid.NewGuid().ToString("N"));
+        private readonly IInstanceReader _reader = new Part10HeaderReader();
+
+        public void Dispose()
+        {
+            if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        }
+
+        [Theory]
+        [InlineData(TestDicom.ExplicitLittle, false)]
+        [InlineData(TestDicom.ImplicitLittle, false)]
+        [InlineData(TestDicom.ExplicitLittle, true)]
+        [InlineData(TestDicom.ImplicitLittle, true)]
+        [InlineData(TestDicom.DeflatedExplicitLittle, true)]
+        public void ReadsTheIdentityInEachTransferSyntax(string transferSyntax, bool withSequence)
+        {
+            var path = new TestDicom { TransferSyntax = transferSyntax, WithSequence = withSequence, PatientId = "P 7" }.WriteTo(_dir);
+            var summary = _reader.Read(path);
+            Assert.Equal("1.2.826.0.1.3680043.2.1125.1.1.1", summary.SopInstanceUid);
+            Assert.Equal("1.2.826.0.1.3680043.2.1125.1", summary.StudyInstanceUid);
+            // Not the Series UID inside the sequence item.
+            Assert.Equal("1.2.826.0.1.3680043.2.1125.1.1", summary.SeriesInstanceUid);
+            Assert.Equal("P 7", summary.PatientId);
+            Assert.Equal(TestDicom.SecondaryCapture, summary.SopClassUid);
+        }
+
+        [Fact]
+        public void RefusesAFileWithoutThePart10Header()
+        {
+            var path = Path.Combine(Directory.CreateDirectory(_dir).FullName, "x.dcm");
+            File.WriteAllBytes(path, new byte[300]);
+            var e = Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
+            Assert.Contains("DICM", e.Message);
+        }
+
+        [Fact]
+        public void RefusesATruncatedFile()
+        {
+            var bytes = new TestDicom().ToBytes();
+            var path = Path.Combine(Directory.CreateDirectory(_dir).FullName, "t.dcm");
+            File.WriteAllBytes(path, bytes.AsSpan(0, 220).ToArray());
+            var e = Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
+            Assert.Contains("truncated", e.Message);
+        }
+    }
+
+    public sealed class CommandLineTests
+    {
+        [Fact]
+        public void ParsesThePortStorageAndKeys()
+        {
+            var options = CommandLine.Parse(new[] { "--urls", "http://127.0.0.1:5123", "--storage", "/tmp/x", "--md-key=k1", "--upload-key", "k2", "--analytics-key", "k3", "--log-key", "k4" });
+            Assert.Equal(5123, options.Port);
+            Assert.Equal("/tmp/x", options.StoragePath);
+            Assert.Equal(("k1", "k2", "k3", "k4"), (options.Keys.MdKey, options.Keys.UploadKey, options.Keys.AnalyticsKey, options.Keys.LogKey));
+        }
+
+        [Fact]
+        public void DefaultsToTheContractKeys()
+        {
+            var keys = CommandLine.Parse(Array.Empty<string>()).Keys;
+            Assert.Equal(("md-test-key", "upload-test-key", "analytics-test-key", "log-test-key"), (keys.MdKey, keys.UploadKey, keys.AnalyticsKey, keys.LogKey));
+        }
+
+        [Theory]
+        [InlineData("--urls", "http://0.0.0.0:80")]
+        [InlineData("--urls", "https://127.0.0.1:0")]
+        [InlineData("--md-key", "")]
+        [InlineData("--bogus", "1")]
+        public void RefusesWhatItCannotHonour(string name, string value) =>
+            Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }));
+    }
+}
