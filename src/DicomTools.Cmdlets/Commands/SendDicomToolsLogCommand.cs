@@ -29,7 +29,6 @@ namespace DicomTools.Cmdlets.Commands
         [ValidateRange(1, int.MaxValue)]
         public int? AttemptNumber { get; set; }
 
-        private HttpExecutor? _executor;
         private LogSubmitter? _submitter;
 
         protected override void BeginProcessing()
@@ -39,8 +38,7 @@ namespace DicomTools.Cmdlets.Commands
             Redactor.Register(Token);
             if (Credential != null) Redactor.RegisterBasicCredential(Credential.UserName, Credential.Password);
             var endpoint = ResolveEndpoint();
-            _executor = CreateExecutor();
-            _submitter = new LogSubmitter(_executor, endpoint);
+            _submitter = new LogSubmitter(CreateExecutor(), endpoint);
         }
 
         protected override void ProcessRecord()
@@ -80,12 +78,6 @@ namespace DicomTools.Cmdlets.Commands
             {
                 WriteError(HttpErrorRecords.Create(ex, "DicomTools.LogSubmissionFailed", full));
             }
-        }
-
-        protected override void EndProcessing()
-        {
-            _executor?.Dispose();
-            base.EndProcessing();
         }
     }
 
