@@ -6,6 +6,9 @@ using System.Management.Automation;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
+using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
+using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
+using UploadStatus = DicomTools.Cmdlets.UploadStatus;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -25,8 +28,8 @@ namespace DicomTools.Cmdlets.Commands
         private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(200);
 
         private UploadEngine? _engine;
-        private HttpExecutor? _executor;
         private UploadOptions? _options;
+        private UploadProtocol _protocol;
         private ProgressMeter? _progress;
 
         /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
@@ -94,17 +97,17 @@ namespace DicomTools.Cmdlets.Commands
                     "DicomTools.AtomicNeedsOneRequest", ErrorCategory.InvalidArgument, protocol));
             }
             var endpoint = ResolveEndpoint();
+            _protocol = protocol;
             _options = new UploadOptions(endpoint.Uri)
             {
-                Protocol = protocol,
+                Protocol = UploadEnums.ToEngine(protocol),
                 ContentType = ContentType,
                 BatchSize = BatchSize,
                 ThrottleLimit = ThrottleLimit,
                 Atomic = Atomic.IsPresent,
-                ServerKind = ServerKind,
+                ServerKind = UploadEnums.ToEngine(ServerKind),
             };
-            _executor = CreateExecutor();
-            _engine = new UploadEngine(_options, new HttpExecutorUploadSender(_executor, endpoint.Credential), LogQueue, CancellationToken);
+            _engine = new UploadEngine(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
             _progress = new ProgressMeter();
             if (Atomic.IsPresent)
                 WriteVerbose($"-Atomic: all files go in one {protocol} request when the input ends; server kind {ServerKind}.");
@@ -142,10 +145,11 @@ namespace DicomTools.Cmdlets.Commands
             base.EndProcessing();
         }
 
-        public void Dispose()
+        /// <summary>Re-implements IDisposable: a pipeline that ends early (a terminating error downstream) must still release the idle workers.</summary>
+        public new void Dispose()
         {
             _engine?.Dispose();
-            _executor?.Dispose();
+            base.Dispose();
             DisposeCancellation();
         }
 
@@ -188,11 +192,11 @@ namespace DicomTools.Cmdlets.Commands
             }
 
             var target = $"{info.FullName} ({info.Length.ToString("N0", CultureInfo.CurrentCulture)} bytes)";
-            var action = $"Upload to {UriRedaction.Redact(_options!.Endpoint)} ({_options.Protocol}{(_options.Atomic ? ", atomic" : string.Empty)})";
+            var action = $"Upload to {UriRedaction.Redact(_options!.Endpoint)} ({_protocol}{(_options.Atomic ? ", atomic" : string.Empty)})";
             if (!ShouldProcess(target, action, out var reason))
             {
                 if (reason == ShouldProcessReason.WhatIf)
-                    WriteObject(new UploadResult(info.FullName, null, UploadStatus.WhatIf, null, 0, info.Length, TimeSpan.Zero, null, null, false, null, _options.Protocol));
+                    WriteObject(new UploadResult(info.FullName, null, UploadStatus.WhatIf, null, 0, info.Length, TimeSpan.Zero, null, null, false, null, _protocol));
                 return;
             }
             _engine!.Add(new UploadFile(info.FullName, info.Length, state: tagStatus));
@@ -226,9 +230,9 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Write(FileUploadOutcome outcome)
         {
-            var result = UploadResult.From(outcome, _options!.Protocol);
-            if (outcome.Status == UploadStatus.Failed) WriteError(ErrorFor(outcome));
-            if (outcome.Status == UploadStatus.AlreadyStored && outcome.File.State is TagUpdateStatus tagStatus && tagStatus == TagUpdateStatus.Updated)
+            var result = UploadResult.From(outcome, _protocol);
+            if (outcome.Status == Engine.Upload.UploadStatus.Failed) WriteError(ErrorFor(outcome));
+            if (outcome.Status == Engine.Upload.UploadStatus.AlreadyStored && outcome.File.State is TagUpdateStatus tagStatus && tagStatus == TagUpdateStatus.Updated)
             {
                 WriteWarning($"'{outcome.File.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
                     + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
@@ -242,12 +246,9 @@ namespace DicomTools.Cmdlets.Commands
             const string id = "DicomTools.UploadFailed";
             var path = outcome.File.Path;
             var message = $"Upload of '{path}' failed: {outcome.Message}";
+            // The HTTP core's message already names the file's request, the status and why it was (not) retried.
             if (outcome.Exception is DicomToolsHttpException http && outcome.FailureReason == UploadFailureReason.Transport)
-            {
-                var record = HttpErrorRecords.Create(http, id, path);
-                record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
-                return record;
-            }
+                return HttpErrorRecords.Create(http, id, path);
             var category = outcome.FailureReason switch
             {
                 UploadFailureReason.RejectedByServer => ErrorCategory.InvalidData,
