@@ -14,6 +14,8 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
+        'Get-SampleMetadata'
+        'Start-SampleAnalytics'
         'Send-DicomFile'
         'Send-DicomToolsLog'
         'Invoke-SampleUpload'

@@ -62,5 +62,224 @@ namespace DicomTools.Tests.Unit.Http
             Assert.Contains("502", retryLines[1]);
             Assert.All(retryLines, l => Assert.Contains("retrying in", l));
         }
+
+        [Theory]
+        [InlineData(400, FailureKind.BadRequest)]
+        [InlineData(401, FailureKind.Unauthorized)]
+        [InlineData(403, FailureKind.Forbidden)]
+        [InlineData(404, FailureKind.NotFound)]
+        [InlineData(409, FailureKind.Conflict)]
+        [InlineData(413, FailureKind.PayloadTooLarge)]
+        [InlineData(415, FailureKind.UnsupportedMediaType)]
+        public async Task PermanentStatusesFailAtOnceSayingWhy(int status, FailureKind kind)
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Status(status, "{\"error\":\"no\"}") };
+            var log = new QueueLoggerProvider();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), log);
+
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+
+            Assert.Equal(kind, ex.Kind);
+            Assert.Equal(status, ex.StatusCode);
+            Assert.Equal(1, ex.Attempts);
+            Assert.Single(server.Requests);
+            Assert.True(ex.IsPermanent);
+            Assert.Contains("not retried", ex.Message);
+            Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+            Assert.Contains("{\"error\":\"no\"}", ex.BodyExcerpt);
+            Assert.DoesNotContain(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task AlwaysFailingGivesUpAfterMaximumPlusOneAttempts()
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Status(503, "down") };
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 3), null);
+
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+
+            Assert.Equal(FailureKind.ServerError, ex.Kind);
+            Assert.Equal(4, ex.Attempts);
+            Assert.Equal(4, server.Requests.Count);
+            Assert.Contains("4 attempts", ex.Message);
+        }
+
+        [Fact]
+        public async Task ZeroRetriesMeansOneAttempt()
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Status(503) };
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 0), null);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+            Assert.Equal(1, ex.Attempts);
+            Assert.Single(server.Requests);
+        }
+
+        [Fact]
+        public async Task HonoursRetryAfterAsAnHttpDate()
+        {
+            var inTwoSeconds = DateTimeOffset.UtcNow.AddSeconds(2).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+            await using var server = new ScriptedHttpServer(Step.Status(429, "slow down", retryAfter: inTwoSeconds));
+            var log = new QueueLoggerProvider();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), log);
+
+            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+
+            Assert.Equal(2, answer.Attempts);
+            // The backoff alone would have waited ~20 ms; the date asked for up to 2 s (whole seconds on the wire).
+            Assert.True(answer.Duration >= TimeSpan.FromSeconds(0.9), $"waited only {answer.Duration}");
+            var line = Assert.Single(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
+            Assert.Contains("429", line);
+            Assert.Contains("Retry-After", line);
+        }
+
+        [Fact]
+        public async Task GarbageRetryAfterFallsBackToTheBackoff()
+        {
+            await using var server = new ScriptedHttpServer(Step.Status(503, "", retryAfter: "whenever"));
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
+            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            Assert.Equal(2, answer.Attempts);
+            Assert.True(answer.Duration < TimeSpan.FromSeconds(2));
+        }
+
+        [Fact]
+        public async Task RetryAfterIsCapped()
+        {
+            await using var server = new ScriptedHttpServer(Step.Status(503, "", retryAfter: "3600"));
+            var options = FastRetries();
+            options.RetryAfterCap = TimeSpan.FromMilliseconds(200);
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, options, null);
+            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            Assert.Equal(2, answer.Attempts);
+            Assert.True(answer.Duration < TimeSpan.FromSeconds(5));
+        }
+
+        [Fact]
+        public async Task AConnectionResetBeforeAnyAnswerIsRetriedWithAFreshRequestAndBody()
+        {
+            await using var server = new ScriptedHttpServer(Step.ResetConnection());
+            var log = new QueueLoggerProvider();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), log);
+            var opened = 0;
+            var request = new HttpRequestBuilder(HttpMethod.Post, new Uri(server.BaseAddress, "upload"))
+                .WithContent(() => { Interlocked.Increment(ref opened); return new StringContent("payload-bytes"); });
+
+            var answer = await executor.SendAsync(request, "Upload", CancellationToken.None);
+
+            Assert.Equal(200, answer.StatusCode);
+            Assert.Equal(2, answer.Attempts);
+            Assert.Equal(2, opened);
+            Assert.All(server.Requests, r => Assert.Equal("payload-bytes", r.Body));
+            Assert.Contains(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal) && l.Contains("HttpRequestException"));
+        }
+
+        [Fact]
+        public async Task ASlowAttemptTimesOutAndIsRetried()
+        {
+            await using var server = new ScriptedHttpServer(Step.Slow(TimeSpan.FromSeconds(5)));
+            var log = new QueueLoggerProvider();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(timeoutSec: 0.3), log);
+
+            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+
+            Assert.Equal(2, answer.Attempts);
+            var line = Assert.Single(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
+            Assert.Contains("no complete answer within 0.3 s", line);
+        }
+
+        [Fact]
+        public async Task AlwaysSlowEndsAsATimeout()
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Slow(TimeSpan.FromSeconds(5)) };
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 1, timeoutSec: 0.2), null);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+            Assert.Equal(FailureKind.Timeout, ex.Kind);
+            Assert.Equal(2, ex.Attempts);
+            Assert.Null(ex.StatusCode);
+            Assert.Contains("-TimeoutSec", ex.Message);
+        }
+
+        [Fact]
+        public async Task ARefusedConnectionIsAConnectionFailureAfterRetries()
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 1), null);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(new Uri($"http://127.0.0.1:{port}/")), "Test call", CancellationToken.None));
+            Assert.Equal(FailureKind.ConnectionFailed, ex.Kind);
+            Assert.Equal(2, ex.Attempts);
+        }
+
+        [Fact]
+        public async Task CancellationStopsAWaitBetweenAttemptsPromptly()
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Status(503, "", retryAfter: "30") };
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", cancel.Token));
+
+            Assert.Equal(FailureKind.Cancelled, ex.Kind);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+            Assert.Single(server.Requests);
+        }
+
+        [Fact]
+        public async Task StatusesTheCallerReadsAreAnswersNotFailures()
+        {
+            await using var server = new ScriptedHttpServer { Fallback = Step.Status(409, "{\"failed\":[1]}") };
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
+            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None, status => status == 409);
+            Assert.Equal(409, answer.StatusCode);
+            Assert.Equal("{\"failed\":[1]}", answer.Body);
+            Assert.Equal("application/json", answer.ContentType);
+            Assert.Equal(1, answer.Attempts);
+        }
+
+        [Fact]
+        public async Task OnTheWire_NoExpectHeader_KeyInItsHeader_BodyAndQuery()
+        {
+            await using var server = new ScriptedHttpServer();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
+            var large = new string('x', 200_000);
+            var request = new HttpRequestBuilder(HttpMethod.Post, new Uri(server.BaseAddress, "upload"))
+                .WithCredential(ApiCredential.ApiKey(Secure("raw-key-123"), "Authorization"))
+                .WithContent(() => new StringContent(large));
+            await executor.SendAsync(request, "Upload", CancellationToken.None);
+            var get = Get(server.BaseAddress);
+            get.CanSendBodyWithGet = true;
+            await executor.SendAsync(get, "Test call", CancellationToken.None);
+
+            var seen = server.Requests.ToArray();
+            Assert.False(seen[0].Headers.ContainsKey("Expect"));
+            Assert.Equal("raw-key-123", seen[0].Headers["Authorization"]);
+            Assert.Equal(large.Length, seen[0].Body.Length);
+            Assert.Equal("GET", seen[1].Method);
+            Assert.Equal("/api/thing?sample_id=s1", seen[1].Target);
+            Assert.Equal("{\"sample_id\":\"s1\"}", seen[1].Body);
+            Assert.Equal(DistinctiveKey, seen[1].Headers["x-api-key"]);
+        }
+
+        [Fact]
+        public async Task AKeyTheServerEchoesIsRedactedFromMessagesAndLogs()
+        {
+            await using var server = new ScriptedHttpServer(Step.Status(503, $"overloaded, key {DistinctiveKey} queued"))
+            {
+                Fallback = Step.Status(403, $"{{\"error\":\"key '{DistinctiveKey}' is not valid\"}}"),
+            };
+            var log = new QueueLoggerProvider();
+            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), log);
+
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+
+            Assert.Equal(FailureKind.Forbidden, ex.Kind);
+            Assert.Equal(2, ex.Attempts);
+            var texts = Drain(log).Concat(new[] { ex.Message, ex.ToString(), ex.BodyExcerpt ?? "", ex.Uri }).ToArray();
+            Assert.Contains(texts, t => t.Contains("***"));
+            Assert.All(texts, t => Assert.DoesNotContain(DistinctiveKey, t));
+        }
     }
 }

@@ -1,0 +1,204 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+    Import-Module $script:ModulePath -Force
+
+    $script:MdKey = 'Md-Zq9-distinctive-key-5520'
+    $script:AnalyticsKey = 'An-Zq9-distinctive-key-6631'
+    $script:Server = Start-LabServer -Keys @{ MdKey = $script:MdKey; AnalyticsKey = $script:AnalyticsKey }
+    $script:MdUri = "$($script:Server.Url)/api/metadata"
+    $script:AnalyticsUri = "$($script:Server.Url)/api/analytics"
+
+    function ConvertTo-TestSecret([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
+
+    # Common arguments: fast retries so fault tests take a second, not minutes.
+    $script:Md = @{ Uri = $script:MdUri; ApiKey = (ConvertTo-TestSecret $script:MdKey); RetryIntervalSec = 0.1 }
+    $script:An = @{ Uri = $script:AnalyticsUri; ApiKey = (ConvertTo-TestSecret $script:AnalyticsKey); RetryIntervalSec = 0.1 }
+
+    $script:SavedEnvironment = @{}
+    foreach ($name in 'MD_URL', 'MD_KEY', 'A_URL', 'A_KEY') {
+        $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+}
+
+AfterAll {
+    if ($script:Server) { Stop-LabServer $script:Server }
+    foreach ($name in $script:SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $script:SavedEnvironment[$name]) }
+}
+
+Describe 'Get-SampleMetadata' -Tag 'Http' {
+    BeforeEach {
+        Clear-LabFault $script:Server
+        Clear-LabJournal $script:Server
+    }
+
+    It 'returns a SampleMetadata with the API''s fields, non-ASCII intact' {
+        $metadata = Get-SampleMetadata -SampleId ref0000022tes-cbc @Md
+        # By name: the Engine may live in a private load context where the type literal does not resolve.
+        $metadata.GetType().FullName | Should -BeExactly 'DicomTools.Engine.Metadata.SampleMetadata'
+        $metadata.SampleId | Should -BeExactly 'ref0000022tes-cbc'
+        $metadata.PatientName | Should -BeExactly 'Rex^Bobby'
+        $metadata.Species | Should -BeExactly 'Canine'
+        $metadata.TestType | Should -BeExactly 'CBC'
+        $metadata.ClinicName | Should -BeExactly 'Clínica Veterinária São João'
+        $metadata.AdditionalFields['owner'] | Should -BeExactly 'Ana Souza'
+
+        $seen = @(Get-LabJournal $script:Server -Endpoint metadata)
+        $seen.Count | Should -Be 1
+        $seen[0].Query | Should -Match 'sample_id=ref0000022tes-cbc'
+        $seen[0].Query | Should -Match 'priority=2'
+        $seen[0].Headers | Should -Not -Contain 'Expect'
+    }
+
+    It 'takes sample ids from the pipeline, by value and by property name' {
+        $byValue = 'ref0000022tes-cbc', 'ascii0001-chem' | Get-SampleMetadata @Md
+        $byValue.PatientName | Should -Be @('Rex^Bobby', 'Tom^Cat')
+        $byProperty = [pscustomobject]@{ SampleId = 'ascii0001-chem' } | Get-SampleMetadata @Md
+        $byProperty.Species | Should -BeExactly 'Feline'
+    }
+
+    It 'sends POST with -Method Post' {
+        $null = Get-SampleMetadata ascii0001-chem -Method Post @Md
+        (Get-LabJournal $script:Server -Endpoint metadata).Method | Should -Be 'POST'
+    }
+
+    It 'reports an unknown sample as ObjectNotFound naming the sample, and goes on with the next' {
+        $results = 'no-such-sample', 'ascii0001-chem' | Get-SampleMetadata @Md -ErrorVariable failures -ErrorAction SilentlyContinue
+        @($results).Count | Should -Be 1
+        $results.PatientName | Should -BeExactly 'Tom^Cat'
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.MetadataFailed.NotFound,*'
+        $failures[0].TargetObject | Should -BeExactly 'no-such-sample'
+        $failures[0].ToString() | Should -Match "'no-such-sample'"
+        @(Get-LabJournal $script:Server -Endpoint metadata | Where-Object StatusCode -eq 404).Count | Should -Be 1
+    }
+
+    It 'reports a wrong key as PermissionDenied after one attempt, the key absent from errors and verbose output' {
+        $wrongKey = 'WRONG-Zq9-key-never-printed-8812'
+        $output = Get-SampleMetadata ref0000022tes-cbc -Uri $script:MdUri -ApiKey (ConvertTo-TestSecret $wrongKey) `
+            -Verbose -ErrorVariable failures -ErrorAction SilentlyContinue 4>&1
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 1
+        $everything = (@($output | Out-String) + @($failures | ForEach-Object { $_ | Out-String; $_.Exception.ToString(); $_.ErrorDetails.Message })) -join "`n"
+        $everything | Should -Not -BeNullOrEmpty
+        $everything | Should -Not -Match ([regex]::Escape($wrongKey))
+        $everything | Should -Not -Match ([regex]::Escape($script:MdKey))
+    }
+
+    It 'retries a transient 503 and succeeds, one verbose line per retry' {
+        Set-LabFault $script:Server -Endpoint metadata -Mode Status -StatusCode 503 -Count 2 -RetryAfterSec 1
+        $output = Get-SampleMetadata ascii0001-chem @Md -Verbose 4>&1
+        $metadata = $output | Where-Object { $_.GetType().FullName -eq 'DicomTools.Engine.Metadata.SampleMetadata' }
+        $metadata.PatientName | Should -BeExactly 'Tom^Cat'
+        $retryLines = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'retrying in' })
+        $retryLines.Count | Should -Be 2
+        $retryLines[0].Message | Should -Match 'attempt 1/3 failed: 503'
+        $retryLines[1].Message | Should -Match 'attempt 2/3 failed: 503'
+        (Get-LabJournal $script:Server -Endpoint metadata).StatusCode | Should -Be @(503, 503, 200)
+        ($output | Out-String) | Should -Not -Match ([regex]::Escape($script:MdKey))
+    }
+
+    It 'gives up after -MaximumRetryCount retries (alias -BackoffAttempts) with ResourceUnavailable' {
+        Set-LabFault $script:Server -Endpoint metadata -Mode Status -StatusCode 503
+        $null = Get-SampleMetadata ascii0001-chem @Md -BackoffAttempts 1 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $failures[0].Exception.Attempts | Should -Be 2
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 2
+    }
+
+    It 'reports an answer that is not JSON as InvalidResult' {
+        Set-LabFault $script:Server -Endpoint metadata -Mode NonJson -Count 1
+        $null = Get-SampleMetadata ascii0001-chem @Md -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+        $failures[0].ToString() | Should -Match 'not JSON'
+    }
+
+    It 'times out a slow answer per attempt with OperationTimeout' {
+        Set-LabFault $script:Server -Endpoint metadata -Mode Slow -DelayMs 5000
+        $null = Get-SampleMetadata ascii0001-chem @Md -TimeoutSec 0.3 -MaximumRetryCount 0 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $failures[0].ToString() | Should -Match '-TimeoutSec'
+    }
+
+    Context 'settings from the environment' {
+        AfterEach {
+            foreach ($name in 'MD_URL', 'MD_KEY') { [Environment]::SetEnvironmentVariable($name, $null) }
+        }
+
+        It 'falls back to MD_URL and MD_KEY, and says so in verbose output without the key' {
+            $env:MD_URL = $script:MdUri
+            $env:MD_KEY = $script:MdKey
+            $output = Get-SampleMetadata ascii0001-chem -Verbose 4>&1
+            ($output | Where-Object { $_.GetType().FullName -eq 'DicomTools.Engine.Metadata.SampleMetadata' }).TestType | Should -BeExactly 'CHEM'
+            $verbose = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+            $verbose | Should -Match 'from MD_URL'
+            $verbose | Should -Match 'from MD_KEY'
+            $verbose | Should -Not -Match ([regex]::Escape($script:MdKey))
+        }
+
+        It 'ends with a terminating error naming -Uri and MD_URL when no URL is set' {
+            $env:MD_KEY = $script:MdKey
+            $thrown = { Get-SampleMetadata ascii0001-chem -ErrorAction Stop } | Should -Throw -PassThru
+            $thrown.FullyQualifiedErrorId | Should -BeLike 'DicomTools.MissingSetting.MD_URL,*'
+            $thrown.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $thrown.ToString() | Should -Match '-Uri'
+            $thrown.ToString() | Should -Match 'MD_URL'
+        }
+
+        It 'ends with a terminating error naming -ApiKey and MD_KEY when no key is set' {
+            $thrown = { Get-SampleMetadata ascii0001-chem -Uri $script:MdUri -ErrorAction Stop } | Should -Throw -PassThru
+            $thrown.FullyQualifiedErrorId | Should -BeLike 'DicomTools.MissingSetting.MD_KEY,*'
+            $thrown.ToString() | Should -Match '-ApiKey'
+            $thrown.ToString() | Should -Match 'MD_KEY'
+            @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 0
+        }
+    }
+}
+
+Describe 'Start-SampleAnalytics' -Tag 'Http' {
+    BeforeEach {
+        Clear-LabFault $script:Server
+        Clear-LabJournal $script:Server
+    }
+
+    It 'binds SampleId and TestType from a piped SampleMetadata and returns the answer as an object' {
+        $answer = Get-SampleMetadata ref0000022tes-cbc @Md | Start-SampleAnalytics @An
+        $answer | Should -BeOfType ([pscustomobject])
+        $answer.status | Should -BeExactly 'queued'
+        $answer.sample_id | Should -BeExactly 'ref0000022tes-cbc'
+        $answer.request_type | Should -BeExactly 'CBC'
+        $answer.job_id | Should -Match '^job-'
+        $seen = @(Get-LabJournal $script:Server -Endpoint analytics)
+        $seen.Count | Should -Be 1
+        $seen[0].BodyJson.request_type | Should -BeExactly 'CBC'
+        $seen[0].Query | Should -Match 'request_type=CBC'
+    }
+
+    It 'sends nothing with -WhatIf' {
+        Start-SampleAnalytics -SampleId s-1 -RequestType CBC @An -WhatIf
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 0
+    }
+
+    It 'retries a transient 502 and reports a bad key as PermissionDenied' {
+        Set-LabFault $script:Server -Endpoint analytics -Mode Status -StatusCode 502 -Count 1
+        (Start-SampleAnalytics s-1 CBC @An).status | Should -BeExactly 'queued'
+        $null = Start-SampleAnalytics s-1 CBC -Uri $script:AnalyticsUri -ApiKey (ConvertTo-TestSecret 'nope-Zq9-key') `
+            -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.AnalyticsFailed.Forbidden,*'
+    }
+
+    It 'names -Uri and A_URL when no URL is set' {
+        $thrown = { Start-SampleAnalytics s-1 CBC -ApiKey (ConvertTo-TestSecret 'k-1234') -ErrorAction Stop } | Should -Throw -PassThru
+        $thrown.ToString() | Should -Match 'A_URL'
+        $thrown.ToString() | Should -Match '-Uri'
+    }
+
+    It 'refuses two credentials at once' {
+        { Start-SampleAnalytics s-1 CBC @An -Token (ConvertTo-TestSecret 't-1234') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.ConflictingCredentials,*'
+    }
+}
