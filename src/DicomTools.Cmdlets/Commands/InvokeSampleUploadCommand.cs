@@ -13,6 +13,8 @@ using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Run;
 using DicomTools.Engine.Settings;
 using DicomTools.Engine.Upload;
+using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
+using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -148,10 +150,10 @@ namespace DicomTools.Cmdlets.Commands
 
             var uploadOptions = new UploadOptions(uploadEndpoint.Uri)
             {
-                Protocol = Protocol,
+                Protocol = UploadEnums.ToEngine(Protocol),
                 Atomic = Atomic.IsPresent,
                 ThrottleLimit = ThrottleLimit,
-                ServerKind = ServerKind,
+                ServerKind = UploadEnums.ToEngine(ServerKind),
             };
             if (Atomic && Protocol == UploadProtocol.Raw)
             {
