@@ -120,14 +120,12 @@ namespace DicomTools.Engine.Run
             var path = outcome.File.Path;
             switch (outcome.Status)
             {
+                // The upload engine logs each stored file already; only what it does not say is added here.
                 case UploadStatus.Stored:
-                    _log.LogInformation("{File}: stored ({Attempts} attempt(s))", path, outcome.Attempts);
                     return new FileUploadResult(path, FileUploadStatus.Stored, outcome.Attempts);
                 case UploadStatus.AlreadyStored:
                     if (_updated.ContainsKey(path))
                         _log.LogWarning("{File}: the server already had this instance and kept its copy, without the tags this run just set. A new -AttemptNumber gives a new PatientID.", path);
-                    else
-                        _log.LogInformation("{File}: already stored", path);
                     return new FileUploadResult(path, FileUploadStatus.AlreadyStored, outcome.Attempts);
                 default:
                     var reason = outcome.Message ?? outcome.Exception?.Message ?? "not stored";
