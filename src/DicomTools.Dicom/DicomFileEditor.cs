@@ -59,11 +59,20 @@ namespace DicomTools.Dicom
             DicomFileHeader header;
             var elements = new List<Element>(128);
             long tailOffset;
-            using (var input = DicomParser.Open(path, out header, ScanBufferSize))
+            var input = DicomParser.Open(path, out header, ScanBufferSize);
+            try
             {
-                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false);
+                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false, out var pending);
+                return Apply(path, input, header, elements, sorted, tailOffset, pending, options);
             }
+            finally
+            {
+                input.Dispose();
+            }
+        }
 
+        private static DicomEditResult Apply(string path, DicomInput scanInput, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, ElementHeader? pending, DicomEditOptions options)
+        {
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
             if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'));
@@ -88,7 +97,7 @@ namespace DicomTools.Dicom
                 elements.Clear();
                 using (var input = DicomParser.Open(path, out header, CopyBufferSize))
                 {
-                    tailOffset = Scan(input, ts, elements, sorted, null, true, charset);
+                    tailOffset = Scan(input, ts, elements, sorted, null, true, out _, charset);
                 }
                 charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
                 plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
@@ -112,6 +121,8 @@ namespace DicomTools.Dicom
 
             var target = options.DestinationPath ?? path;
             var written = false;
+            // Before writing, make sure the part we will copy blindly is sound: a damaged file is refused, not copied.
+            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
                 WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
@@ -148,13 +159,14 @@ namespace DicomTools.Dicom
 
         /// <summary>Walks top-level elements; stops before the first tag past <paramref name="last"/> (null: to the end).
         /// Returns the offset where the untouched tail starts.</summary>
-        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, DicomCharacterSet? oldCharset = null)
+        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, out ElementHeader? pending, DicomCharacterSet? oldCharset = null)
         {
+            pending = null;
             while (true)
             {
                 var at = input.Position;
                 if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
-                if (last != null && h.Tag > last.Value) return h.Offset;
+                if (last != null && h.Tag > last.Value) { pending = h; return h.Offset; }
                 if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
                     throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
                 if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
@@ -181,6 +193,21 @@ namespace DicomTools.Dicom
                 }
                 e.End = input.Position;
                 elements.Add(e);
+            }
+        }
+
+        /// <summary>Walks the top-level elements after the scan (headers only; values are skipped by seeking) to the end.</summary>
+        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first)
+        {
+            var h = first;
+            while (true)
+            {
+                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
+                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
+                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
+                if (DicomParser.IsSequence(h)) DicomParser.SkipItems(input, DicomParser.ItemSyntax(h, ts), h, 1);
+                else DicomParser.SkipValue(input, ts, h, 0);
+                if (!DicomParser.TryReadHeader(input, ts, out h)) return;
             }
         }
 
@@ -324,7 +351,7 @@ namespace DicomTools.Dicom
             var temp = Path.Combine(folder, "." + Path.GetFileName(targetFull) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
             try
             {
-                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
                 {
                     WriteEdited(source, output, header, elements, plan, tailOffset);
                     output.Flush(options.FlushToDisk);
@@ -367,65 +394,81 @@ namespace DicomTools.Dicom
             }
             foreach (var p in plan)
             {
-                if (!p.Changes && !(p.Existing?.Replacement != null)) continue;
+                if (!p.Changes) continue;
                 long oldSize = p.Existing != null ? p.Existing.End - p.Existing.Header.Offset : 0;
-                long newSize = p.Edit.IsRemove ? 0 : (p.Changes ? ElementSize(p.Edit.Tag, p.VR, p.NewValue!.Length, ts) : oldSize);
+                long newSize = p.Edit.IsRemove ? 0 : ElementSize(p.Edit.Tag, p.VR, p.NewValue!.Length, ts);
                 AddDelta(deltas, p.Edit.Tag.Group, newSize - oldSize);
             }
 
-            using (var input = DicomParser.Open(source, out var again, CopyBufferSize))
+            using (var fs = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             {
-                WriteFileHeader(source, output, header, plan);
-                Stream body = output;
-                DeflateStream? deflate = null;
-                if (ts.Deflated) body = deflate = new DeflateStream(output, CompressionLevel.Optimal, true);
+                WriteFileHeader(fs, source, output, header, plan);
+                fs.Seek(header.DatasetOffset, SeekOrigin.Begin);
+                var input = header.Syntax.Deflated
+                    ? new DicomInput(new DeflateStream(fs, CompressionMode.Decompress, true), source, header.DatasetOffset, -1, true, CopyBufferSize)
+                    : new DicomInput(fs, source, header.DatasetOffset, fs.Length, false, CopyBufferSize);
                 try
                 {
-                    var editIndex = 0;
-                    foreach (var e in elements)
-                    {
-                        // Additions go before the first existing element with a greater tag.
-                        while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
-                        {
-                            WriteAddition(body, plan[editIndex], ts);
-                            editIndex++;
-                        }
-                        if (editIndex < plan.Count && plan[editIndex].Edit.Tag == e.Header.Tag)
-                        {
-                            var p = plan[editIndex++];
-                            if (p.Changes)
-                            {
-                                CopyUpTo(input, body, e.Header.Offset);
-                                input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
-                                if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
-                            }
-                            continue;
-                        }
-                        if (e.Header.Tag.IsGroupLength && e.Value != null && e.Value.Length == 4 && deltas.TryGetValue(e.Header.Tag.Group, out var delta) && delta != 0)
-                        {
-                            CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "a group length");
-                            var old = DicomValues.U32(e.Value, 0, ts.BigEndian);
-                            var value = new byte[4];
-                            DicomEncoder.Put32(value, 0, (uint)(old + delta), ts.BigEndian);
-                            WriteElement(body, e.Header.Tag, e.Header.VR, value, ts);
-                            continue;
-                        }
-                        if (e.Replacement != null)
-                        {
-                            CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "a transcoded element");
-                            body.Write(e.Replacement, 0, e.Replacement.Length);
-                        }
-                    }
-                    CopyUpTo(input, body, tailOffset);
-                    while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
-                    input.CopyToEnd(body);
+                    WriteDataset(input, output, elements, plan, tailOffset, deltas, ts);
                 }
                 finally
                 {
-                    deflate?.Dispose();
+                    input.Dispose();
                 }
+            }
+        }
+
+        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, TransferSyntax ts)
+        {
+            Stream body = output;
+            DeflateStream? deflate = null;
+            if (ts.Deflated) body = deflate = new DeflateStream(output, CompressionLevel.Optimal, true);
+            try
+            {
+                var editIndex = 0;
+                foreach (var e in elements)
+                {
+                    // Additions go before the first existing element with a greater tag.
+                    while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
+                    {
+                        WriteAddition(body, plan[editIndex], ts);
+                        editIndex++;
+                    }
+                    if (editIndex < plan.Count && plan[editIndex].Edit.Tag == e.Header.Tag)
+                    {
+                        var p = plan[editIndex++];
+                        if (p.Changes)
+                        {
+                            CopyUpTo(input, body, e.Header.Offset);
+                            input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
+                            if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
+                        }
+                        continue;
+                    }
+                    if (e.Header.Tag.IsGroupLength && e.Value != null && e.Value.Length == 4 && deltas.TryGetValue(e.Header.Tag.Group, out var delta) && delta != 0)
+                    {
+                        CopyUpTo(input, body, e.Header.Offset);
+                        input.Skip(e.End - input.Position, "a group length");
+                        var old = DicomValues.U32(e.Value, 0, ts.BigEndian);
+                        var value = new byte[4];
+                        DicomEncoder.Put32(value, 0, (uint)(old + delta), ts.BigEndian);
+                        WriteElement(body, e.Header.Tag, e.Header.VR, value, ts);
+                        continue;
+                    }
+                    if (e.Replacement != null)
+                    {
+                        CopyUpTo(input, body, e.Header.Offset);
+                        input.Skip(e.End - input.Position, "a transcoded element");
+                        body.Write(e.Replacement, 0, e.Replacement.Length);
+                    }
+                }
+                CopyUpTo(input, body, tailOffset);
+                while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
+                input.CopyToEnd(body);
+            }
+            finally
+            {
+                deflate?.Dispose();
             }
         }
 
@@ -453,7 +496,7 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>Preamble and File Meta: copied byte for byte, unless the SOP Class/Instance UID changes, which File Meta repeats.</summary>
-        private static void WriteFileHeader(string source, Stream output, DicomFileHeader header, List<Planned> plan)
+        private static void WriteFileHeader(FileStream fs, string source, Stream output, DicomFileHeader header, List<Planned> plan)
         {
             string? newInstance = null, newClass = null;
             foreach (var p in plan)
@@ -467,7 +510,6 @@ namespace DicomTools.Dicom
             {
                 if (kv.Key.Tag == MediaStorageSopInstanceUid && newInstance != null || kv.Key.Tag == MediaStorageSopClassUid && newClass != null) rebuild = true;
             }
-            using (var fs = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
             {
                 var prefix = rebuild ? (header.HasPreamble ? 132 : 0) : header.DatasetOffset;
                 var buffer = new byte[prefix];

@@ -110,7 +110,8 @@ namespace DicomTools.Dicom
                     continue;
                 }
                 if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " (" + h.VR + ") has an undefined length, which only sequences and encapsulated pixel data may have", h.Offset);
-                var decodable = h.Length <= MaxDecodedValue && (DicomVr.IsText(h.VR) || DicomVr.WordSize(h.VR) > 1 && h.VR != "OW" && h.VR != "OF" && h.VR != "OD" && h.VR != "OL" && h.VR != "OV");
+                var decodable = h.Length <= MaxDecodedValue && (DicomVr.IsText(h.VR) || DicomVr.WordSize(h.VR) > 1 && h.VR != "OW" && h.VR != "OF" && h.VR != "OD" && h.VR != "OL" && h.VR != "OV")
+                                || h.Length <= 16 && (h.VR == "OB" || h.VR == "UN");
                 var isCharset = h.Tag == DicomTag.SpecificCharacterSet;
                 if ((wanted || isCharset) && decodable)
                 {

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 
 namespace DicomTools.Dicom
@@ -21,7 +22,8 @@ namespace DicomTools.Dicom
         {
             _stream = stream;
             Path = path;
-            _buffer = new byte[bufferSize];
+            // Pooled: an edit of thousands of files would otherwise allocate a large-object-heap buffer per file.
+            _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
             _bufferBase = logicalBase;
             _length = logicalLength;
             _ownsStream = ownsStream;
@@ -167,9 +169,14 @@ namespace DicomTools.Dicom
             }
         }
 
+        private bool _disposed;
+
         public void Dispose()
         {
+            if (_disposed) return;
+            _disposed = true;
             if (_ownsStream) _stream.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
         }
     }
 }

@@ -21,9 +21,23 @@ namespace DicomTools.Dicom
             {
                 case "US": case "SS": case "UL": case "SL": case "FL": case "FD": case "AT": case "SV": case "UV":
                     return DecodeNumbers(raw, vr, bigEndian);
+                case "OB": case "UN":
+                    return raw.Length <= 16 ? Hex(raw) : "[" + raw.Length.ToString(CultureInfo.InvariantCulture) + " bytes]";
                 default:
                     return "[" + raw.Length.ToString(CultureInfo.InvariantCulture) + " bytes]";
             }
+        }
+
+        /// <summary>Short byte values as dcmdump shows them: "00\01".</summary>
+        private static string Hex(byte[] raw)
+        {
+            var sb = new StringBuilder(raw.Length * 3);
+            for (var i = 0; i < raw.Length; i++)
+            {
+                if (i > 0) sb.Append('\\');
+                sb.Append(raw[i].ToString("x2", CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
         }
 
         private static string DecodeNumbers(byte[] raw, string vr, bool be)

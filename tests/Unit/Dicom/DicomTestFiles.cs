@@ -128,6 +128,9 @@ namespace DicomTools.Tests.Unit.Dicom
                 .ToList();
         }
 
+        /// <summary>A dump line without dcmdump's "# length, VM name" comment (transcoding changes lengths, not text).</summary>
+        public static string WithoutLength(string line) => Regex.Replace(line, @"\s+#\s*[\du/l]+,.*$", string.Empty);
+
         /// <summary>Lines only in <paramref name="before"/> (prefixed "-") and only in <paramref name="after"/> ("+"), in order.</summary>
         public static List<string> DiffDumps(IReadOnlyList<string> before, IReadOnlyList<string> after)
         {
@@ -154,10 +157,14 @@ namespace DicomTools.Tests.Unit.Dicom
         public static HashSet<string> TagsIn(IEnumerable<string> diff) =>
             new HashSet<string>(diff.Select(l => Regex.Match(l, @"\([0-9a-fA-F]{4},[0-9a-fA-F]{4}\)").Value.ToUpperInvariant()));
 
-        public static string DumpToFile(TempFolder folder, string name, string dumpText, params string[] extra)
+        public static string DumpToFile(TempFolder folder, string name, string dumpText, params string[] extra) =>
+            DumpToFile(folder, name, new UTF8Encoding(false).GetBytes(dumpText), extra);
+
+        /// <summary>dump2dcm from dump bytes (raw, so ISO 2022 escape sequences pass through).</summary>
+        public static string DumpToFile(TempFolder folder, string name, byte[] dumpBytes, params string[] extra)
         {
             var dumpPath = folder.File(name + ".txt");
-            System.IO.File.WriteAllText(dumpPath, dumpText, new UTF8Encoding(false));
+            System.IO.File.WriteAllBytes(dumpPath, dumpBytes);
             var path = folder.File(name);
             var args = new List<string>(extra) { dumpPath, path };
             var (code, output, err) = Run("dump2dcm", args.ToArray());
