@@ -19,7 +19,8 @@ namespace DicomTools.Cmdlets
             FailureKind.Timeout => ErrorCategory.OperationTimeout,
             FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
             FailureKind.ServerError => ErrorCategory.ResourceUnavailable,
-            FailureKind.InvalidResponse => ErrorCategory.InvalidResult,
+            // Issue 3: "a body that is not JSON or lacks a field → InvalidData".
+            FailureKind.InvalidResponse => ErrorCategory.InvalidData,
             FailureKind.Cancelled => ErrorCategory.OperationStopped,
             _ => ErrorCategory.NotSpecified,
         };

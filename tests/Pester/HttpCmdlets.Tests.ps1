@@ -109,11 +109,22 @@ Describe 'Get-SampleMetadata' -Tag 'Http' {
         @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 2
     }
 
-    It 'reports an answer that is not JSON as InvalidResult' {
+    It 'reports an answer that is not JSON as InvalidData' {
         Set-LabFault $script:Server -Endpoint metadata -Mode NonJson -Count 1
         $null = Get-SampleMetadata ascii0001-chem @Md -ErrorVariable failures -ErrorAction SilentlyContinue
-        $failures[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidData'
         $failures[0].ToString() | Should -Match 'not JSON'
+    }
+
+    It 'reports an answer lacking fields as InvalidData naming each missing field' {
+        Add-LabSample $script:Server -SampleId partial-0001 -PatientName 'Rex^Partial' -TestType CBC -Extra @{ weight = 12.5 }
+        $null = Get-SampleMetadata partial-0001 @Md -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $failures[0].TargetObject | Should -BeExactly 'partial-0001'
+        $failures[0].ToString() | Should -Match "'request_species'"
+        $failures[0].ToString() | Should -Match "'clinic-name'"
+        $failures[0].ToString() | Should -Not -Match "'patient-name'"
     }
 
     It 'times out a slow answer per attempt with OperationTimeout' {

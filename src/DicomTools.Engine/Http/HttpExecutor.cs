@@ -191,6 +191,9 @@ namespace DicomTools.Engine.Http
                 FailureKind.Timeout => string.Format(CultureInfo.InvariantCulture,
                     "{0} failed: {1} {2} gave no complete answer within {3:0.###} s per attempt ({4}); raise -TimeoutSec if the server is just slow.",
                     state.Operation, request.Method.Method, request.DisplayUri, Options.AttemptTimeout.TotalSeconds, attempts),
+                FailureKind.ConnectionFailed when HttpStatusPolicy.IsCertificateFailure(exception) =>
+                    $"{state.Operation} failed: the TLS connection to {request.DisplayUri} could not be set up ({Redact(state, Describe(exception))}; not retried). "
+                    + "If the server's certificate is not trusted on this machine, trust it, or use -SkipCertificateCheck for a test server.",
                 FailureKind.ConnectionFailed => $"{state.Operation} failed: could not talk to {request.DisplayUri} ({Redact(state, Describe(exception))}; {attempts}).",
                 _ => $"{state.Operation} failed: {Redact(state, Describe(exception))} ({request.Method.Method} {request.DisplayUri}; {attempts}).",
             };

@@ -25,7 +25,7 @@ namespace DicomTools.Engine.Http
         /// </summary>
         public static bool IsRetryable(Exception exception, bool callerCancelled)
         {
-            if (callerCancelled) return false;
+            if (callerCancelled || IsCertificateFailure(exception)) return false;
             return exception switch
             {
                 TimeoutRejectedException _ => true,
@@ -38,10 +38,18 @@ namespace DicomTools.Engine.Http
             };
         }
 
+        /// <summary>TLS could not be set up (an untrusted or mismatched certificate): waiting will not change the certificate.</summary>
+        public static bool IsCertificateFailure(Exception exception)
+        {
+            for (var e = exception; e != null; e = e.InnerException)
+                if (e is System.Security.Authentication.AuthenticationException) return true;
+            return false;
+        }
+
         public static FailureKind KindOf(int statusCode) => statusCode switch
         {
             400 => FailureKind.BadRequest,
-            401 => FailureKind.Unauthorized,
+            401 or 407 => FailureKind.Unauthorized,
             403 => FailureKind.Forbidden,
             404 or 410 => FailureKind.NotFound,
             408 => FailureKind.Timeout,
@@ -72,6 +80,7 @@ namespace DicomTools.Engine.Http
             403 => "the credential is not allowed to do this; check the key or credential",
             404 => "the server has no such resource",
             405 => "the server does not accept this HTTP method here",
+            407 => "the proxy requires credentials it accepts; check -ProxyCredential",
             409 => "the request conflicts with what the server already has",
             410 => "the resource is gone",
             413 => "the body is larger than the server accepts",

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -22,6 +23,17 @@ namespace DicomTools.Tests.Unit.Http
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly Task _accepting;
 
+        private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+        private int _connections;
+
+        /// <summary>An HTTPS server presenting <paramref name="certificate"/>.</summary>
+        public ScriptedHttpServer(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, params Step[] script)
+            : this(script)
+        {
+            _certificate = certificate;
+            BaseAddress = new UriBuilder(BaseAddress) { Scheme = "https" }.Uri;
+        }
+
         public ScriptedHttpServer(params Step[] script)
         {
             foreach (var step in script) _script.Enqueue(step);
@@ -31,6 +43,9 @@ namespace DicomTools.Tests.Unit.Http
         }
 
         public Uri BaseAddress { get; }
+
+        /// <summary>TCP connections accepted so far (to see whether the client reused one).</summary>
+        public int Connections => Volatile.Read(ref _connections);
 
         /// <summary>What is answered once the script is used up.</summary>
         public Step Fallback { get; set; } = Step.Status(200, "{\"ok\":true}");
@@ -52,6 +67,7 @@ namespace DicomTools.Tests.Unit.Http
                 TcpClient client;
                 try { client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false); }
                 catch { return; }
+                Interlocked.Increment(ref _connections);
                 _ = Task.Run(() => Serve(client));
             }
         }
@@ -60,7 +76,14 @@ namespace DicomTools.Tests.Unit.Http
         {
             using (client)
             {
-                var stream = client.GetStream();
+                Stream stream = client.GetStream();
+                if (_certificate != null)
+                {
+                    var tls = new System.Net.Security.SslStream(stream);
+                    try { await tls.AuthenticateAsServerAsync(_certificate).ConfigureAwait(false); }
+                    catch { tls.Dispose(); return; }
+                    stream = tls;
+                }
                 while (!_stop.IsCancellationRequested)
                 {
                     var request = await ReadRequest(stream).ConfigureAwait(false);
@@ -70,6 +93,7 @@ namespace DicomTools.Tests.Unit.Http
                     if (step.Reset)
                     {
                         client.Client.LingerState = new LingerOption(true, 0);
+                        stream.Dispose();
                         client.Client.Close();
                         return;
                     }
@@ -104,7 +128,7 @@ namespace DicomTools.Tests.Unit.Http
             504 => "Gateway Timeout", _ => "Status",
         };
 
-        private static async Task<RecordedRequest?> ReadRequest(NetworkStream stream)
+        private static async Task<RecordedRequest?> ReadRequest(Stream stream)
         {
             var head = new List<byte>();
             var one = new byte[1];
@@ -158,6 +182,12 @@ namespace DicomTools.Tests.Unit.Http
                 Body = body,
                 ContentType = contentType,
                 Headers = retryAfter == null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Retry-After"] = retryAfter },
+            };
+
+            public static Step WithHeaders(int statusCode, params (string Name, string Value)[] headers) => new Step
+            {
+                StatusCode = statusCode,
+                Headers = headers.ToDictionary(h => h.Name, h => h.Value),
             };
 
             public static Step ResetConnection() => new Step { Reset = true };
