@@ -4,11 +4,26 @@ internal static class CommandLine
 {
     public const string Usage =
         "usage: DicomTools.LabServer [--urls http://127.0.0.1:<port>] [--storage DIR] [--keep-storage] " +
-        "[--md-key K] [--upload-key K] [--analytics-key K] [--log-key K]";
+        "[--md-key K] [--upload-key K] [--analytics-key K] [--log-key K]\n" +
+        "keys may also come from LABSERVER_MD_KEY, LABSERVER_UPLOAD_KEY, LABSERVER_ANALYTICS_KEY, LABSERVER_LOG_KEY";
 
-    public static LabServerOptions Parse(IReadOnlyList<string> args)
+    /// <summary>Keys may also come from these variables, so they need not show in the process list; arguments win.</summary>
+    public static readonly IReadOnlyDictionary<string, Action<LabServerKeys, string>> KeyVariables = new Dictionary<string, Action<LabServerKeys, string>>
+    {
+        ["LABSERVER_MD_KEY"] = (k, v) => k.MdKey = v,
+        ["LABSERVER_UPLOAD_KEY"] = (k, v) => k.UploadKey = v,
+        ["LABSERVER_ANALYTICS_KEY"] = (k, v) => k.AnalyticsKey = v,
+        ["LABSERVER_LOG_KEY"] = (k, v) => k.LogKey = v,
+    };
+
+    public static LabServerOptions Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null)
     {
         var options = new LabServerOptions();
+        environment ??= Environment.GetEnvironmentVariable;
+        foreach (var (name, apply) in KeyVariables)
+        {
+            if (environment(name) is { Length: > 0 } value) apply(options.Keys, value);
+        }
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];

@@ -23,6 +23,8 @@ public sealed class LabServerHost : IAsyncDisposable
         Options = options;
         State = state;
         _ownsStorage = ownsStorage;
+        // A test host that exits without disposing the server must not leave its files in /tmp.
+        if (ownsStorage) AppDomain.CurrentDomain.ProcessExit += DeleteOwnedStorage;
     }
 
     public LabServerOptions Options { get; }
@@ -49,7 +51,7 @@ public sealed class LabServerHost : IAsyncDisposable
         var storage = options.StoragePath ?? Path.Combine(Path.GetTempPath(), "dicomtools-labserver-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(storage);
 
-        var state = new LabServerState(options, new InstanceStore(storage), options.InstanceReader ?? new Part10HeaderReader());
+        var state = new LabServerState(options, new InstanceStore(storage), options.InstanceReader ?? new CodecInstanceReader());
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -75,6 +77,7 @@ public sealed class LabServerHost : IAsyncDisposable
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            host.DeleteOwnedStorage(null, EventArgs.Empty);
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -96,13 +99,18 @@ public sealed class LabServerHost : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync().ConfigureAwait(false);
-            if (_ownsStorage)
-            {
-                try { Directory.Delete(Store.StoragePath, recursive: true); }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
-            }
+            DeleteOwnedStorage(null, EventArgs.Empty);
         }
+    }
+
+    private void DeleteOwnedStorage(object? sender, EventArgs e)
+    {
+        if (!_ownsStorage) return;
+        AppDomain.CurrentDomain.ProcessExit -= DeleteOwnedStorage;
+        try { Directory.Delete(Store.StoragePath, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private sealed class OwnerControlledLifetime : IHostLifetime

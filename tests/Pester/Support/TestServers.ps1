@@ -69,11 +69,12 @@ function Start-LabServer {
     if ($ownsStorage) { $StoragePath = New-TestServerDirectory -Prefix 'dicomtools-lab-' }
 
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new((Get-DotnetPath))
-    foreach ($arg in @($dll, '--urls', 'http://127.0.0.1:0', '--storage', $StoragePath,
-            '--md-key', $allKeys.MdKey, '--upload-key', $allKeys.UploadKey,
-            '--analytics-key', $allKeys.AnalyticsKey, '--log-key', $allKeys.LogKey)) {
-        $startInfo.ArgumentList.Add($arg)
-    }
+    foreach ($arg in @($dll, '--urls', 'http://127.0.0.1:0', '--storage', $StoragePath)) { $startInfo.ArgumentList.Add($arg) }
+    # Keys go through the environment, not arguments: arguments show in every process list.
+    $startInfo.Environment['LABSERVER_MD_KEY'] = $allKeys.MdKey
+    $startInfo.Environment['LABSERVER_UPLOAD_KEY'] = $allKeys.UploadKey
+    $startInfo.Environment['LABSERVER_ANALYTICS_KEY'] = $allKeys.AnalyticsKey
+    $startInfo.Environment['LABSERVER_LOG_KEY'] = $allKeys.LogKey
     $startInfo.UseShellExecute = $false
     $startInfo.RedirectStandardOutput = $true
     $startInfo.RedirectStandardError = $true

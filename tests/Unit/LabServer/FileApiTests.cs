@@ -291,7 +291,7 @@ namespace DicomTools.Tests.Unit.LabServer
             Assert.Equal("Rejected", Str(body, "Status"));
             var failed = Assert.Single(body.GetProperty("Failed").EnumerateArray());
             Assert.Equal("notes.txt", Str(failed, "Name"));
-            Assert.Contains("DICM", Str(failed, "Reason"));
+            Assert.Contains("not a readable DICOM file", Str(failed, "Reason"));
             Assert.Empty(Server.Store.Instances);
             Assert.Empty(Directory.GetFiles(Server.Store.StoragePath, "*", SearchOption.AllDirectories));
         }

@@ -8,7 +8,7 @@ namespace DicomTools.Tests.Unit.LabServer
     public sealed class InstanceReaderTests : IDisposable
     {
         private readonly string _dir = Path.Combine(Path.GetTempPath(), "dicomtools-reader-" + Guid.NewGuid().ToString("N"));
-        private readonly IInstanceReader _reader = new Part10HeaderReader();
+        private readonly IInstanceReader _reader = new CodecInstanceReader();
 
         public void Dispose()
         {
@@ -38,8 +38,35 @@ namespace DicomTools.Tests.Unit.LabServer
         {
             var path = Path.Combine(Directory.CreateDirectory(_dir).FullName, "x.dcm");
             File.WriteAllBytes(path, new byte[300]);
+            Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
+        }
+
+        [Fact]
+        public void RefusesAFileWithoutSopInstanceUid()
+        {
+            var path = new TestDicom { SopInstanceUid = null }.WriteTo(_dir, "nosop.dcm");
             var e = Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
-            Assert.Contains("DICM", e.Message);
+            Assert.Contains("(0008,0018)", e.Message);
+        }
+
+        [Theory]
+        [InlineData(TestDicom.ExplicitLittle)]
+        [InlineData(TestDicom.ImplicitLittle)]
+        [InlineData(TestDicom.DeflatedExplicitLittle)]
+        public void EveryTruncationIsReadOrRefusedCleanly(string transferSyntax)
+        {
+            // The server must answer 400, never 500, whatever a client cuts off.
+            var bytes = new TestDicom { TransferSyntax = transferSyntax, WithSequence = true }.ToBytes();
+            var path = Path.Combine(Directory.CreateDirectory(_dir).FullName, "cut.dcm");
+            var refused = 0;
+            for (var length = 0; length < bytes.Length; length++)
+            {
+                File.WriteAllBytes(path, bytes.AsSpan(0, length).ToArray());
+                try { _reader.Read(path); }
+                catch (InvalidInstanceException) { refused++; }
+            }
+            // Everything up to the end of the SOP Instance UID lacks the identity, so at least that is refused.
+            Assert.True(refused > 200, $"only {refused} of {bytes.Length} truncations were refused");
         }
 
         [Fact]
@@ -48,8 +75,7 @@ namespace DicomTools.Tests.Unit.LabServer
             var bytes = new TestDicom().ToBytes();
             var path = Path.Combine(Directory.CreateDirectory(_dir).FullName, "t.dcm");
             File.WriteAllBytes(path, bytes.AsSpan(0, 220).ToArray());
-            var e = Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
-            Assert.Contains("truncated", e.Message);
+            Assert.Throws<InvalidInstanceException>(() => _reader.Read(path));
         }
     }
 
@@ -58,16 +84,24 @@ namespace DicomTools.Tests.Unit.LabServer
         [Fact]
         public void ParsesThePortStorageAndKeys()
         {
-            var options = CommandLine.Parse(new[] { "--urls", "http://127.0.0.1:5123", "--storage", "/tmp/x", "--md-key=k1", "--upload-key", "k2", "--analytics-key", "k3", "--log-key", "k4" });
+            var options = CommandLine.Parse(new[] { "--urls", "http://127.0.0.1:5123", "--storage", "/tmp/x", "--md-key=k1", "--upload-key", "k2", "--analytics-key", "k3", "--log-key", "k4" }, _ => null);
             Assert.Equal(5123, options.Port);
             Assert.Equal("/tmp/x", options.StoragePath);
             Assert.Equal(("k1", "k2", "k3", "k4"), (options.Keys.MdKey, options.Keys.UploadKey, options.Keys.AnalyticsKey, options.Keys.LogKey));
         }
 
         [Fact]
+        public void TakesKeysFromTheEnvironmentButArgumentsWin()
+        {
+            var environment = new System.Collections.Generic.Dictionary<string, string> { ["LABSERVER_MD_KEY"] = "env-md", ["LABSERVER_LOG_KEY"] = "env-log" };
+            var keys = CommandLine.Parse(new[] { "--log-key", "arg-log" }, name => environment.TryGetValue(name, out var v) ? v : null).Keys;
+            Assert.Equal(("env-md", "upload-test-key", "arg-log"), (keys.MdKey, keys.UploadKey, keys.LogKey));
+        }
+
+        [Fact]
         public void DefaultsToTheContractKeys()
         {
-            var keys = CommandLine.Parse(Array.Empty<string>()).Keys;
+            var keys = CommandLine.Parse(Array.Empty<string>(), _ => null).Keys;
             Assert.Equal(("md-test-key", "upload-test-key", "analytics-test-key", "log-test-key"), (keys.MdKey, keys.UploadKey, keys.AnalyticsKey, keys.LogKey));
         }
 
@@ -77,6 +111,6 @@ namespace DicomTools.Tests.Unit.LabServer
         [InlineData("--md-key", "")]
         [InlineData("--bogus", "1")]
         public void RefusesWhatItCannotHonour(string name, string value) =>
-            Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }));
+            Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }, _ => null));
     }
 }

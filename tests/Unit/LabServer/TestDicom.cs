@@ -59,7 +59,7 @@ namespace DicomTools.Tests.Unit.LabServer
             var meta = new MemoryStream();
             WriteElement(meta, 0x0002, 0x0001, "OB", new byte[] { 0, 1 }, false);
             WriteElement(meta, 0x0002, 0x0002, "UI", Uid(SecondaryCapture), false);
-            WriteElement(meta, 0x0002, 0x0003, "UI", Uid(SopInstanceUid ?? "1.2.3"), false);
+            if (SopInstanceUid != null) WriteElement(meta, 0x0002, 0x0003, "UI", Uid(SopInstanceUid), false);
             WriteElement(meta, 0x0002, 0x0010, "UI", Uid(TransferSyntax), false);
             var metaBytes = meta.ToArray();
 

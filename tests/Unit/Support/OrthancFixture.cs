@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace DicomTools.Tests.Unit.Support
+{
+    /// <summary>
+    /// A private Orthanc (with the DICOMweb plugin) for xUnit: loopback on a free port, HTTP Basic with one
+    /// random-password user, no DICOM port, storage in its own temp folder. Use as a class fixture
+    /// (<c>IClassFixture&lt;OrthancFixture&gt;</c>) with <c>[RequiresToolFact("Orthanc")]</c> tests: where Orthanc
+    /// is missing outside CI the fixture stays stopped and those tests are skipped; in CI it fails.
+    /// Orthanc starts in ~0.1-0.6 s but takes ~3-5 s to stop, so share one per class, not one per test.
+    /// </summary>
+    public sealed class OrthancFixture : IAsyncLifetime
+    {
+        public const string UserName = "dicomtools";
+        private const int Sigterm = 15;
+        private readonly Queue<string> _logTail = new();
+        private Process? _process;
+
+        /// <summary>Parent folder for this Orthanc's own folder; null = the temp folder (benchmarks use /dev/shm).</summary>
+        public string? StorageRoot { get; init; }
+
+        /// <summary>e.g. http://127.0.0.1:41234/ (with the trailing slash, for HttpClient.BaseAddress).</summary>
+        public Uri BaseAddress { get; private set; } = null!;
+        public string Password { get; private set; } = "";
+        public NetworkCredential Credentials => new(UserName, Password);
+        /// <summary>This Orthanc's folder (config, storage, index); removed on dispose.</summary>
+        public string StoragePath { get; private set; } = "";
+        public TimeSpan StartupTime { get; private set; }
+        public bool IsRunning => _process is { HasExited: false };
+
+        public async Task InitializeAsync()
+        {
+            var orthanc = ExternalTools.Find("Orthanc");
+            if (orthanc == null)
+            {
+                if (ExternalTools.InCi) ExternalTools.Require("Orthanc");
+                return;   // the tests that need it are skipped by [RequiresToolFact("Orthanc")]
+            }
+            await StartAsync(orthanc, TimeSpan.FromSeconds(20));
+        }
+
+        /// <summary>The HTTP Basic header value for <see cref="UserName"/>/<see cref="Password"/>.</summary>
+        public AuthenticationHeaderValue Authorization =>
+            new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + Password)));
+
+        /// <summary>A client with the base address and credentials set; the caller disposes it.</summary>
+        public HttpClient CreateClient()
+        {
+            if (!IsRunning) throw new InvalidOperationException("Orthanc is not running.");
+            var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            client.DefaultRequestHeaders.Authorization = Authorization;
+            return client;
+        }
+
+        private static string FindDicomWebPlugin()
+        {
+            var candidates = new List<string>();
+            try
+            {
+                using var dpkg = Process.Start(new ProcessStartInfo("dpkg", "-L orthanc-dicomweb") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+                if (dpkg != null)
+                {
+                    candidates.AddRange(dpkg.StandardOutput.ReadToEnd().Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith("/libOrthancDicomWeb.so", StringComparison.Ordinal)));
+                    dpkg.WaitForExit(5000);
+                }
+            }
+            catch (System.ComponentModel.Win32Exception) { /* no dpkg: fall back to the Debian path */ }
+            candidates.Add("/usr/share/orthanc/plugins/libOrthancDicomWeb.so");
+            return candidates.FirstOrDefault(File.Exists)
+                ?? throw new InvalidOperationException("The Orthanc DICOMweb plugin is not installed (apt-get install orthanc-dicomweb).");
+        }
+
+        private static int FreeLoopbackPort()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
+            finally { listener.Stop(); }
+        }
+
+        private async Task StartAsync(string orthanc, TimeSpan timeout)
+        {
+            var plugin = FindDicomWebPlugin();
+            StoragePath = Path.Combine(StorageRoot ?? Path.GetTempPath(), "dicomtools-orthanc-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(StoragePath);
+            Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+            var port = FreeLoopbackPort();
+            var config = new Dictionary<string, object>
+            {
+                ["Name"] = "dicomtools-test",
+                ["HttpPort"] = port,
+                ["RemoteAccessAllowed"] = false,
+                ["DicomServerEnabled"] = false,
+                ["AuthenticationEnabled"] = true,
+                ["RegisteredUsers"] = new Dictionary<string, string> { [UserName] = Password },
+                ["StorageDirectory"] = Path.Combine(StoragePath, "storage"),
+                ["IndexDirectory"] = Path.Combine(StoragePath, "index"),
+                ["Plugins"] = new[] { plugin },
+                ["DicomWeb"] = new Dictionary<string, object> { ["Enable"] = true, ["Root"] = "/dicom-web/" },
+            };
+            var configPath = Path.Combine(StoragePath, "orthanc.json");
+            await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // it holds the password
+
+            var startInfo = new ProcessStartInfo(orthanc) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            startInfo.ArgumentList.Add(configPath);
+            var watch = Stopwatch.StartNew();
+            _process = Process.Start(startInfo) ?? throw new InvalidOperationException("Orthanc did not start.");
+            _process.OutputDataReceived += (_, e) => KeepLog(e.Data);
+            _process.ErrorDataReceived += (_, e) => KeepLog(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+
+            BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            client.DefaultRequestHeaders.Authorization = Authorization;
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    var exitCode = _process.ExitCode;
+                    await DisposeAsync();
+                    throw new InvalidOperationException($"Orthanc exited with code {exitCode} before it was ready. Its log:\n{LogTail()}");
+                }
+                if (watch.Elapsed > timeout)
+                {
+                    await DisposeAsync();
+                    throw new TimeoutException($"Orthanc did not answer GET /system within {timeout.TotalSeconds:0} s.");
+                }
+                try
+                {
+                    using var response = await client.GetAsync(new Uri(BaseAddress, "system"));
+                    if (response.IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                await Task.Delay(20);
+            }
+            StartupTime = watch.Elapsed;
+        }
+
+        private void KeepLog(string? line)
+        {
+            if (line == null) return;
+            lock (_logTail)
+            {
+                _logTail.Enqueue(line);
+                while (_logTail.Count > 40) _logTail.Dequeue();
+            }
+        }
+
+        /// <summary>The last lines Orthanc printed, for failure messages.</summary>
+        public string LogTail()
+        {
+            lock (_logTail) return string.Join("\n", _logTail);
+        }
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int SendSignal(int pid, int signal);
+
+        /// <summary>SIGTERM, wait for a clean stop (kill if it hangs), then remove the folder.</summary>
+        public async Task DisposeAsync()
+        {
+            var process = Interlocked.Exchange(ref _process, null);
+            if (process != null)
+            {
+                if (!process.HasExited)
+                {
+                    if (OperatingSystem.IsWindows()) process.Kill(entireProcessTree: true);
+                    else SendSignal(process.Id, Sigterm);
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                    try { await process.WaitForExitAsync(wait.Token); }
+                    catch (OperationCanceledException)
+                    {
+                        process.Kill(entireProcessTree: true);
+                        await process.WaitForExitAsync();
+                    }
+                }
+                process.Dispose();
+            }
+            if (StoragePath.Length > 0 && Directory.Exists(StoragePath))
+            {
+                try { Directory.Delete(StoragePath, recursive: true); }
+                catch (IOException) { }
+            }
+        }
+    }
+}
