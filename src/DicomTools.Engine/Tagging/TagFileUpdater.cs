@@ -154,8 +154,10 @@ namespace DicomTools.Engine.Tagging
             switch (ex)
             {
                 case DicomFormatException f:
-                    return new TagFileFailure(TagFailureKind.InvalidDicomFile,
-                        $"'{path}' is not a valid DICOM file (at byte offset {f.Offset}): {f.Message}{untouched}", ex);
+                    // The codec's message usually names the offset and the file already; say each once.
+                    var where = f.Message.IndexOf("offset", StringComparison.OrdinalIgnoreCase) >= 0 ? string.Empty : $" (at byte offset {f.Offset})";
+                    var who = f.Message.IndexOf(path, StringComparison.Ordinal) >= 0 ? string.Empty : $"'{path}': ";
+                    return new TagFileFailure(TagFailureKind.InvalidDicomFile, $"{who}not a valid DICOM file{where}: {f.Message}{untouched}", ex);
                 case DicomValueException v:
                     return new TagFileFailure(TagFailureKind.InvalidTagValue,
                         $"'{path}': the new value for {SampleTagPlan.Describe(v.Tag)} ({v.VR}) is refused: {v.Message}{untouched}", ex);
