@@ -287,6 +287,13 @@ namespace DicomTools.Engine.Upload
                 return;
             }
             var answer = UploadAnswers.ParseRaw(exchange.Body);
+            if (!answer.IsJson && !string.IsNullOrWhiteSpace(exchange.Body))
+            {
+                // A proxy's or a login page answered 200: nothing says the file reached the store.
+                outcome.Fail(UploadFailureReason.RejectedByServer,
+                    $"The server answered HTTP {exchange.StatusCode} with a body that is not JSON ({Describe(exchange)}), so it did not confirm storing the file; check that -Uri is the upload API.");
+                return;
+            }
             outcome.ServerId = answer.Id;
             outcome.Status = answer.AlreadyStored ? UploadStatus.AlreadyStored : UploadStatus.Stored;
             if (answer.IsJson && answer.Status != null && !answer.AlreadyStored
