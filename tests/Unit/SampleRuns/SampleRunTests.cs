@@ -10,7 +10,7 @@ using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Run;
 using Xunit;
 
-namespace DicomTools.Tests.Unit.Run
+namespace DicomTools.Tests.Unit.SampleRuns
 {
     /// <summary>The run's decisions (what runs after what fails), with steps that only record their calls.</summary>
     public sealed class SampleRunTests : IDisposable
