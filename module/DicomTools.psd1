@@ -14,9 +14,11 @@
     CmdletsToExport      = @(
         'Get-DicomTag'
         'Set-DicomTags'
-        'Send-DicomFile'
         'Get-SampleMetadata'
         'Start-SampleAnalytics'
+        'Send-DicomFile'
+        'Send-DicomToolsLog'
+        'Invoke-SampleUpload'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -73,7 +73,7 @@ try {
     if (& $has 'Get-SampleMetadata') { $examples.Add((Format-Block "Get-SampleMetadata -SampleId 'ref0000022tes-cbc'")) }
     if (& $has 'Set-DicomTags') {
         $examples.Add((Format-Block "Get-ChildItem ./data -Filter *.dcm | Set-DicomTags -Metadata @{ SampleId = 'ref0000022tes-cbc'; PatientName = 'Rex^Bobby'; Species = 'Canine'; TestType = 'CBC'; ClinicName = 'Clínica Veterinária São João' }"))
-        $examples.Add((Format-Block "(Set-DicomTags -Path ./data/IMG001.dcm -Tag @{ PatientAge = '004Y'; OtherPatientIDs = `$null } -WhatIf).Changes"))
+        $examples.Add((Format-Block "(Set-DicomTags -Path ./data/IMG001.dcm -Tag @{ PatientAge = '004Y'; PatientComments = `$null } -WhatIf).Changes"))
     }
     if (& $has 'Get-DicomTag') { $examples.Add((Format-Block 'Get-DicomTag -Path ./data/IMG001.dcm -IncludeSequence')) }
     if (& $has 'Send-DicomFile') { $examples.Add((Format-Block 'Get-ChildItem ./data -Filter *.dcm | Send-DicomFile')) }
