@@ -183,7 +183,7 @@ namespace DicomTools.Dicom
                                  (transcode && DicomVr.UsesCharacterSet(h.VR)));
                 if (needValue)
                 {
-                    e.Value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                    e.Value = input.ReadBytes(h.Length, "the value of ", h.Tag);
                     if (transcode && DicomVr.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
                     {
                         var converted = Transcode(e.Value, h.VR, oldCharset!);
@@ -264,7 +264,7 @@ namespace DicomTools.Dicom
                             else
                             {
                                 if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " has an undefined length", h.Offset);
-                                var value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                                var value = input.ReadBytes(h.Length, "the value of ", h.Tag);
                                 if (DicomVr.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
                                 itemContent.Write(value, 0, value.Length);
@@ -447,7 +447,7 @@ namespace DicomTools.Dicom
                         if (p.Changes)
                         {
                             CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
+                            input.Skip(e.End - input.Position, "the edited element ", e.Header.Tag);
                             if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
                         }
                         continue;
