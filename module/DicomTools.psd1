@@ -16,6 +16,9 @@
         'Set-DicomTags'
         'Get-SampleMetadata'
         'Start-SampleAnalytics'
+        'Send-DicomFile'
+        'Send-DicomToolsLog'
+        'Invoke-SampleUpload'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -25,7 +28,8 @@
             Tags         = @('DICOM', 'Medical', 'Imaging', 'Upload', 'Laboratory', 'PSEdition_Core', 'PSEdition_Desktop')
             LicenseUri   = 'https://example.invalid/dicomtools/LICENSE'
             ProjectUri   = 'https://example.invalid/dicomtools'
-            ReleaseNotes = 'See CHANGELOG.md'
+            # The package's release notes; CHANGELOG.md (shipped in the module folder) has the full history.
+            ReleaseNotes = '0.1.0: first release. Set-DicomTags/Get-DicomTag on our own streaming DICOM codec; Get-SampleMetadata, Send-DicomFile (Raw, STOW-RS, Archive, -Atomic), Start-SampleAnalytics with retries; Invoke-SampleUpload and Send-DicomToolsLog; full help, formatting, tab completion, private AssemblyLoadContext for dependencies.'
         }
     }
 }

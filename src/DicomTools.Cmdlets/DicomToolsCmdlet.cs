@@ -10,20 +10,38 @@ namespace DicomTools.Cmdlets
     /// What every DicomTools cmdlet shares: a cancellation token that Ctrl+C (StopProcessing) cancels,
     /// a log queue drained on the pipeline thread, and provider-aware path resolution.
     /// </summary>
+    /// <summary>Stands in for an exception whose message named a secret: the type name survives, the secret does not.</summary>
+    public sealed class RedactedException : Exception
+    {
+        public RedactedException(string originalType, string message) : base(message) => OriginalType = originalType;
+        public string OriginalType { get; }
+    }
+
     public abstract class DicomToolsCmdlet : PSCmdlet
     {
         private CancellationTokenSource? _cancellation;
 
         protected CancellationToken CancellationToken => _cancellation?.Token ?? CancellationToken.None;
 
-        /// <summary>Logic classes log here from any thread; <see cref="DrainLog"/> writes on the pipeline thread.</summary>
+        /// <summary>
+        /// Logic classes log here from any thread; <see cref="DrainLog"/> writes on the pipeline thread. Entries
+        /// are redacted by the module's <see cref="Redactor"/>, and also reach the run's log file when a run
+        /// (Invoke-SampleUpload) is going on in this runspace.
+        /// </summary>
         protected QueueLoggerProvider LogQueue { get; private set; } = new QueueLoggerProvider();
+
+        /// <summary>The module's redactor: register every secret a cmdlet resolves, before anything can log it.</summary>
+        protected static Redactor Redactor => Redactor.Shared;
 
         protected override void BeginProcessing()
         {
             _cancellation = new CancellationTokenSource();
-            LogQueue = new QueueLoggerProvider(MinimumLogSeverity());
+            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), RunLog.Current, Redactor.Shared);
         }
+
+        /// <summary>Starts a new log queue (for a cmdlet that opens its own log file once its parameters are known).</summary>
+        protected void ResetLogQueue(ILogEntrySink? sink) =>
+            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), sink, Redactor.Shared);
 
         protected override void StopProcessing() => _cancellation?.Cancel();
 
@@ -45,6 +63,34 @@ namespace DicomTools.Cmdlets
             var debug = MyInvocation.BoundParameters.ContainsKey("Debug")
                 || !Equals(GetVariableValue("DebugPreference"), ActionPreference.SilentlyContinue);
             return debug ? LogSeverity.Trace : LogSeverity.Information;
+        }
+
+        /// <summary>A message of the cmdlet's own, redacted, through the same sinks as the engine's entries.</summary>
+        protected void Log(LogSeverity severity, string message) =>
+            LogQueue.Write(new LogEntry(DateTimeOffset.Now, severity, GetType().Name, Redactor.Redact(message)));
+
+        /// <summary>
+        /// An error record whose text cannot carry a secret: an exception message that mentions one is replaced
+        /// by its redacted form (same type where it can be), and the run's log file gets the error too.
+        /// </summary>
+        protected ErrorRecord RedactedErrorRecord(Exception exception, string errorId, ErrorCategory category, object? target)
+        {
+            var text = Redactor.RedactMessages(exception);
+            var safe = MentionsSecret(exception)
+                ? new RedactedException(exception.GetType().FullName ?? "Exception", text)
+                : exception;
+            var record = new ErrorRecord(safe, errorId, category, target);
+            LogQueue.Sink?.Write(new LogEntry(DateTimeOffset.Now, LogSeverity.Error, GetType().Name, text));
+            return record;
+        }
+
+        private static bool MentionsSecret(Exception exception)
+        {
+            for (var e = exception; e != null; e = e.InnerException)
+            {
+                if (Redactor.Redact(e.Message) != e.Message) return true;
+            }
+            return false;
         }
 
         /// <summary>Writes queued log entries to the PowerShell streams. Pipeline thread only.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using DicomTools.Cmdlets.Completion;
 using DicomTools.Dicom;
 using DicomTools.Engine.Tagging;
 
@@ -35,6 +36,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>Only these top-level elements (keywords or tags); reading stops once they are passed.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DicomKeywordCompleter))]
         public string[]? Tag { get; set; }
 
         /// <summary>Also the elements inside sequence items (with -Tag: inside the sequences asked for).</summary>

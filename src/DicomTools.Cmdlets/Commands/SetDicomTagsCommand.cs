@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using DicomTools.Cmdlets.Completion;
 using DicomTools.Dicom;
 using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Tagging;
@@ -66,9 +67,9 @@ namespace DicomTools.Cmdlets.Commands
         /// Other top-level tags: @{ PatientAge = '004Y'; '(0010,1030)' = '12.5' }; keys are keywords or tags,
         /// a $null value removes the element, a list becomes a multi-valued element.
         /// </summary>
-        /// <remarks>Keyword completion for the keys is registered by the module (issue 5), not here.</remarks>
         [Parameter]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(DicomTagTableCompleter))]
         public IDictionary? Tag { get; set; }
 
         /// <summary>

@@ -52,7 +52,7 @@ namespace DicomTools.Cmdlets.Commands
         }
 
         /// <summary>JSON objects become PSCustomObjects (field order kept), arrays object[], recursively.</summary>
-        private static PSObject ToPSObject(OrderedDictionary fields)
+        internal static PSObject ToPSObject(OrderedDictionary fields)
         {
             var result = new PSObject();
             foreach (DictionaryEntry field in fields)

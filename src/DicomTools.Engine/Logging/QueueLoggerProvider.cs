@@ -6,48 +6,42 @@ namespace DicomTools.Engine.Logging
 {
     /// <summary>
     /// Collects entries from any thread; the cmdlet drains them on the pipeline thread, the only
-    /// thread where PowerShell's Write* methods work.
+    /// thread where PowerShell's Write* methods work. When a <see cref="ILogEntrySink"/> (the run's log
+    /// file) is attached, each entry also goes there at once, from the thread that logged it, so the
+    /// file follows the run as it happens even while the pipeline thread is busy.
     /// </summary>
     public sealed class QueueLoggerProvider : ILoggerProvider
     {
         private readonly ConcurrentQueue<LogEntry> _entries = new ConcurrentQueue<LogEntry>();
 
-        public QueueLoggerProvider(LogSeverity minimum = LogSeverity.Trace) => Minimum = minimum;
+        public QueueLoggerProvider(LogSeverity minimum = LogSeverity.Trace, ILogEntrySink? sink = null, Redactor? redactor = null)
+        {
+            Minimum = minimum;
+            Sink = sink;
+            Redactor = redactor ?? Redactor.Shared;
+        }
 
+        /// <summary>The lowest level queued for the PowerShell streams.</summary>
         public LogSeverity Minimum { get; }
 
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(this, categoryName);
+        public ILogEntrySink? Sink { get; }
+
+        public Redactor Redactor { get; }
+
+        public ILogger CreateLogger(string categoryName) => new EntryLogger(categoryName, Redactor, IsEnabled, Write);
 
         public bool TryDequeue(out LogEntry entry) => _entries.TryDequeue(out entry!);
 
-        internal void Enqueue(LogEntry entry) => _entries.Enqueue(entry);
+        /// <summary>For the cmdlet's own messages: they reach the same sinks, in the same form, as the engine's.</summary>
+        public void Write(LogEntry entry)
+        {
+            if (Sink != null && entry.Severity >= Sink.Minimum && entry.Severity != LogSeverity.None) Sink.Write(entry);
+            if (entry.Severity >= Minimum && entry.Severity != LogSeverity.None) _entries.Enqueue(entry);
+        }
+
+        private bool IsEnabled(LogSeverity severity) =>
+            severity >= Minimum || (Sink != null && severity >= Sink.Minimum);
 
         public void Dispose() { }
-
-        private sealed class QueueLogger : ILogger
-        {
-            private readonly QueueLoggerProvider _owner;
-            private readonly string _category;
-
-            public QueueLogger(QueueLoggerProvider owner, string category) { _owner = owner; _category = category; }
-
-            public IDisposable BeginScope<TState>(TState state) where TState : notnull => NullScope.Instance;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && (int)logLevel >= (int)_owner.Minimum;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (!IsEnabled(logLevel)) return;
-                var message = formatter(state, exception);
-                if (exception != null) message = message + " " + exception.Message;
-                _owner.Enqueue(new LogEntry(DateTimeOffset.Now, (LogSeverity)(int)logLevel, _category, message));
-            }
-        }
-
-        private sealed class NullScope : IDisposable
-        {
-            public static readonly NullScope Instance = new NullScope();
-            public void Dispose() { }
-        }
     }
 }

@@ -1,0 +1,265 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using DicomTools.Engine.Http;
+using DicomTools.Engine.Tagging;
+using DicomTools.Engine.Upload;
+using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
+using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
+using UploadStatus = DicomTools.Cmdlets.UploadStatus;
+
+namespace DicomTools.Cmdlets.Commands
+{
+    /// <summary>
+    /// Send-DicomFile: uploads DICOM files, several at a time, with the module's retries, and says per file what the
+    /// server did with it. Workers only queue; this cmdlet writes results, errors, warnings, progress and verbose lines
+    /// on the pipeline thread.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Send, "DicomFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(UploadResult))]
+    public sealed class SendDicomFileCommand : HttpCmdletBase, IDisposable
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string TagResultSet = "TagUpdateResult";
+        private const int ProgressActivityId = 0x5e4d;
+        private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(200);
+
+        private UploadEngine? _engine;
+        private UploadOptions? _options;
+        private UploadProtocol _protocol;
+        private ProgressMeter? _progress;
+
+        /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
+        /// <remarks>Not by property name: our result objects have a Path, which would bind here as a wildcard pattern (breaking names with brackets).</remarks>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Files to send, taken as written; Get-ChildItem output binds here by PSPath.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>
+        /// Set-DicomTags results. They bind here (by exact type, before PSPath is tried) so that their Status is seen:
+        /// a Failed, WhatIf or Skipped result is not sent, with a warning.
+        /// </summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = TagResultSet)]
+        [ValidateNotNull]
+        public TagUpdateResult[] InputObject { get; set; } = Array.Empty<TagUpdateResult>();
+
+        /// <summary>Raw (one POST per file), StowRs (DICOMweb multipart, -BatchSize files per request) or Archive (one ZIP).</summary>
+        [Parameter]
+        public UploadProtocol Protocol { get; set; } = UploadProtocol.Raw;
+
+        /// <summary>Every file in one request; if any file fails, none is reported stored (see the help for what the server must guarantee).</summary>
+        [Parameter]
+        public SwitchParameter Atomic { get; set; }
+
+        /// <summary>What -Atomic relies on: Auto asks the server (GET /system answers Orthanc); Orthanc verifies and rolls back; AllOrNothing trusts the server.</summary>
+        [Parameter]
+        public UploadServerKind ServerKind { get; set; } = UploadServerKind.Auto;
+
+        /// <summary>Requests in flight at once (Raw: files; StowRs: batches).</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Files per STOW-RS request.</summary>
+        [Parameter]
+        [ValidateRange(1, 10000)]
+        public int BatchSize { get; set; } = 50;
+
+        /// <summary>Content-Type of a Raw body and of each STOW-RS part.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ContentType { get; set; } = "application/dicom";
+
+        protected override ApiEndpoint Endpoint => ApiEndpoint.Upload;
+
+        /// <summary>A large file on a slow link takes minutes; one attempt may take 10 minutes unless -TimeoutSec says otherwise.</summary>
+        protected override int DefaultTimeoutSec => 600;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            var protocol = Protocol;
+            if (Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol))) protocol = UploadProtocol.Archive;
+            if (Atomic.IsPresent && protocol == UploadProtocol.Raw)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("-Atomic sends every file in one request: use it with -Protocol Archive or StowRs, not Raw.", nameof(Atomic)),
+                    "DicomTools.AtomicNeedsOneRequest", ErrorCategory.InvalidArgument, protocol));
+            }
+            var endpoint = ResolveEndpoint();
+            _protocol = protocol;
+            _options = new UploadOptions(endpoint.Uri)
+            {
+                Protocol = UploadEnums.ToEngine(protocol),
+                ContentType = ContentType,
+                BatchSize = BatchSize,
+                ThrottleLimit = ThrottleLimit,
+                Atomic = Atomic.IsPresent,
+                ServerKind = UploadEnums.ToEngine(ServerKind),
+            };
+            _engine = new UploadEngine(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
+            _progress = new ProgressMeter();
+            if (Atomic.IsPresent)
+                WriteVerbose($"-Atomic: all files go in one {protocol} request when the input ends; server kind {ServerKind}.");
+        }
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case TagResultSet:
+                    foreach (var result in InputObject) QueueTagResult(result);
+                    break;
+                case LiteralPathSet:
+                    foreach (var path in ResolveFilePaths(LiteralPath, literal: true)) Queue(path);
+                    break;
+                default:
+                    foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
+                    break;
+            }
+            Drain(wait: false);
+        }
+
+        protected override void EndProcessing()
+        {
+            var engine = _engine!;
+            engine.Complete();
+            while (!engine.IsFinished && !CancellationToken.IsCancellationRequested)
+            {
+                engine.WaitForOutcome(DrainWait, CancellationToken);
+                Drain(wait: true);
+            }
+            Drain(wait: true);
+            if (_progress!.Reported)
+                WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { RecordType = ProgressRecordType.Completed });
+            base.EndProcessing();
+        }
+
+        /// <summary>Re-implements IDisposable: a pipeline that ends early (a terminating error downstream) must still release the idle workers.</summary>
+        public new void Dispose()
+        {
+            _engine?.Dispose();
+            base.Dispose();
+            DisposeCancellation();
+        }
+
+        private void QueueTagResult(TagUpdateResult result)
+        {
+            if (result.Status == TagUpdateStatus.Failed || result.Status == TagUpdateStatus.WhatIf || result.Status == TagUpdateStatus.Skipped)
+            {
+                var why = result.Status switch
+                {
+                    TagUpdateStatus.Failed => "Set-DicomTags failed on it" + (result.Error == null ? string.Empty : ": " + result.Error),
+                    TagUpdateStatus.WhatIf => "Set-DicomTags ran with -WhatIf, so its tags were not written",
+                    _ => "Set-DicomTags skipped it (-Confirm answered No)",
+                };
+                WriteWarning($"Not sending '{result.Path}': {why}. Sending it would upload the file without its new tags.");
+                return;
+            }
+            Queue(result.Path, result.Status);
+        }
+
+        private void Queue(string path, TagUpdateStatus? tagStatus = null)
+        {
+            FileInfo info;
+            try
+            {
+                info = new FileInfo(path);
+                if (!info.Exists)
+                {
+                    var message = Directory.Exists(path)
+                        ? $"'{path}' is a folder; send its files, e.g. Get-ChildItem -File -Recurse '{path}' | Send-DicomFile."
+                        : $"'{path}' does not exist.";
+                    WriteError(new ErrorRecord(new FileNotFoundException(message, path), Directory.Exists(path) ? "DicomTools.PathIsFolder" : "DicomTools.FileNotFound",
+                        Directory.Exists(path) ? ErrorCategory.InvalidArgument : ErrorCategory.ObjectNotFound, path));
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is UnauthorizedAccessException || ex is IOException)
+            {
+                WriteError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, path));
+                return;
+            }
+
+            var target = $"{info.FullName} ({info.Length.ToString("N0", CultureInfo.CurrentCulture)} bytes)";
+            var action = $"Upload to {UriRedaction.Redact(_options!.Endpoint)} ({_protocol}{(_options.Atomic ? ", atomic" : string.Empty)})";
+            if (!ShouldProcess(target, action, out var reason))
+            {
+                if (reason == ShouldProcessReason.WhatIf)
+                    WriteObject(new UploadResult(info.FullName, null, UploadStatus.WhatIf, null, 0, info.Length, TimeSpan.Zero, null, null, false, null, _protocol));
+                return;
+            }
+            _engine!.Add(new UploadFile(info.FullName, info.Length, state: tagStatus));
+        }
+
+        private bool ShouldProcess(string target, string action, out ShouldProcessReason reason) =>
+            ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action}: {target}?", "Send-DicomFile", out reason);
+
+        /// <summary>Writes what the workers queued: outcomes, log lines, progress. Pipeline thread only.</summary>
+        private void Drain(bool wait)
+        {
+            var engine = _engine!;
+            while (engine.TryTake(out var outcome)) Write(outcome);
+            DrainLog();
+            if (_progress!.TryReport() && engine.Progress.FilesTotal > 0)
+            {
+                var total = engine.Progress.BytesTotal;
+                var percent = total > 0 ? (int)Math.Min(100, engine.Progress.BytesSent * 100 / total) : -1;
+                WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { PercentComplete = percent });
+            }
+        }
+
+        private string DescribeProgress()
+        {
+            var p = _engine!.Progress;
+            var seconds = Math.Max(_progress!.Elapsed.TotalSeconds, 0.001);
+            var sentMb = p.BytesSent / 1048576.0;
+            return string.Format(CultureInfo.InvariantCulture, "{0} of {1} files done, {2:0.0} of {3:0.0} MB sent, {4:0.0} MB/s, {5:0.0} files/s",
+                p.FilesDone, p.FilesTotal, sentMb, p.BytesTotal / 1048576.0, sentMb / seconds, p.FilesDone / seconds);
+        }
+
+        private void Write(FileUploadOutcome outcome)
+        {
+            var result = UploadResult.From(outcome, _protocol);
+            if (outcome.Status == Engine.Upload.UploadStatus.Failed) WriteError(ErrorFor(outcome));
+            if (outcome.Status == Engine.Upload.UploadStatus.AlreadyStored && outcome.File.State is TagUpdateStatus tagStatus && tagStatus == TagUpdateStatus.Updated)
+            {
+                WriteWarning($"'{outcome.File.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
+                    + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
+                    + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
+            }
+            WriteObject(result);
+        }
+
+        private static ErrorRecord ErrorFor(FileUploadOutcome outcome)
+        {
+            const string id = "DicomTools.UploadFailed";
+            var path = outcome.File.Path;
+            var message = $"Upload of '{path}' failed: {outcome.Message}";
+            // The HTTP core's message already names the file's request, the status and why it was (not) retried.
+            if (outcome.Exception is DicomToolsHttpException http && outcome.FailureReason == UploadFailureReason.Transport)
+                return HttpErrorRecords.Create(http, id, path);
+            var category = outcome.FailureReason switch
+            {
+                UploadFailureReason.RejectedByServer => ErrorCategory.InvalidData,
+                UploadFailureReason.FileUnreadable => ErrorCategory.ReadError,
+                UploadFailureReason.AtomicSetFailed => ErrorCategory.OperationStopped,
+                UploadFailureReason.Cancelled => ErrorCategory.OperationStopped,
+                UploadFailureReason.Unsupported => ErrorCategory.InvalidOperation,
+                _ => outcome.Exception is DicomToolsHttpException e ? HttpErrorRecords.CategoryOf(e.Kind) : ErrorCategory.NotSpecified,
+            };
+            var exception = outcome.Exception ?? new InvalidOperationException(message);
+            return new ErrorRecord(exception, id + "." + outcome.FailureReason, category, path) { ErrorDetails = new ErrorDetails(message) };
+        }
+    }
+}

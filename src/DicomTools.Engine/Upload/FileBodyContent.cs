@@ -1,0 +1,72 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DicomTools.Engine.Upload
+{
+    /// <summary>
+    /// Copies files into request bodies. The file is opened only when the body is written, so every
+    /// attempt of a retried request reads it afresh, and nothing larger than one buffer is ever held.
+    /// </summary>
+    internal static class FileStreaming
+    {
+        internal const int BufferSize = 81920;
+
+        public static FileStream Open(string path) =>
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+        /// <summary>
+        /// Copies exactly <paramref name="expectedLength"/> bytes: a file that changed size since it was queued
+        /// would make the declared Content-Length a lie, which servers answer with a confusing error or a hang.
+        /// </summary>
+        public static async Task CopyFileAsync(string path, long expectedLength, Stream destination, Action<long>? onBytes,
+            Action<byte[], int, int>? observe, CancellationToken cancellationToken)
+        {
+            using var source = Open(path);
+            if (source.Length != expectedLength)
+                throw new IOException($"'{path}' changed size while queued ({expectedLength} bytes then, {source.Length} now).");
+            var buffer = new byte[BufferSize];
+            long copied = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                observe?.Invoke(buffer, 0, read);
+                await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                copied += read;
+                onBytes?.Invoke(read);
+            }
+            if (copied != expectedLength)
+                throw new IOException($"'{path}' changed size while being sent ({expectedLength} bytes expected, {copied} read).");
+        }
+    }
+
+    /// <summary>One file as a request body, with its length known up front (no chunked encoding, no buffering).</summary>
+    internal sealed class FileBodyContent : HttpContent
+    {
+        private readonly UploadFile _file;
+        private readonly Action<long>? _onBytes;
+        private readonly CancellationToken _cancellationToken;
+
+        public FileBodyContent(UploadFile file, string contentType, Action<long>? onBytes, CancellationToken cancellationToken)
+        {
+            _file = file;
+            _onBytes = onBytes;
+            _cancellationToken = cancellationToken;
+            Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            FileStreaming.CopyFileAsync(_file.Path, _file.Length, stream, _onBytes, null, _cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _file.Length;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+
+namespace DicomTools.Engine.Upload
+{
+    /// <summary>How files travel to the server.</summary>
+    public enum UploadProtocol
+    {
+        /// <summary>One POST per file, the file's bytes as the body (the original script's contract, Orthanc's /instances).</summary>
+        Raw = 0,
+        /// <summary>DICOMweb STOW-RS: multipart/related; type="application/dicom", -BatchSize files per request.</summary>
+        StowRs = 1,
+        /// <summary>Every file in one ZIP, one request.</summary>
+        Archive = 2,
+    }
+
+    /// <summary>What the server at the other end promises for a request that carries many files.</summary>
+    public enum UploadServerKind
+    {
+        /// <summary>Ask the server: an Orthanc answers GET /system with its ApiVersion.</summary>
+        Auto = 0,
+        /// <summary>Orthanc: stores what it can, so -Atomic verifies the answer and deletes what this request stored.</summary>
+        Orthanc = 1,
+        /// <summary>A server whose multi-file endpoint stores all files or none (the reference lab server's archive endpoint).</summary>
+        AllOrNothing = 2,
+    }
+
+    /// <summary>What happened to one file.</summary>
+    public enum UploadStatus
+    {
+        Stored = 0,
+        /// <summary>The server already had this instance (same PatientID + study/series/SOP UIDs) and kept its copy.</summary>
+        AlreadyStored = 1,
+        Failed = 2,
+        /// <summary>-WhatIf: nothing was sent.</summary>
+        WhatIf = 3,
+    }
+
+    /// <summary>One file to upload. <see cref="State"/> is the caller's, handed back with the outcome.</summary>
+    public sealed class UploadFile
+    {
+        public UploadFile(string path, long length, string? sopInstanceUid = null, object? state = null)
+        {
+            Path = path ?? throw new ArgumentNullException(nameof(path));
+            Length = length;
+            SopInstanceUid = sopInstanceUid;
+            State = state;
+        }
+
+        public string Path { get; }
+        public long Length { get; }
+        /// <summary>From the file (the codec's summary) when it could be read; used to match per-file answers.</summary>
+        public string? SopInstanceUid { get; set; }
+        public string? StudyInstanceUid { get; set; }
+        public string? SeriesInstanceUid { get; set; }
+        public string? PatientId { get; set; }
+        public object? State { get; }
+    }
+
+    /// <summary>Why a file failed, in the terms an error record needs.</summary>
+    public enum UploadFailureReason
+    {
+        None = 0,
+        /// <summary>The HTTP exchange failed (status, connection, timeout): see <see cref="FileUploadOutcome.Exception"/>.</summary>
+        Transport = 1,
+        /// <summary>The server answered but did not list this file as stored.</summary>
+        RejectedByServer = 2,
+        /// <summary>The file could not be read from disk.</summary>
+        FileUnreadable = 3,
+        /// <summary>-Atomic: another file of the set failed, so this one is not (or no longer) stored.</summary>
+        AtomicSetFailed = 4,
+        /// <summary>The request was cancelled (Ctrl+C).</summary>
+        Cancelled = 5,
+        /// <summary>The options cannot work against this server (e.g. -Atomic STOW-RS to a server that cannot roll back).</summary>
+        Unsupported = 6,
+    }
+
+    /// <summary>The engine's verdict on one file.</summary>
+    public sealed class FileUploadOutcome
+    {
+        public FileUploadOutcome(UploadFile file) { File = file; }
+
+        public UploadFile File { get; }
+        public UploadStatus Status { get; set; }
+        /// <summary>The HTTP status of the request that carried the file; null when none was answered.</summary>
+        public int? StatusCode { get; set; }
+        /// <summary>HTTP attempts made for the request that carried the file (retries included).</summary>
+        public int Attempts { get; set; }
+        public TimeSpan Duration { get; set; }
+        /// <summary>The server's answer for this file (its part of a multi-file answer when one can be told apart).</summary>
+        public string? Response { get; set; }
+        /// <summary>The server's id of the stored instance (Orthanc ID, lab server ID).</summary>
+        public string? ServerId { get; set; }
+        /// <summary>-Atomic: the file was stored by this request and deleted again.</summary>
+        public bool RolledBack { get; set; }
+        public UploadFailureReason FailureReason { get; set; }
+        /// <summary>Human-readable reason when Failed; never contains a secret.</summary>
+        public string? Message { get; set; }
+        /// <summary>The server's answer named this file as failed (as opposed to not listing it at all).</summary>
+        internal bool NamedByServer { get; set; }
+        /// <summary>The transport failure, when there was one (the HTTP core's typed exception).</summary>
+        public Exception? Exception { get; set; }
+
+        internal void Fail(UploadFailureReason reason, string message, Exception? exception = null)
+        {
+            Status = UploadStatus.Failed;
+            FailureReason = reason;
+            Message = message;
+            Exception = exception;
+        }
+    }
+
+    /// <summary>Everything the engine needs besides the HTTP sender.</summary>
+    public sealed class UploadOptions
+    {
+        public UploadOptions(Uri endpoint) { Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint)); }
+
+        public Uri Endpoint { get; }
+        public UploadProtocol Protocol { get; set; } = UploadProtocol.Raw;
+        /// <summary>Content-Type of a Raw body and of each STOW-RS part.</summary>
+        public string ContentType { get; set; } = "application/dicom";
+        /// <summary>Files per STOW-RS request (ignored by -Atomic, which sends all in one).</summary>
+        public int BatchSize { get; set; } = 50;
+        public int ThrottleLimit { get; set; } = 4;
+        public bool Atomic { get; set; }
+        public UploadServerKind ServerKind { get; set; } = UploadServerKind.Auto;
+
+        internal void Validate()
+        {
+            if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), "ThrottleLimit must be at least 1.");
+            if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), "BatchSize must be at least 1.");
+            if (Atomic && Protocol == UploadProtocol.Raw)
+                throw new ArgumentException("-Atomic sends every file in one request: use -Protocol Archive or StowRs.", nameof(Atomic));
+        }
+    }
+
+    /// <summary>Live counters for progress; read from any thread.</summary>
+    public sealed class UploadProgress
+    {
+        private long _bytesSent;
+        private long _bytesTotal;
+        private int _filesTotal;
+        private int _filesDone;
+
+        public long BytesSent => System.Threading.Interlocked.Read(ref _bytesSent);
+        public long BytesTotal => System.Threading.Interlocked.Read(ref _bytesTotal);
+        public int FilesTotal => System.Threading.Volatile.Read(ref _filesTotal);
+        public int FilesDone => System.Threading.Volatile.Read(ref _filesDone);
+
+        internal void AddSent(long bytes) => System.Threading.Interlocked.Add(ref _bytesSent, bytes);
+        internal void AddQueued(long bytes) { System.Threading.Interlocked.Add(ref _bytesTotal, bytes); System.Threading.Interlocked.Increment(ref _filesTotal); }
+        internal void AddDone(int files) => System.Threading.Interlocked.Add(ref _filesDone, files);
+    }
+
+    internal static class UploadText
+    {
+        /// <summary>Keeps answers in results and messages short: a server may answer with a whole HTML page.</summary>
+        public static string? Truncate(string? text, int max = 4096) =>
+            text == null || text.Length <= max ? text : text.Substring(0, max) + "…";
+
+        public static string Join(IEnumerable<string> parts) => string.Join("; ", parts);
+    }
+}

@@ -1,0 +1,299 @@
+# Invoke-SampleUpload end to end against the reference lab server: the whole run, its log, its exit code,
+# its settings, and that no secret leaks anywhere.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+    Import-Module $script:ModulePath -Force
+
+    # Distinctive keys: the secrets test greps every output for them.
+    $script:Keys = @{ MdKey = 'mdK3y-Zq81-SECRET'; UploadKey = 'upK3y-Wv27-SECRET'; AnalyticsKey = 'anK3y-Px64-SECRET'; LogKey = 'lgK3y-Tr95-SECRET' }
+    $script:Server = Start-LabServer -Keys $script:Keys
+    $script:SettingNames = 'MD_URL', 'MD_KEY', 'U_URL', 'U_KEY', 'A_URL', 'A_KEY', 'LOG_URL', 'LOG_KEY', 'LOG_LEVEL'
+    $script:LineFormat = '^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} \| \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] \| \S.*$'
+
+    function Set-RunSettings([switch] $NoLogUrl) {
+        $env:MD_URL = "$($script:Server.Url)/api/metadata"; $env:MD_KEY = $script:Keys.MdKey
+        $env:U_URL = "$($script:Server.Url)/api/upload"; $env:U_KEY = $script:Keys.UploadKey
+        $env:A_URL = "$($script:Server.Url)/api/analytics"; $env:A_KEY = $script:Keys.AnalyticsKey
+        if (-not $NoLogUrl) { $env:LOG_URL = "$($script:Server.Url)/api/logs"; $env:LOG_KEY = $script:Keys.LogKey }
+    }
+
+    function Clear-RunSettings { foreach ($name in $script:SettingNames) { Remove-Item "env:$name" -ErrorAction Ignore } }
+
+    # A run folder with $Count small DICOM files (unique UIDs) at two depths, plus a file that is not DICOM.
+    function New-RunFolder([int] $Count = 3) {
+        $folder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path (Join-Path $folder 'data/series2')
+        $root = '2.25.' + [System.Numerics.BigInteger]::new([guid]::NewGuid().ToByteArray() + [byte] 0)
+        $script:LastUidRoot = $root
+        for ($i = 1; $i -le $Count; $i++) {
+            $sub = if ($i % 2) { 'data' } else { 'data/series2' }
+            $ext = if ($i -eq 2) { '.DCM' } else { '.dcm' }
+            New-TestDicomFile -Path (Join-Path $folder "$sub/img$i$ext") -SopInstanceUid "$root.$i" -StudyInstanceUid "$root.100" -SeriesInstanceUid "$root.100.$($i % 2)" -PatientId 'OLD-ID' | Out-Null
+        }
+        Set-Content -LiteralPath (Join-Path $folder 'data/notes.txt') -Value 'not an image'
+        $folder
+    }
+
+    function Get-ChildPwsh {
+        $dll = Join-Path $PSHOME 'pwsh.dll'
+        if ((Split-Path -Leaf ([Environment]::ProcessPath)) -match '^dotnet(\.exe)?$' -and (Test-Path $dll)) { return @([Environment]::ProcessPath, $dll) }
+        @([Environment]::ProcessPath)
+    }
+
+    # Runs a command line in a new pwsh, as a scheduled task would; returns its exit code and output.
+    function Invoke-InChildPwsh([string] $Command, [string] $WorkingDirectory) {
+        $pwsh = Get-ChildPwsh
+        $full = "Import-Module '$($script:ModulePath)'; Set-Location -LiteralPath '$WorkingDirectory'; $Command"
+        $exeArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $full)
+        $output = & $pwsh[0] @exeArgs 2>&1 | Out-String
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+    }
+
+    # Runs Invoke-SampleUpload in this session; returns the summary and the terminating error (or $null).
+    function Invoke-Run([hashtable] $Parameters) {
+        $summary = $null; $failure = $null
+        try { Invoke-SampleUpload @Parameters -OutVariable summary | Out-Null }
+        catch { $failure = $_ }
+        [pscustomobject]@{ Summary = $summary | Select-Object -First 1; Error = $failure }
+    }
+
+    $script:Fast = @{ RetryIntervalSec = 0.05 }
+}
+
+AfterAll {
+    Clear-RunSettings
+    if ($script:Server) { Stop-LabServer $script:Server }
+}
+
+Describe 'Invoke-SampleUpload' -Tag 'Run' {
+    BeforeEach {
+        Clear-RunSettings
+        Clear-LabJournal $script:Server
+        Clear-LabFault $script:Server
+    }
+    AfterEach { Pop-Location -ErrorAction Ignore }
+
+    It 'runs a clean sample: exact counts, analytics once with the test type, the log file in the original format' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 3
+        Push-Location $folder
+        $run = Invoke-Run @{ Directory = './data' }
+
+        $run.Error | Should -BeNullOrEmpty
+        $s = $run.Summary
+        $s.PSObject.TypeNames[0] | Should -Be 'DicomTools.Cmdlets.SampleRunSummary'
+        $s.SampleId | Should -Be 'ref0000022tes-cbc'
+        $s.PatientId | Should -Be 'ref0000022tes-cbc-001'
+        @($s.FilesFound, $s.Updated, $s.Unchanged, $s.Uploaded, $s.AlreadyStored, $s.Failed) | Should -Be @(3, 3, 0, 3, 0, 0)
+        $s.Succeeded | Should -BeTrue
+        $s.Analytics.status | Should -Be 'queued'
+        $s.Analytics.request_type | Should -Be 'CBC'
+
+        $analytics = @(Get-LabJournal $script:Server -Endpoint analytics)
+        $analytics.Count | Should -Be 1
+        $analytics[0].Query | Should -Match 'request_type=CBC'
+        $analytics[0].Query | Should -Match 'sample_id=ref0000022tes-cbc'
+        @(Get-LabJournal $script:Server -Endpoint logs).Count | Should -Be 0   # a good run sends no log
+
+        $mine = @(Get-LabInstance $script:Server | Where-Object { $_.SOPInstanceUID.StartsWith($script:LastUidRoot + '.') })
+        $mine.Count | Should -Be 3
+        $mine.PatientID | Sort-Object -Unique | Should -Be 'ref0000022tes-cbc-001'
+
+        $s.LogPath | Should -Be (Join-Path $folder 'ref0000022tes-cbc-1.log')
+        $lines = Get-Content -LiteralPath $s.LogPath
+        $lines | ForEach-Object { $_ | Should -Match $script:LineFormat }
+        $lines | Should -Contain ($lines | Where-Object { $_ -match '\| \[INFO\] \| Found 3 DICOM file\(s\)$' })
+        ($lines -match '\[INFO\] \| Metadata for ref0000022tes-cbc: patient Rex\^Bobby, Canine, test CBC, clinic Clínica Veterinária São João').Count | Should -Be 1
+        ($lines -match '\[INFO\] \| Stored .*img\d\.(dcm|DCM)').Count | Should -Be 3
+        ($lines -match '\[INFO\] \| Analytics started for ref0000022tes-cbc \(request type CBC\)').Count | Should -Be 1
+        $lines[-1] | Should -Match '\[INFO\] \| Summary: sample ref0000022tes-cbc, attempt 1, PatientID ref0000022tes-cbc-001: 3 found, 3 updated, 0 unchanged, 3 uploaded, 0 already stored, 0 failed; analytics started; .* SUCCEEDED$'
+    }
+
+    It 'a second run with the same attempt finds the files unchanged and already stored, and starts analytics again' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 2
+        Push-Location $folder
+        (Invoke-Run @{ Directory = './data' }).Summary.Succeeded | Should -BeTrue
+        Clear-LabJournal $script:Server
+
+        $again = Invoke-Run @{ Directory = './data' }
+        $again.Error | Should -BeNullOrEmpty
+        @($again.Summary.Updated, $again.Summary.Unchanged, $again.Summary.Uploaded, $again.Summary.AlreadyStored, $again.Summary.Failed) | Should -Be @(0, 2, 0, 2, 0)
+        $again.Summary.Succeeded | Should -BeTrue
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 1
+        # The same log file, appended to: both runs' summaries are in it.
+        (Get-Content -LiteralPath $again.Summary.LogPath | Where-Object { $_ -match '\| Summary: ' }).Count | Should -Be 2
+    }
+
+    It 'fails on a metadata error: nothing uploaded, no analytics, non-zero exit code from pwsh -Command, log sent' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 2
+        $before = Get-ChildItem $folder/data -Recurse -Filter *.dcm | Get-FileHash
+
+        $child = Invoke-InChildPwsh -WorkingDirectory $folder -Command 'Invoke-SampleUpload -SampleId no-such-sample -Directory ./data'
+
+        $child.ExitCode | Should -Not -Be 0
+        $child.Output | Should -Match 'no-such-sample'
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 1     # 404 is not retried
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 0
+        (Get-ChildItem $folder/data -Recurse -Filter *.dcm | Get-FileHash).Hash | Should -Be $before.Hash
+
+        $sent = @(Get-LabLog $script:Server | Where-Object SampleId -EQ 'no-such-sample')
+        $sent.Count | Should -Be 1
+        $sent[0].Attempt | Should -Be '1'
+        $sent[0].Text | Should -Be (Get-Content -Raw -LiteralPath (Join-Path $folder 'no-such-sample-1.log')).Substring(0, $sent[0].Text.Length)
+        $sent[0].Text | Should -Match '\[ERROR\] \| Could not get the metadata of sample no-such-sample'
+        $sent[0].Text | Should -Match 'Summary: .* FAILED'
+    }
+
+    It 'fails when one upload keeps failing: the summary names the file, no analytics, the log is sent' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 3
+        Push-Location $folder
+        # One worker, three answers of 503: the first file uses up its 3 attempts, the others go through.
+        Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 503 -Count 3
+        $run = Invoke-Run (@{ Directory = './data'; ThrottleLimit = 1; MaximumRetryCount = 2 } + $script:Fast)
+
+        $run.Error | Should -Not -BeNullOrEmpty
+        $run.Error.FullyQualifiedErrorId | Should -Match '^DicomTools\.SampleRunFailed\.Upload'
+        $run.Error.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $s = $run.Summary
+        $s.Succeeded | Should -BeFalse
+        @($s.FilesFound, $s.Uploaded, $s.Failed) | Should -Be @(3, 2, 1)
+        # Files go out in ordinal path order; with one worker the first one meets all three 503s.
+        [string[]] $paths = (Get-ChildItem ./data -Recurse -File | Where-Object { $_.Extension -ieq '.dcm' }).FullName
+        [Array]::Sort($paths, [StringComparer]::Ordinal)
+        $s.FailedFiles.Count | Should -Be 1
+        $s.FailedFiles[0].Path | Should -Be $paths[0]
+        $s.FailedFiles[0].Stage | Should -Be 'Upload'
+        $run.Error.Exception.Message | Should -Match ([regex]::Escape($s.FailedFiles[0].Path))
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 0
+        $s.LogSubmitted | Should -BeTrue
+        @(Get-LabLog $script:Server | Where-Object { $_.SampleId -eq 'ref0000022tes-cbc' -and $_.Text -match [regex]::Escape($s.FailedFiles[0].Path) }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'succeeds through transient faults on every API, and the log shows each retry' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 2
+        Push-Location $folder
+        Set-LabFault $script:Server -Endpoint metadata -Mode Status -StatusCode 503 -Count 1
+        Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 502 -Count 2
+        Set-LabFault $script:Server -Endpoint analytics -Mode Status -StatusCode 429 -Count 1 -RetryAfterSec 0
+
+        $run = Invoke-Run (@{ Directory = './data'; ThrottleLimit = 1; MaximumRetryCount = 3 } + $script:Fast)
+
+        $run.Error | Should -BeNullOrEmpty
+        $run.Summary.Succeeded | Should -BeTrue
+        $run.Summary.Uploaded | Should -Be 2
+        $log = Get-Content -LiteralPath $run.Summary.LogPath
+        ($log -match "Metadata request for sample 'ref0000022tes-cbc': attempt 1/4 failed: .*503.*retrying in").Count | Should -Be 1
+        ($log -match "Upload of 'img\d\.(dcm|DCM)': attempt [12]/4 failed: .*502.*retrying in").Count | Should -Be 2
+        ($log -match "Analytics request 'CBC' for sample 'ref0000022tes-cbc': attempt 1/4 failed: .*429.*retrying in").Count | Should -Be 1
+        @(Get-LabJournal $script:Server -Endpoint analytics | Where-Object StatusCode -EQ 200).Count | Should -Be 1
+    }
+
+    It 'reads a .env file as python-dotenv does; environment beats .env, parameters beat both' {
+        $folder = New-RunFolder -Count 1
+        Push-Location $folder
+        @(
+            '# lab settings'
+            "export MD_URL=$($script:Server.Url)/api/metadata   # inline comment"
+            "MD_KEY=`"$($script:Keys.MdKey)`""
+            "U_URL='$($script:Server.Url)/api/upload'"
+            "U_KEY=$($script:Keys.UploadKey)"
+            ''
+            "A_URL=$($script:Server.Url)/api/analytics"
+            "A_KEY=$($script:Keys.AnalyticsKey)"
+            'LOG_LEVEL=DEBUG'
+        ) | Set-Content -LiteralPath ./.env
+        $run = Invoke-Run @{ Directory = './data' }
+        $run.Error | Should -BeNullOrEmpty
+        $run.Summary.EnvFile | Should -Be (Join-Path $folder '.env')
+        Get-Content -LiteralPath $run.Summary.LogPath | Where-Object { $_ -match '\[DEBUG\]' } | Should -Not -BeNullOrEmpty   # LOG_LEVEL from .env
+
+        # The environment wins over .env: a wrong key there is used, and refused.
+        $env:MD_KEY = 'wrong-key-from-environment'
+        $wrong = Invoke-Run @{ Directory = './data'; AttemptNumber = 2 }
+        $wrong.Error.FullyQualifiedErrorId | Should -Match '^DicomTools\.SampleRunFailed\.Metadata'
+        $wrong.Error.CategoryInfo.Category | Should -Be 'PermissionDenied'
+
+        # A parameter wins over the environment.
+        $right = Invoke-Run @{ Directory = './data'; AttemptNumber = 3; MetadataApiKey = (ConvertTo-SecureString $script:Keys.MdKey -AsPlainText -Force) }
+        $right.Error | Should -BeNullOrEmpty
+        $right.Summary.PatientId | Should -Be 'ref0000022tes-cbc-003'
+
+        # -EnvFile names another file; a missing one is an error before anything happens.
+        Remove-Item env:MD_KEY
+        Move-Item ./.env ./lab.env
+        (Invoke-Run @{ Directory = './data'; AttemptNumber = 4; EnvFile = './lab.env' }).Error | Should -BeNullOrEmpty
+        { Invoke-SampleUpload -Directory ./data -EnvFile ./nope.env } | Should -Throw -ErrorId 'DicomTools.EnvFileNotFound,DicomTools.Cmdlets.Commands.InvokeSampleUploadCommand'
+    }
+
+    It 'names every missing setting, by variable and parameter, before touching any file' {
+        $folder = New-RunFolder -Count 1
+        Push-Location $folder
+        $env:MD_URL = "$($script:Server.Url)/api/metadata"
+        $env:U_KEY = $script:Keys.UploadKey
+        $before = Get-ChildItem ./data -Recurse -Filter *.dcm | Get-FileHash
+
+        $run = Invoke-Run @{ Directory = './data' }
+
+        $run.Error.FullyQualifiedErrorId | Should -Be 'DicomTools.MissingSetting,DicomTools.Cmdlets.Commands.InvokeSampleUploadCommand'
+        $run.Error.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $message = $run.Error.Exception.Message
+        foreach ($expected in 'MD_KEY', '-MetadataApiKey', 'U_URL', '-UploadUri', 'A_URL', '-AnalyticsUri', 'A_KEY', '-AnalyticsApiKey') { $message | Should -Match ([regex]::Escape($expected)) }
+        $message | Should -Not -Match 'MD_URL'
+        $message | Should -Not -Match 'U_KEY'
+        $run.Summary | Should -BeNullOrEmpty
+        Test-Path ./ref0000022tes-cbc-1.log | Should -BeFalse
+        (Get-ChildItem ./data -Recurse -Filter *.dcm | Get-FileHash).Hash | Should -Be $before.Hash
+        @(Get-LabJournal $script:Server).Count | Should -Be 0
+    }
+
+    It 'fails with a clear message when the folder has no DICOM files, before asking any server' {
+        Set-RunSettings -NoLogUrl
+        $folder = Join-Path $TestDrive 'empty'
+        $null = New-Item -ItemType Directory -Path (Join-Path $folder 'data')
+        Set-Content -LiteralPath (Join-Path $folder 'data/readme.txt') -Value 'no images here'
+        Push-Location $folder
+
+        $run = Invoke-Run @{ Directory = './data' }
+
+        $run.Error.FullyQualifiedErrorId | Should -Match '^DicomTools\.SampleRunFailed\.Files'
+        $run.Error.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $run.Error.Exception.Message | Should -Match 'No DICOM files \(\*\.dcm\) found under'
+        $run.Summary.FilesFound | Should -Be 0
+        @(Get-LabJournal $script:Server).Count | Should -Be 0
+        Get-Content ./ref0000022tes-cbc-1.log -Raw | Should -Match '\[ERROR\] \| No DICOM files'
+    }
+
+    It 'never shows a key: not in any stream, error record, log file or log sent' {
+        $folder = New-RunFolder -Count 2
+        Push-Location $folder
+        Set-RunSettings
+        # Keys as parameters too (SecureString), and a server that fails uploads and echoes what it got.
+        $secure = @{
+            MetadataApiKey  = ConvertTo-SecureString $script:Keys.MdKey -AsPlainText -Force
+            AnalyticsApiKey = ConvertTo-SecureString $script:Keys.AnalyticsKey -AsPlainText -Force
+        }
+        Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 503 -Count 0
+        $Error.Clear()
+        $everything = & {
+            Invoke-Run (@{ Directory = './data'; Verbose = $true; Debug = $true; MaximumRetryCount = 1 } + $script:Fast + $secure)
+        } *>&1 5>&1 | Out-String -Width 500
+        Clear-LabFault $script:Server
+        $clean = & { Invoke-Run (@{ Directory = './data'; AttemptNumber = 2; Verbose = $true; Debug = $true } + $secure) } *>&1 | Out-String -Width 500
+        $wrongKey = & { Invoke-Run @{ Directory = './data'; AttemptNumber = 3; UploadApiKey = (ConvertTo-SecureString 'wr0ng-Upl0ad-SECRET' -AsPlainText -Force); Verbose = $true } } *>&1 | Out-String -Width 500
+        $errors = $Error | ForEach-Object { $_ | Format-List * -Force | Out-String -Width 500; $_.Exception.ToString(); if ($_.ErrorDetails) { $_.ErrorDetails.Message } }
+        $logs = Get-ChildItem -LiteralPath $folder -Filter *.log | Get-Content -Raw
+        $sent = Get-LabLog $script:Server | ForEach-Object Text
+
+        $everything | Should -Match 'attempt 1/2 failed'   # the run did log the failures the keys could leak through
+        ($logs -join "`n") | Should -Match 'Summary:'
+        foreach ($text in @($everything, $clean, $wrongKey, ($errors -join "`n"), ($logs -join "`n"), ($sent -join "`n"))) {
+            foreach ($key in @($script:Keys.Values) + 'wr0ng-Upl0ad-SECRET') { $text | Should -Not -Match ([regex]::Escape($key)) }
+        }
+    }
+}

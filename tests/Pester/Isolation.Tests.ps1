@@ -1,0 +1,135 @@
+# DicomTools must work in a session where another module already loaded another Polly.Core, and must not
+# break that module: on PowerShell 7 its dependencies live in a private AssemblyLoadContext. Polly.Core 8.1.0
+# and the 8.9.1 the module ships have the same assembly version (8.0.0.0), so without isolation the runtime
+# would hand one module the other's copy (or refuse to load the second one at all).
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:HasRetryingCommand = [bool] (Import-PowerShellDataFile $script:ModulePath).CmdletsToExport.Where({ $_ -eq 'Get-SampleMetadata' }).Count -and
+        (Test-Path (Join-Path $PSScriptRoot 'Support/TestServers.ps1'))
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
+    $script:OldPolly = Join-Path (Get-NuGetPackageRoot) 'polly.core/8.1.0/lib/net6.0/Polly.Core.dll'
+    if (-not (Test-Path $script:OldPolly)) { throw "Polly.Core 8.1.0 is not restored (tests/Pester/Pester.Restore.csproj): $script:OldPolly" }
+    $script:DependencyFolder = Join-Path (Split-Path $script:ModulePath) 'dependencies'
+
+    # The child's script: loads the old Polly before or after the module, runs a DicomTools command that
+    # retries, uses the old Polly's own types, and reports which copy each side got.
+    $script:ChildScript = @'
+$ErrorActionPreference = 'Stop'
+$ALC = [System.Runtime.Loader.AssemblyLoadContext]
+
+function Invoke-OldPollyRetry($Assembly) {
+    $builder = [Activator]::CreateInstance($Assembly.GetType('Polly.ResiliencePipelineBuilder', $true))
+    $options = [Activator]::CreateInstance($Assembly.GetType('Polly.Retry.RetryStrategyOptions', $true))
+    $options.MaxRetryAttempts = 3
+    $options.Delay = [TimeSpan]::Zero
+    $extensions = $Assembly.GetType('Polly.RetryResiliencePipelineBuilderExtensions', $true)
+    $null = $extensions.GetMethod('AddRetry', [type[]] @($builder.GetType(), $options.GetType())).Invoke($null, @($builder, $options))
+    $script:calls = 0
+    $builder.Build().Execute([Action] { $script:calls++; if ($script:calls -lt 3) { throw 'transient' } })
+    return $script:calls
+}
+
+function Invoke-DicomToolsRetry {
+    # The metadata endpoint answers 503 twice, then 200: the Engine's Polly pipeline must retry twice.
+    Invoke-RestMethod -Method Post -Uri "$env:DT_LAB_URL/_admin/faults" -ContentType 'application/json' `
+        -Body '{"endpoint":"metadata","mode":"status","statusCode":503,"count":2,"retryAfterSec":0}' | Out-Null
+    $key = ConvertTo-SecureString $env:DT_MD_KEY -AsPlainText -Force
+    $metadata = Get-SampleMetadata -SampleId 'ascii0001-chem' -Uri "$env:DT_LAB_URL/api/metadata" -ApiKey $key `
+        -MaximumRetryCount 3 -RetryIntervalSec 0 -Verbose 4>&1
+    $verbose = @($metadata | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+    $sample = @($metadata | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+    [pscustomobject]@{ PatientName = $sample[0].PatientName; RetryLines = @($verbose | Where-Object Message -Match 'retry|attempt').Count }
+}
+
+$report = [ordered]@{}
+if ($env:DT_ORDER -eq 'PollyFirst') {
+    $old = [Reflection.Assembly]::LoadFrom($env:DT_OLD_POLLY)
+    Import-Module $env:DT_MODULE
+    $report.Run = Invoke-DicomToolsRetry
+    $report.OldPollyCalls = Invoke-OldPollyRetry $old
+}
+else {
+    Import-Module $env:DT_MODULE
+    $report.Run = Invoke-DicomToolsRetry
+    $old = [Reflection.Assembly]::LoadFrom($env:DT_OLD_POLLY)
+    $report.OldPollyCalls = Invoke-OldPollyRetry $old
+    $report.SecondRun = Invoke-DicomToolsRetry
+}
+$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DicomTools.Engine' }
+$engineContext = $ALC::GetLoadContext($engine)
+$enginePolly = @($engineContext.Assemblies | Where-Object { $_.GetName().Name -eq 'Polly.Core' })
+$report.OldPollyContext = $ALC::GetLoadContext($old).Name
+$report.OldPollyLocation = $old.Location
+$report.EngineContextIsDefault = [object]::ReferenceEquals($engineContext, $ALC::Default)
+$report.EngineContextType = $engineContext.GetType().FullName
+$report.EnginePollyLocations = @($enginePolly.Location)
+$report.EnginePollyVersion = if ($enginePolly) { (Get-Item $enginePolly[0].Location).VersionInfo.ProductVersion } else { $null }
+$report.DicomAssemblyContext = $ALC::GetLoadContext(($engineContext.Assemblies + [AppDomain]::CurrentDomain.GetAssemblies() |
+        Where-Object { $_.GetName().Name -eq 'DicomTools.Dicom' } | Select-Object -First 1)).Name
+$report.PollyCopies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Polly.Core' }).Count
+'REPORT ' + ($report | ConvertTo-Json -Compress -Depth 4)
+'@
+
+    function Invoke-IsolationScenario([string] $Order) {
+        $output = Invoke-ChildPwsh -Script $script:ChildScript -Environment @{
+            DT_ORDER = $Order; DT_MODULE = $script:ModulePath; DT_OLD_POLLY = $script:OldPolly
+            DT_LAB_URL = $script:Lab.Url; DT_MD_KEY = $script:Lab.Keys.MdKey
+        }
+        $line = $output | Where-Object { $_ -like 'REPORT *' } | Select-Object -Last 1
+        if (-not $line) { throw "The child reported nothing:`n$($output -join "`n")" }
+        return $line.Substring(7) | ConvertFrom-Json
+    }
+}
+
+Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $script:HasRetryingCommand) {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+        $script:Lab = Start-LabServer
+    }
+    AfterAll { if ($script:Lab) { Stop-LabServer $script:Lab } }
+
+    Context 'an older Polly.Core is loaded before DicomTools' {
+        BeforeAll { $script:Report = Invoke-IsolationScenario 'PollyFirst' }
+
+        It 'still retries through its own Polly.Core' {
+            $script:Report.Run.PatientName | Should -Be 'Tom^Cat'
+            $script:Report.Run.RetryLines | Should -BeGreaterOrEqual 2
+        }
+        It 'loads the Engine and its Polly.Core 8.9.1 from dependencies/ into a private load context' {
+            $script:Report.EngineContextIsDefault | Should -BeFalse
+            $script:Report.EngineContextType | Should -Be 'DicomTools.Cmdlets.Isolation.DependencyLoadContext'
+            $script:Report.EnginePollyLocations | Should -HaveCount 1
+            $script:Report.EnginePollyLocations[0] | Should -Be (Join-Path $script:DependencyFolder 'Polly.Core.dll')
+            $script:Report.EnginePollyVersion | Should -BeLike '8.9.1*'
+        }
+        It 'shares DicomTools.Dicom with the cmdlets through the default context' {
+            $script:Report.DicomAssemblyContext | Should -Be 'Default'
+        }
+        It 'leaves the other Polly.Core in the default context, working' {
+            $script:Report.OldPollyContext | Should -Be 'Default'
+            $script:Report.OldPollyLocation | Should -Be $script:OldPolly
+            $script:Report.OldPollyCalls | Should -Be 3
+            $script:Report.PollyCopies | Should -Be 2
+        }
+    }
+
+    Context 'an older Polly.Core is loaded after DicomTools' {
+        BeforeAll { $script:Report = Invoke-IsolationScenario 'DicomToolsFirst' }
+
+        It 'lets the other Polly.Core load into the default context and work' {
+            $script:Report.OldPollyContext | Should -Be 'Default'
+            $script:Report.OldPollyCalls | Should -Be 3
+            $script:Report.PollyCopies | Should -Be 2
+        }
+        It 'keeps retrying through its own Polly.Core, before and after' {
+            $script:Report.Run.PatientName | Should -Be 'Tom^Cat'
+            $script:Report.SecondRun.PatientName | Should -Be 'Tom^Cat'
+            $script:Report.SecondRun.RetryLines | Should -BeGreaterOrEqual 2
+            $script:Report.EnginePollyLocations | Should -Be @((Join-Path $script:DependencyFolder 'Polly.Core.dll'))
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.IO;
+using System.Linq;
+using DicomTools.Engine.Logging;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace DicomTools.Tests.Unit.Logging
+{
+    public class RedactorTests
+    {
+        [Fact]
+        public void MasksEveryRegisteredSecretAndItsWireForms()
+        {
+            var redactor = new Redactor();
+            redactor.Register("md-Sécret/42+key");
+            redactor.RegisterBasicCredential("orthanc", "pa55word!");
+            var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("orthanc:pa55word!"));
+
+            var text = redactor.Redact($"GET /api?key={Uri.EscapeDataString("md-Sécret/42+key")} with md-Sécret/42+key; Basic {basic}; pw pa55word!");
+
+            Assert.DoesNotContain("md-Sécret/42+key", text);
+            Assert.DoesNotContain(Uri.EscapeDataString("md-Sécret/42+key"), text);
+            Assert.DoesNotContain(basic, text);
+            Assert.DoesNotContain("pa55word!", text);
+            Assert.Contains("GET /api?key=***", text);
+        }
+
+        [Fact]
+        public void ALongerSecretContainingAShorterOneIsMaskedWhole()
+        {
+            var redactor = new Redactor();
+            redactor.Register("abcd");
+            redactor.Register("abcd-efgh");
+            Assert.Equal("*** and ***", redactor.Redact("abcd-efgh and abcd"));
+        }
+
+        [Theory]
+        [InlineData("Authorization: unregistered-token-1", "Authorization: ***")]
+        [InlineData("authorization=Bearer eyJhbGciOi.xyz", "authorization=Bearer ***")]
+        [InlineData("x-api-key: k-123 sent", "x-api-key: *** sent")]
+        [InlineData("{\"password\":\"hunter2\"}", "{\"password\":\"***\"}")]
+        [InlineData("Uploaded a.dcm in 2 attempts", "Uploaded a.dcm in 2 attempts")]
+        public void MasksHeaderLikeValuesNobodyRegistered(string input, string expected) =>
+            Assert.Equal(expected, new Redactor().Redact(input));
+
+        [Fact]
+        public void RedactsMessageAndExceptionTextInBothSinks()
+        {
+            const string secret = "zz-Distinctive-Key-9f1c";
+            var redactor = new Redactor();
+            redactor.Register(secret);
+            var path = Path.Combine(Path.GetTempPath(), "redact-" + Guid.NewGuid().ToString("N") + ".log");
+            try
+            {
+                var queue = new QueueLoggerProvider(LogSeverity.Trace, new LogFileWriter(path, LogSeverity.Debug), redactor);
+                var logger = queue.CreateLogger("Http");
+                Exception thrown;
+                try { throw new InvalidOperationException("server echoed key " + secret, new Exception("inner " + secret)); }
+                catch (Exception ex) { thrown = ex; }
+                logger.LogWarning(thrown, "Retrying with header x-api-key {Key}", secret);
+                logger.LogDebug("Authorization: {Value}", "Basic " + secret);
+                ((IDisposable)queue.Sink!).Dispose();
+
+                var streamed = Drain(queue);
+                Assert.Equal(2, streamed.Length);
+                Assert.All(streamed, e => Assert.DoesNotContain(secret, e.Message + e.Details));
+                Assert.Contains("server echoed key ***", streamed[0].Message);
+                Assert.Contains("inner ***", streamed[0].Message);
+
+                var file = File.ReadAllText(path);
+                Assert.DoesNotContain(secret, file);
+                Assert.Contains("System.InvalidOperationException: server echoed key ***", file);
+            }
+            finally { File.Delete(path); }
+        }
+
+        private static LogEntry[] Drain(QueueLoggerProvider queue)
+        {
+            var list = new System.Collections.Generic.List<LogEntry>();
+            while (queue.TryDequeue(out var e)) list.Add(e);
+            return list.ToArray();
+        }
+    }
+
+    public class LogLevelsTests
+    {
+        [Theory]
+        [InlineData("DEBUG", LogSeverity.Debug)]
+        [InlineData("debug", LogSeverity.Debug)]
+        [InlineData("INFO", LogSeverity.Information)]
+        [InlineData("Information", LogSeverity.Information)]
+        [InlineData("WARNING", LogSeverity.Warning)]
+        [InlineData("warn", LogSeverity.Warning)]
+        [InlineData("ERROR", LogSeverity.Error)]
+        [InlineData("CRITICAL", LogSeverity.Critical)]
+        [InlineData("FATAL", LogSeverity.Critical)]
+        [InlineData("NOTSET", LogSeverity.Trace)]
+        [InlineData("10", LogSeverity.Debug)]
+        [InlineData("20", LogSeverity.Information)]
+        [InlineData("30", LogSeverity.Warning)]
+        [InlineData("50", LogSeverity.Critical)]
+        [InlineData(" info ", LogSeverity.Information)]
+        public void ParsesPythonAndDotNetNames(string text, LogSeverity expected)
+        {
+            Assert.True(LogLevels.TryParse(text, out var severity));
+            Assert.Equal(expected, severity);
+        }
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("LOUD")]
+        [InlineData("-5")]
+        public void RejectsWhatIsNotALevel(string text)
+        {
+            Assert.False(LogLevels.TryParse(text, out _));
+            var ex = Assert.Throws<ArgumentException>(() => LogLevels.Parse(text, "LOG_LEVEL"));
+            Assert.Contains("LOG_LEVEL", ex.Message);
+            Assert.Contains("DEBUG, INFO, WARNING, ERROR, CRITICAL", ex.Message);
+        }
+
+        [Fact]
+        public void FileNamesAreSeverityNamesAsPythonPrintsThem() =>
+            Assert.Equal(new[] { "DEBUG", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" },
+                Enumerable.Range(0, 6).Select(i => LogLevels.FileName((LogSeverity)i)).ToArray());
+    }
+}

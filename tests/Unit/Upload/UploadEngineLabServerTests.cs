@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DicomTools.Engine.Http;
+using DicomTools.Engine.Upload;
+using DicomTools.LabServer;
+using DicomTools.Tests.Unit.LabServer;
+using Xunit;
+
+namespace DicomTools.Tests.Unit.Upload
+{
+    /// <summary>The upload engine on the real HTTP core against the reference lab server, in process, with its faults.</summary>
+    public sealed class UploadEngineLabServerTests : IAsyncLifetime
+    {
+        private LabServerHost _server = null!;
+        private readonly string _folder = Path.Combine(Path.GetTempPath(), "dicomtools-upload-lab-" + Guid.NewGuid().ToString("N"));
+
+        public async Task InitializeAsync()
+        {
+            Directory.CreateDirectory(_folder);
+            _server = await LabServerHost.StartAsync(new LabServerOptions());
+        }
+
+        public async Task DisposeAsync()
+        {
+            await _server.DisposeAsync();
+            try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        }
+
+        private Uri Url(string path) => new Uri(_server.BaseAddress, path);
+
+        private List<UploadFile> Files(int count, int pixelBytes = 2048, int first = 1)
+        {
+            var files = new List<UploadFile>();
+            for (var i = first; i < first + count; i++)
+            {
+                var path = new TestDicom { SopInstanceUid = "1.2.826.0.1.3680043.2.1125.9." + i, PixelBytes = pixelBytes }.WriteTo(_folder, $"img{i:D4}.dcm");
+                files.Add(new UploadFile(path, new FileInfo(path).Length));
+            }
+            return files;
+        }
+
+        private UploadFile NotDicom(string name = "notes.dcm")
+        {
+            var path = Path.Combine(_folder, name);
+            File.WriteAllText(path, "this is a text file, not DICOM");
+            return new UploadFile(path, new FileInfo(path).Length);
+        }
+
+        private async Task<IReadOnlyList<FileUploadOutcome>> Upload(UploadOptions options, IEnumerable<UploadFile> files,
+            HttpRetryOptions? retry = null, string? key = null, CancellationToken cancellationToken = default)
+        {
+            retry ??= new HttpRetryOptions { MaximumRetryCount = 3, RetryInterval = TimeSpan.FromMilliseconds(20), AttemptTimeout = TimeSpan.FromSeconds(20) };
+            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), retry, null, ownsClient: true);
+            using var secret = SecureText.Protect(key ?? _server.Options.Keys.UploadKey);
+            var sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
+            using var engine = new UploadEngine(options, sender, null, cancellationToken);
+            return await engine.UploadAllAsync(files);
+        }
+
+        [Fact]
+        public async Task RawStoresEveryFileAndASecondRunIsAlreadyStored()
+        {
+            var files = Files(6);
+            var first = await Upload(new UploadOptions(Url("api/upload")), files);
+            Assert.All(first, r => Assert.Equal(UploadStatus.Stored, r.Status));
+            Assert.All(first, r => Assert.Equal(1, r.Attempts));
+            Assert.Equal(files.Select(f => f.SopInstanceUid).OrderBy(x => x), _server.Store.Instances.Select(i => i.SOPInstanceUID).OrderBy(x => x));
+            Assert.All(_server.Journal.For("upload"), e => Assert.Contains("Authorization", e.Headers, StringComparer.OrdinalIgnoreCase));
+
+            var second = await Upload(new UploadOptions(Url("api/upload")), files);
+            Assert.All(second, r => Assert.Equal(UploadStatus.AlreadyStored, r.Status));
+        }
+
+        [Fact]
+        public async Task Raw503WithRetryAfterIsRetriedUntilStored()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 503, Count = 2, RetryAfterSec = 1 });
+            var clock = Stopwatch.StartNew();
+            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1)));
+            Assert.Equal(UploadStatus.Stored, result.Status);
+            Assert.Equal(3, result.Attempts);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.8), "Retry-After: 1 was not honoured: " + clock.Elapsed);
+            Assert.Equal(new[] { 503, 503, 200 }, _server.Journal.For("upload").Select(e => e.StatusCode));
+            Assert.All(_server.Journal.For("upload"), e => Assert.True(e.BodyBytes > 0)); // the file was re-sent in full each attempt
+        }
+
+        [Fact]
+        public async Task AConnectionResetBeforeAnyAnswerIsRetried()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Reset) { Count = 1 });
+            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1)));
+            Assert.Equal(UploadStatus.Stored, result.Status);
+            Assert.Equal(2, result.Attempts);
+        }
+
+        [Fact]
+        public async Task ASlowServerTimesOutPerAttemptAndTheFileFailsAsTimeout()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Slow) { DelayMs = 10_000 });
+            var retry = new HttpRetryOptions { MaximumRetryCount = 1, RetryInterval = TimeSpan.FromMilliseconds(10), AttemptTimeout = TimeSpan.FromMilliseconds(400) };
+            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1), retry));
+            Assert.Equal(UploadStatus.Failed, result.Status);
+            Assert.Equal(2, result.Attempts);
+            Assert.Equal(FailureKind.Timeout, Assert.IsType<DicomToolsHttpException>(result.Exception).Kind);
+        }
+
+        [Fact]
+        public async Task AServerThatAlwaysFailsGivesUpAfterTheRetriesWithAServerError()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 500 });
+            var retry = new HttpRetryOptions { MaximumRetryCount = 2, RetryInterval = TimeSpan.FromMilliseconds(10) };
+            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1), retry));
+            Assert.Equal(UploadStatus.Failed, result.Status);
+            Assert.Equal(3, result.Attempts);
+            Assert.Equal(500, result.StatusCode);
+            Assert.Equal(FailureKind.ServerError, Assert.IsType<DicomToolsHttpException>(result.Exception).Kind);
+        }
+
+        [Fact]
+        public async Task ABadKeyFailsAtOnceAndTheKeyIsInNoMessage()
+        {
+            var results = await Upload(new UploadOptions(Url("api/upload")), Files(2), key: "wrong-key-1234");
+            Assert.All(results, r => Assert.Equal(UploadStatus.Failed, r.Status));
+            Assert.All(results, r => Assert.Equal(1, r.Attempts));
+            Assert.All(results, r => Assert.Equal(FailureKind.Forbidden, Assert.IsType<DicomToolsHttpException>(r.Exception).Kind));
+            Assert.All(results, r => Assert.DoesNotContain("wrong-key-1234", r.Message + r.Response + r.Exception));
+        }
+
+        [Fact]
+        public async Task A200ThatIsNotJsonDoesNotCountAsStored()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.NonJson) { Count = 1 });
+            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1)));
+            Assert.Equal(UploadStatus.Failed, result.Status);
+            Assert.Contains("not JSON", result.Message);
+            Assert.Empty(_server.Store.Instances);
+        }
+
+        /// <summary>Every file accounted for exactly once, whatever the faults and however the requests interleave.</summary>
+        [Fact]
+        public async Task ConcurrentUploadsWithFaultsAccountForEveryFileExactlyOnce()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 503, Count = 6 });
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Reset) { Count = 4 });
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 429, Count = 3 });
+            var files = Files(40);
+            files.Add(NotDicom());
+            var results = await Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 8 }, files,
+                new HttpRetryOptions { MaximumRetryCount = 5, RetryInterval = TimeSpan.FromMilliseconds(10) });
+
+            Assert.Equal(files.Select(f => f.Path).OrderBy(p => p), results.Select(r => r.File.Path).OrderBy(p => p));
+            Assert.Equal(40, results.Count(r => r.Status == UploadStatus.Stored));
+            var bad = Assert.Single(results, r => r.Status == UploadStatus.Failed);
+            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.Equal(400, bad.StatusCode);
+            Assert.Equal(40, _server.Store.Instances.Count);
+            Assert.Equal(41 + 6 + 4 + 3, _server.Journal.For("upload").Count);
+        }
+
+        [Fact]
+        public async Task StowRsReadsPartialSuccessPerFile()
+        {
+            var files = Files(3);
+            files.Insert(1, NotDicom());
+            var results = await Upload(new UploadOptions(Url("dicom-web/studies")) { Protocol = UploadProtocol.StowRs, BatchSize = 10 }, files);
+            Assert.Equal(3, results.Count(r => r.Status == UploadStatus.Stored));
+            var bad = Assert.Single(results, r => r.Status == UploadStatus.Failed);
+            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.All(results, r => Assert.Equal(202, r.StatusCode));
+            Assert.Equal(3, _server.Store.Instances.Count);
+            Assert.Single(_server.Journal.For("stow"));
+        }
+
+        [Fact]
+        public async Task ArchiveStoresEveryEntryInOneRequest()
+        {
+            var files = Files(5);
+            var results = await Upload(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive }, files);
+            Assert.All(results, r => Assert.Equal(UploadStatus.Stored, r.Status));
+            Assert.All(results, r => Assert.NotNull(r.ServerId));
+            Assert.Equal(5, _server.Store.Instances.Count);
+            Assert.Single(_server.Journal.For("archive"));
+        }
+
+        [Fact]
+        public async Task AtomicArchiveWithOneBadFileStoresNothingAndSaysWhich()
+        {
+            var files = Files(4);
+            files.Add(NotDicom());
+            var results = await Upload(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive, Atomic = true }, files);
+            Assert.All(results, r => Assert.Equal(UploadStatus.Failed, r.Status));
+            Assert.All(results, r => Assert.False(r.RolledBack));
+            Assert.Empty(_server.Store.Instances);
+            var bad = Assert.Single(results, r => r.FailureReason == UploadFailureReason.RejectedByServer);
+            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.All(results.Where(r => r != bad), r => Assert.Equal(UploadFailureReason.AtomicSetFailed, r.FailureReason));
+            Assert.All(results, r => Assert.Contains("none is stored", r.Message));
+            // Auto detection asked once (the lab server is no Orthanc), then one archive request.
+            Assert.Single(_server.Journal.For("archive"));
+        }
+
+        /// <summary>A pipeline stopped downstream (Select-Object -First) disposes the cmdlet early: nothing may be sent after that.</summary>
+        [Fact]
+        public async Task DisposingBeforeTheEndSendsNothingThatWasHeldOrQueued()
+        {
+            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), new HttpRetryOptions(), null, ownsClient: true);
+            using var secret = SecureText.Protect(_server.Options.Keys.UploadKey);
+            var sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
+            var engine = new UploadEngine(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive }, sender, null, CancellationToken.None);
+            foreach (var file in Files(3)) engine.Add(file);
+            engine.Dispose();
+            await Task.Delay(500);
+            Assert.Empty(_server.Journal.For("archive"));
+            Assert.Empty(_server.Store.Instances);
+        }
+
+        [Fact]
+        public async Task CancellingStopsEverythingInFlightPromptlyAndStillAccountsForEveryFile()
+        {
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Slow) { DelayMs = 30_000 });
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var clock = Stopwatch.StartNew();
+            var results = await Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 2 }, Files(6), cancellationToken: cancel.Token);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "cancellation took " + clock.Elapsed);
+            Assert.Equal(6, results.Count);
+            Assert.All(results, r => Assert.Equal(UploadFailureReason.Cancelled, r.FailureReason));
+        }
+    }
+}
