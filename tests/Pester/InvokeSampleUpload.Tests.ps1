@@ -252,6 +252,23 @@ Describe 'Invoke-SampleUpload' -Tag 'Run' {
         @(Get-LabJournal $script:Server).Count | Should -Be 0
     }
 
+    It 'refuses a LOG_LEVEL it does not know, naming where it came from, before opening a log' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 1
+        Push-Location $folder
+        $env:LOG_LEVEL = 'LOUD'
+        $run = Invoke-Run @{ Directory = './data' }
+        $run.Error.FullyQualifiedErrorId | Should -Be 'DicomTools.InvalidLogLevel,DicomTools.Cmdlets.Commands.InvokeSampleUploadCommand'
+        $run.Error.Exception.Message | Should -Match "'LOUD' from environment variable LOG_LEVEL is not a log level"
+        Test-Path ./ref0000022tes-cbc-1.log | Should -BeFalse
+        @(Get-LabJournal $script:Server).Count | Should -Be 0
+
+        # Python's names work, and -LogLevel wins over LOG_LEVEL.
+        $ok = Invoke-Run @{ Directory = './data'; LogLevel = 'WARNING' }
+        $ok.Error | Should -BeNullOrEmpty
+        Get-Content ./ref0000022tes-cbc-1.log | Where-Object { $_ -match '\[INFO\]' } | Should -BeNullOrEmpty
+    }
+
     It 'fails with a clear message when the folder has no DICOM files, before asking any server' {
         Set-RunSettings -NoLogUrl
         $folder = Join-Path $TestDrive 'empty'
