@@ -127,8 +127,8 @@ function ConvertFrom-HelpMarkdown([string] $Path) {
                 [regex]::Replace($Value, '\{\{(?<k>[\w-]+)\}\}', {
                         param($m)
                         $key = $m.Groups['k'].Value
-                        if (-not $frontMatter.ContainsKey($key)) { throw "$Path uses $sharedPath, whose {{$key}} needs '${key}:' in its front matter." }
-                        $frontMatter[$key]
+                        # Left as is when missing: only a parameter the cmdlet has must be complete (checked below).
+                        if ($frontMatter.ContainsKey($key)) { $frontMatter[$key] } else { $m.Value }
                     })
             }
             $text = & $expand $parameter.Text
@@ -202,6 +202,7 @@ foreach ($name in $dllCmdlets) {
     foreach ($p in $parameters) {
         $described = $doc.Parameters.Contains($p.Name) -and $doc.Parameters[$p.Name].Text
         if (-not $described -and -not $StandardParameterText.ContainsKey($p.Name)) { Add-Problem "$name -$($p.Name) is not described (### -$($p.Name) under PARAMETERS)." }
+        elseif ($described -and $doc.Parameters[$p.Name].Text -match '\{\{([\w-]+)\}\}') { Add-Problem "$name -$($p.Name) takes shared text whose {{$($Matches[1])}} needs '$($Matches[1]):' in the page's front matter." }
     }
     foreach ($documented in $doc.Parameters.Keys) {
         if ($doc.Parameters[$documented].PSObject.Properties['Shared']) { continue }   # a shared file serves cmdlets with fewer parameters too

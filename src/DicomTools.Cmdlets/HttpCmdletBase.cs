@@ -52,12 +52,12 @@ namespace DicomTools.Cmdlets
         public int MaximumRetryCount { get; set; } = HttpRetryOptions.DefaultMaximumRetryCount;
 
         [Parameter]
-        [ValidateRange(0, 3600)]
+        [ValidateRange(0.0, 3600.0)]
         public double RetryIntervalSec { get; set; } = HttpRetryOptions.DefaultRetryInterval.TotalSeconds;
 
         /// <summary>Seconds one attempt may take, sending and reading included; 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(0, 86400)]
+        [ValidateRange(0.0, 86400.0)]
         public double TimeoutSec { get; set; } = -1;
 
         [Parameter]
@@ -94,10 +94,21 @@ namespace DicomTools.Cmdlets
         /// <summary>The URL and credential from the parameters, else the environment; a terminating error names what is missing.</summary>
         protected EndpointSettings ResolveEndpoint()
         {
+            ApiCredential? credential;
+            try
+            {
+                credential = CredentialFromParameters();
+            }
+            catch (ArgumentException ex)
+            {
+                // e.g. a Basic user name with ':' in it
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidCredential", ErrorCategory.InvalidArgument, null));
+                throw;
+            }
             EndpointSettings settings;
             try
             {
-                settings = EndpointSettings.Resolve(Endpoint, Uri, CredentialFromParameters(), ApiKeyHeader, SettingsEnvironment);
+                settings = EndpointSettings.Resolve(Endpoint, Uri, credential, ApiKeyHeader, SettingsEnvironment);
             }
             catch (MissingSettingException ex)
             {

@@ -33,11 +33,17 @@ namespace DicomTools.Dicom
             Value = value;
             _terms = terms;
             IsIso2022 = false;
-            foreach (var t in terms) if (t.StartsWith("ISO 2022", StringComparison.Ordinal)) IsIso2022 = true;
+            IsKnown = true;
+            foreach (var t in terms)
+            {
+                if (t.StartsWith("ISO 2022", StringComparison.Ordinal)) IsIso2022 = true;
+                if (!IsKnownTerm(t)) IsKnown = false;
+            }
             if (!IsIso2022)
             {
                 _single = EncodingForTerm(terms.Length > 0 ? terms[0] : string.Empty) ?? Latin1;
-                _writeEncoding = terms.Length == 0 || terms[0].Length == 0 ? Encoding.ASCII : _single;
+                // An unknown set is read leniently (Latin-1) but only ASCII is ever written into it.
+                _writeEncoding = terms.Length == 0 || terms[0].Length == 0 || !IsKnown ? Encoding.ASCII : _single;
             }
             else
             {
@@ -51,6 +57,8 @@ namespace DicomTools.Dicom
         /// <summary>The (0008,0005) value as found (backslash-separated terms), "" when absent.</summary>
         public string Value { get; }
         public bool IsIso2022 { get; private set; }
+        /// <summary>False when a term is not one we can decode: such text is never transcoded.</summary>
+        public bool IsKnown { get; private set; }
         internal static bool Ready => ProviderRegistered;
         public bool IsUtf8 => !IsIso2022 && _terms.Length > 0 && _terms[0] == Utf8Term;
         public bool IsDefault => _terms.Length == 0 || (_terms.Length == 1 && _terms[0].Length == 0);

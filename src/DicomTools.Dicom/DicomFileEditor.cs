@@ -78,6 +78,9 @@ namespace DicomTools.Dicom
             if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'));
             var ts = header.Syntax;
 
+            // Setting (0008,0005) declares how the file's text is to be read (it does not transcode): new values follow it.
+            foreach (var e in sorted)
+                if (e.Tag == DicomTag.SpecificCharacterSet && !e.IsRemove) charset = DicomCharacterSet.Parse(e.Value);
             var plan = PlanEdits(path, sorted, elements, ts, charset, out var unrepresentable);
             var transcode = false;
             if (unrepresentable != null)
@@ -89,6 +92,10 @@ namespace DicomTools.Dicom
                         " characters]. Allow conversion to UTF-8 (ISO_IR 192) or use only characters of that repertoire.",
                         unrepresentable.Edit.Tag, unrepresentable.VR);
                 // Convert: the whole dataset becomes ISO_IR 192; every text element is transcoded, so a full scan is needed.
+                if (!charset.IsKnown)
+                    throw new DicomCharacterSetException(
+                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the file's character set '" + charset.Value + "' is not one this codec can decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire; the value has " +
+                        unrepresentable.Edit.Value!.Length + " characters]. Use only ASCII characters for this file.", unrepresentable.Edit.Tag, unrepresentable.VR);
                 transcode = true;
                 var withCharset = new List<DicomEdit>(sorted);
                 withCharset.RemoveAll(e => e.Tag == DicomTag.SpecificCharacterSet);

@@ -9,7 +9,7 @@ namespace DicomTools.Dicom
     /// <summary>An in-memory dataset for writing new files; values are small by nature here.</summary>
     public sealed class DicomDatasetBuilder
     {
-        internal enum Kind { Text, Binary, Raw, Sequence, Encapsulated }
+        internal enum Kind { Text, Binary, Raw, Sequence, Encapsulated, Streamed }
 
         internal sealed class Node
         {
@@ -21,6 +21,8 @@ namespace DicomTools.Dicom
             public List<DicomDatasetBuilder>? Items;
             public bool UndefinedLength;
             public List<byte[]>? Fragments;
+            public Func<Stream>? Source;
+            public long Length;
         }
 
         internal readonly SortedDictionary<uint, Node> Nodes = new SortedDictionary<uint, Node>();
@@ -48,6 +50,19 @@ namespace DicomTools.Dicom
         {
             CheckVr(vr);
             Nodes[tag.Value] = new Node { Tag = tag, VR = vr, Kind = Kind.Binary, Bytes = value ?? throw new ArgumentNullException(nameof(value)) };
+            return this;
+        }
+
+        /// <summary>
+        /// A large value (e.g. 1 GiB of pixel data for a benchmark) copied from a stream when the file is written, never
+        /// held in memory. <paramref name="openSource"/> is called once per write and must yield exactly
+        /// <paramref name="length"/> bytes (even), in little-endian order; big-endian files are refused for words wider than a byte.
+        /// </summary>
+        public DicomDatasetBuilder AddBinary(DicomTag tag, string vr, Func<Stream> openSource, long length)
+        {
+            CheckVr(vr);
+            if (length < 0 || length >= uint.MaxValue || (length & 1) == 1) throw new ArgumentOutOfRangeException(nameof(length), "The length must be even and below 4 GiB.");
+            Nodes[tag.Value] = new Node { Tag = tag, VR = vr, Kind = Kind.Streamed, Source = openSource ?? throw new ArgumentNullException(nameof(openSource)), Length = length };
             return this;
         }
 
@@ -102,6 +117,11 @@ namespace DicomTools.Dicom
                     case Kind.Raw:
                         WriteElement(s, n.Tag, n.VR, n.Bytes!, ts);
                         break;
+                    case Kind.Streamed:
+                        if (ts.BigEndian && DicomVr.WordSize(n.VR) > 1) throw new NotSupportedException("Streamed values of VR " + n.VR + " cannot be byte-swapped for big endian; use AddBinary with a byte array.");
+                        DicomEncoder.WriteHeader(s, n.Tag, n.VR, (uint)n.Length, ts);
+                        CopyExactly(n.Source!, s, n.Length, n.Tag);
+                        break;
                     case Kind.Sequence:
                         WriteSequence(s, n, ts, charset);
                         break;
@@ -118,6 +138,22 @@ namespace DicomTools.Dicom
                         }
                         DicomEncoder.WriteHeader(s, DicomTag.SequenceDelimitation, "", 0, ts);
                         break;
+                }
+            }
+        }
+
+        private static void CopyExactly(Func<Stream> open, Stream destination, long length, DicomTag tag)
+        {
+            var buffer = new byte[Math.Min(length, 1024 * 1024)];
+            using (var source = open())
+            {
+                var left = length;
+                while (left > 0)
+                {
+                    var n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                    if (n <= 0) throw new EndOfStreamException("The source stream of " + tag + " ended " + left + " bytes before the declared length.");
+                    destination.Write(buffer, 0, n);
+                    left -= n;
                 }
             }
         }
@@ -179,9 +215,20 @@ namespace DicomTools.Dicom
         public static void Write(string path, DicomDatasetBuilder dataset, string transferSyntaxUid, DicomWriteOptions? options = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
-            using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+            try
             {
-                Write(fs, dataset, transferSyntaxUid, options);
+                using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+                {
+                    Write(fs, dataset, transferSyntaxUid, options);
+                }
+            }
+            catch
+            {
+                // A half-written file must not look like a valid one to whoever lists the folder next.
+                try { File.Delete(path); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+                throw;
             }
         }
 

@@ -235,7 +235,12 @@ internal static class FileApi
                 }, 422);
             }
 
-            var committed = state.Store.CommitAll(pending.Select(p => p.Instance).ToList(), LabEndpoints.Archive);
+            IReadOnlyList<(StoreStatus Status, StoredInstance Instance)> committed;
+            try { committed = state.Store.CommitAll(pending.Select(p => p.Instance).ToList(), LabEndpoints.Archive); }
+            catch (IOException e)
+            {
+                return LabJson.Result(new JsonObject { ["Status"] = "Rejected", ["Reason"] = "the server could not store the files; nothing was stored: " + e.Message, ["Failed"] = new JsonArray() }, 500);
+            }
             var stored = new JsonArray();
             for (var i = 0; i < committed.Count; i++)
             {

@@ -225,6 +225,37 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         (Get-DicomTag -LiteralPath $file -Tag InstitutionName).Value | Should -Be $clinic
     }
 
+    It '-CharacterSetPolicy Refuse fails a file whose character set cannot carry the value, leaving it byte-identical' {
+        $folder = New-SampleFolder 'refuse' -Count 1
+        $file = Join-Path $folder 'IMG00001.dcm'
+        $before = (Get-FileHash -LiteralPath $file).Hash
+        $metadata = $script:Metadata.Clone()
+        $metadata.ClinicName = 'Clínica São João'
+        $r = Set-DicomTags -LiteralPath $file -Metadata $metadata -CharacterSetPolicy Refuse -ErrorVariable failures -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.InvalidTagValue*'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].ToString() | Should -Match '\(0008,0080\)'
+        (Get-FileHash -LiteralPath $file).Hash | Should -Be $before
+    }
+
+    It '-Destination refuses a file outside the folder whose layout it reproduces' {
+        $folder = New-SampleFolder 'outside' -Count 1
+        $elsewhere = Join-Path $TestDrive 'elsewhere'
+        $null = New-Item -ItemType Directory $elsewhere
+        Push-Location $elsewhere
+        try {
+            $r = Get-ChildItem -LiteralPath $folder -File |
+                Set-DicomTags -Metadata $script:Metadata -Destination (Join-Path $TestDrive 'outside-out') -ErrorVariable failures -ErrorAction SilentlyContinue
+        } finally { Pop-Location }
+        $r.Status | Should -Be 'Failed'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.InvalidDestination*'
+        $failures[0].ToString() | Should -Match 'RelativeTo'
+        $r2 = Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Metadata $script:Metadata -Destination (Join-Path $TestDrive 'outside-out') -RelativeTo $folder
+        $r2.Status | Should -Be 'Updated'
+        $r2.Path | Should -Be (Join-Path $TestDrive 'outside-out/IMG00001.dcm')
+    }
+
     It 'sets other tags given by keyword or number, and a $null removes one' {
         $folder = New-SampleFolder 'othertags' -Count 1
         $file = Join-Path $folder 'IMG00001.dcm'

@@ -134,6 +134,55 @@ Describe 'Get-SampleMetadata' -Tag 'Http' {
         $failures[0].ToString() | Should -Match '-TimeoutSec'
     }
 
+    It 'sends -Credential as HTTP Basic and -ApiKey in the header -ApiKeyHeader names' {
+        $credential = [pscredential]::new('lab-user', (ConvertTo-TestSecret 'Pw-Zq9-basic-secret-3390'))
+        $null = Get-SampleMetadata ascii0001-chem -Uri $script:MdUri -Credential $credential -ErrorVariable basicFailures -ErrorAction SilentlyContinue
+        $null = Get-SampleMetadata ascii0001-chem -Uri $script:MdUri -ApiKey (ConvertTo-TestSecret $script:MdKey) -ApiKeyHeader 'X-Lab-Key' `
+            -ErrorVariable headerFailures -ErrorAction SilentlyContinue
+        $seen = @(Get-LabJournal $script:Server -Endpoint metadata)
+        $seen[0].Headers | Should -Contain 'Authorization'
+        $seen[0].Headers | Should -Not -Contain 'x-api-key'
+        $seen[1].Headers | Should -Contain 'X-Lab-Key'
+        # The lab server wants x-api-key: both are refused, once each, as PermissionDenied.
+        $seen.StatusCode | Should -Be @(401, 401)
+        $basicFailures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $headerFailures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        ($basicFailures | Out-String) | Should -Not -Match 'Pw-Zq9-basic-secret-3390'
+    }
+
+    It 'stops promptly when the pipeline is stopped (Ctrl+C) during a slow answer' {
+        Set-LabFault $script:Server -Endpoint metadata -Mode Slow -DelayMs 30000
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $script:ModulePath).AddStatement()
+            $null = $ps.AddCommand('Get-SampleMetadata').AddParameter('SampleId', 'ascii0001-chem').AddParameter('Uri', $script:MdUri).
+                AddParameter('ApiKey', (ConvertTo-TestSecret $script:MdKey)).AddParameter('TimeoutSec', 60)
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (@(Get-LabJournal $script:Server -Endpoint metadata).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 1
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $handle.IsCompleted | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'rejects unusable retry settings and credentials before sending anything' {
+        { Get-SampleMetadata ascii0001-chem @Md -RetryIntervalSec 3600.5 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-SampleMetadata ascii0001-chem @Md -TimeoutSec -2 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-SampleMetadata ascii0001-chem @Md -MaximumRetryCount 101 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        $colon = [pscredential]::new('lab:user', (ConvertTo-TestSecret 'pw-1234'))
+        { Get-SampleMetadata ascii0001-chem -Uri $script:MdUri -Credential $colon -ErrorAction Stop } | Should -Throw -ErrorId 'DicomTools.InvalidCredential,*'
+        { Get-SampleMetadata ascii0001-chem -Uri 'ftp://lab.example/x' -ApiKey (ConvertTo-TestSecret 'k-1234') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.InvalidUri,*'
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 0
+    }
+
     Context 'settings from the environment' {
         AfterEach {
             foreach ($name in 'MD_URL', 'MD_KEY') { [Environment]::SetEnvironmentVariable($name, $null) }

@@ -128,6 +128,16 @@ Describe 'Start-LabServer and its helpers' -Tag 'TestServers' {
         Test-Path -LiteralPath $storage | Should -BeFalse
     }
 
+    It 'stops cleanly on SIGTERM' -Skip:($IsWindows) {
+        $other = Start-LabServer
+        try {
+            & kill -s TERM $other.Process.Id
+            $other.Process.WaitForExit(10000) | Should -BeTrue
+            $other.Process.ExitCode | Should -Be 0
+        }
+        finally { Stop-LabServer $other }
+    }
+
     It 'says clearly when the server is not built' {
         { Start-LabServer -Configuration 'NoSuchConfiguration' } | Should -Throw '*is not built*dotnet build tests/LabServer*'
     }

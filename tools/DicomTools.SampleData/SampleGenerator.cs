@@ -15,7 +15,7 @@ namespace DicomTools.SampleData
     /// </summary>
     public sealed class SampleGenerator
     {
-        /// <summary>Above this, pixel data is streamed after the header instead of built in memory.</summary>
+        /// <summary>Above this, pixel data is streamed to the writer instead of built in memory.</summary>
         public const long InMemoryPixelLimit = 256L * 1024 * 1024;
 
         private const string CtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
@@ -52,9 +52,14 @@ namespace DicomTools.SampleData
             var path = Path.Combine(folder, _options.Prefix + (index + 1).ToString("00000", CultureInfo.InvariantCulture) + ".dcm");
 
             var pixelBytes = _options.PixelBytesPerFrame * _options.Frames;
-            var streamPixels = pixelBytes > InMemoryPixelLimit;
             var dataset = Header(index, series);
-            if (!streamPixels)
+            if (pixelBytes > InMemoryPixelLimit)
+            {
+                // Too big to build in memory (1 GiB benchmark files): the writer copies it from a stream that
+                // makes the frames as it is read.
+                dataset.AddBinary(DicomTag.PixelData, "OW", () => new FrameStream(this, index), pixelBytes);
+            }
+            else
             {
                 var pixels = new byte[pixelBytes];
                 for (var frame = 0; frame < _options.Frames; frame++)
@@ -63,36 +68,53 @@ namespace DicomTools.SampleData
             }
             var writeOptions = new DicomWriteOptions { WritePart10Header = !_options.NoPreamble };
             DicomFileWriter.Write(path, dataset, _options.TransferSyntaxUid, writeOptions);
-            if (streamPixels) AppendPixelData(path, index);
             return path;
         }
 
-        /// <summary>
-        /// Pixel data is the last element, so a file too big to build in memory gets its header from the codec
-        /// and its pixel data appended frame by frame (little-endian syntaxes only; checked by the options).
-        /// </summary>
-        private void AppendPixelData(string path, int index)
+        /// <summary>Pixel data of one file, frame after frame, made as it is read.</summary>
+        private sealed class FrameStream : Stream
         {
-            var frameBytes = (int)_options.PixelBytesPerFrame;
-            var total = (uint)(frameBytes * (long)_options.Frames);
-            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1 << 20);
-            var header = new List<byte>();
-            void U16(ushort v) { header.Add((byte)v); header.Add((byte)(v >> 8)); }
-            U16(0x7FE0); U16(0x0010);
-            if (_options.TransferSyntaxUid == SampleOptions.ExplicitVRLittleEndian)
+            private readonly SampleGenerator _owner;
+            private readonly int _index;
+            private readonly byte[] _frame;
+            private readonly long _length;
+            private long _position;
+            private int _frameInBuffer = -1;
+
+            public FrameStream(SampleGenerator owner, int index)
             {
-                header.Add((byte)'O'); header.Add((byte)'W'); U16(0);
+                _owner = owner;
+                _index = index;
+                _frame = new byte[owner._options.PixelBytesPerFrame];
+                _length = owner._options.PixelBytesPerFrame * owner._options.Frames;
             }
-            var length = new byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(length, total);
-            header.AddRange(length);
-            file.Write(header.ToArray(), 0, header.Count);
-            var frame = new byte[frameBytes];
-            for (var f = 0; f < _options.Frames; f++)
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => _length;
+            public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+            public override int Read(byte[] buffer, int offset, int count)
             {
-                FillFrame(frame, index, f);
-                file.Write(frame, 0, frame.Length);
+                if (_position >= _length) return 0;
+                var frame = (int)(_position / _frame.Length);
+                if (frame != _frameInBuffer)
+                {
+                    _owner.FillFrame(_frame, _index, frame);
+                    _frameInBuffer = frame;
+                }
+                var inFrame = (int)(_position % _frame.Length);
+                var n = Math.Min(count, _frame.Length - inFrame);
+                Buffer.BlockCopy(_frame, inFrame, buffer, offset, n);
+                _position += n;
+                return n;
             }
+
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         private DicomDatasetBuilder Header(int index, int series)

@@ -17,7 +17,7 @@ function New-HelpSampleData {
         $dataset = [DicomTools.Dicom.DicomDatasetBuilder]::new()
         $null = $dataset.Add('SOPClassUID', '1.2.840.10008.5.1.4.1.1.7').Add('SOPInstanceUID', "$series.$i").
             Add('StudyDate', '20261127').Add('Modality', 'OT').Add('InstitutionName', 'Northside Animal Hospital').
-            Add('PatientName', 'Unknown^Dog').Add('PatientID', 'TMP-0001').Add('OtherPatientIDs', 'OLD-42').
+            Add('PatientName', 'Unknown^Dog').Add('PatientID', 'TMP-0001').Add('PatientComments', 'Fasted 12 h').
             Add('StudyInstanceUID', $study).Add('SeriesInstanceUID', $series).Add('InstanceNumber', "$i").
             Add('SamplesPerPixel', '1').Add('PhotometricInterpretation', 'MONOCHROME2').Add('Rows', '8').Add('Columns', '8').
             Add('BitsAllocated', '16').Add('BitsStored', '12').Add('HighBit', '11').Add('PixelRepresentation', '0')

@@ -164,3 +164,32 @@ namespace DicomTools.Tests.Unit.Dicom
         }
     }
 }
+
+namespace DicomTools.Tests.Unit.Dicom
+{
+    public class DicomCharacterSetEdgeTests
+    {
+        [Fact]
+        public void AnUnknownCharacterSetIsNeverTranscodedOrWrittenWithNonAscii()
+        {
+            using var t = new TempFolder();
+            var path = Write(t, "a.dcm", Image().AddRaw(DicomTag.SpecificCharacterSet, "CS", System.Text.Encoding.ASCII.GetBytes("ISO_IR 999  ")), ExplicitLE);
+            var bytes = File.ReadAllBytes(path);
+            var ex = Assert.Throws<DicomCharacterSetException>(() => DicomFileEditor.Edit(path, new[] { DicomEdit.Set(InstitutionName, "São") }));
+            Assert.Contains("ISO_IR 999", ex.Message);
+            Assert.Equal(bytes, File.ReadAllBytes(path));
+            Assert.True(DicomFileEditor.Edit(path, new[] { DicomEdit.Set(InstitutionName, "Sao") }, new DicomEditOptions { FlushToDisk = false }).Written);
+        }
+
+        [Fact]
+        public void SettingTheCharacterSetDeclaresHowNewValuesAreEncoded()
+        {
+            using var t = new TempFolder();
+            var path = Write(t, "a.dcm", Image(), ExplicitLE);
+            var result = DicomFileEditor.Edit(path, new[] { DicomEdit.Set(DicomTag.SpecificCharacterSet, "ISO_IR 100"), DicomEdit.Set(InstitutionName, "São") }, new DicomEditOptions { FlushToDisk = false });
+            Assert.Equal(2, result.Changes.Count);
+            Assert.True(DicomCharacterSetTests.IndexOf(File.ReadAllBytes(path), new byte[] { (byte)'S', 0xE3, (byte)'o' }) > 0);
+            Assert.Equal("São", DicomFileReader.ReadElements(path).Single(e => e.Tag == InstitutionName).Value);
+        }
+    }
+}

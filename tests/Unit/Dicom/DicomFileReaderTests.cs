@@ -103,3 +103,45 @@ namespace DicomTools.Tests.Unit.Dicom
         }
     }
 }
+
+namespace DicomTools.Tests.Unit.Dicom
+{
+    public class DicomFileWriterTests
+    {
+        [Fact]
+        public void StreamedValuesAreCopiedNotHeld()
+        {
+            using var t = new TempFolder();
+            var pixels = Enumerable.Range(0, 65536).Select(i => (byte)(i % 251)).ToArray();
+            var b = Image(rows: 128, columns: 256);
+            b.AddBinary(DicomTag.PixelData, "OW", () => new MemoryStream(pixels), pixels.Length);
+            var path = Write(t, "s.dcm", b, ExplicitLE);
+            var pixel = DicomFileReader.ReadElements(path).Single(e => e.Tag == DicomTag.PixelData);
+            Assert.Equal(pixels.Length, pixel.Length);
+            Assert.Equal(pixels, File.ReadAllBytes(path).Skip((int)pixel.Offset + 12).ToArray());
+            b.AddBinary(DicomTag.PixelData, "OW", () => new MemoryStream(pixels, 0, 100), pixels.Length);
+            Assert.Throws<EndOfStreamException>(() => Write(t, "short.dcm", b, ExplicitLE));
+            Assert.False(File.Exists(t.File("short.dcm")));
+        }
+
+        [Fact]
+        public void BuilderRefusesInvalidValuesAndUnknownVrs()
+        {
+            var b = new DicomDatasetBuilder();
+            Assert.Equal("max-length", Assert.Throws<DicomValueException>(() => b.Add("PatientID", new string('1', 65))).Rule);
+            Assert.Throws<System.ArgumentException>(() => b.Add(PatientName, "XX", "a"));
+            Assert.Throws<System.ArgumentException>(() => b.Add("NoSuchKeyword", "a"));
+        }
+
+        [Fact]
+        public void TextThatTheBuildersCharacterSetCannotCarryIsRefused()
+        {
+            using var t = new TempFolder();
+            var b = Image().Add(InstitutionName, "LO", "北京");
+            Assert.Throws<DicomCharacterSetException>(() => Write(t, "c.dcm", b, ExplicitLE));
+            b.Add(DicomTag.SpecificCharacterSet, "CS", "ISO_IR 192");
+            var path = Write(t, "c.dcm", b, ExplicitLE);
+            Assert.Equal("北京", DicomFileReader.ReadElements(path).Single(e => e.Tag == InstitutionName).Value);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using DicomTools.LabServer;
 using Xunit;
 
@@ -112,5 +113,51 @@ namespace DicomTools.Tests.Unit.LabServer
         [InlineData("--bogus", "1")]
         public void RefusesWhatItCannotHonour(string name, string value) =>
             Assert.Throws<ArgumentException>(() => CommandLine.Parse(new[] { name, value }, _ => null));
+    }
+}
+
+namespace DicomTools.Tests.Unit.LabServer
+{
+    public sealed class InstanceStoreTests : IDisposable
+    {
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "dicomtools-store-" + Guid.NewGuid().ToString("N"));
+
+        public void Dispose()
+        {
+            if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        }
+
+        private PendingInstance Pending(InstanceStore store, int n, bool fileExists = true)
+        {
+            var path = store.NewIncomingPath();
+            if (fileExists) File.WriteAllBytes(path, TestDicom.Instance(n).ToBytes());
+            return new PendingInstance(path, new InstanceSummary(TestDicom.SecondaryCapture, "1.2.3." + n, "1.2", "1.2.3", "P"), 10);
+        }
+
+        [Fact]
+        public void AFailureMidwayTakesBackWhatTheBatchAlreadyStored()
+        {
+            var store = new InstanceStore(_dir);
+            var batch = new[] { Pending(store, 1), Pending(store, 2), Pending(store, 3, fileExists: false) };
+
+            Assert.ThrowsAny<IOException>(() => store.CommitAll(batch, "archive"));
+
+            Assert.Empty(store.Instances);
+            Assert.Empty(Directory.GetFiles(_dir, "*.dcm"));
+            // The index is as it was: the same files commit cleanly afterwards.
+            var retry = new[] { Pending(store, 1), Pending(store, 2) };
+            Assert.All(store.CommitAll(retry, "archive"), r => Assert.Equal(StoreStatus.Success, r.Status));
+            Assert.Equal(2, store.Instances.Count);
+        }
+
+        [Fact]
+        public void ADuplicateInsideOneBatchIsAlreadyStoredAndItsTempFileGoes()
+        {
+            var store = new InstanceStore(_dir);
+            var results = store.CommitAll(new[] { Pending(store, 1), Pending(store, 1) }, "archive");
+            Assert.Equal(new[] { StoreStatus.Success, StoreStatus.AlreadyStored }, results.Select(r => r.Status));
+            Assert.Single(store.Instances);
+            Assert.Empty(Directory.GetFiles(store.IncomingPath));
+        }
     }
 }

@@ -114,8 +114,21 @@ namespace DicomTools.Tests.Unit.Tagging
         {
             var full = File.ReadAllBytes(NewFile("full.dcm"));
             var file = Path.Combine(_folder, "cut.dcm");
-            // Cut inside the elements the edit must read (a cut inside pixel data, past the last edited tag, is the codec's to judge).
+            // Cut inside the elements the edit reads.
             File.WriteAllBytes(file, full.Take(200).ToArray());
+            var before = File.ReadAllBytes(file);
+            var outcome = Updater().Update(new TagFileRequest(file));
+            Assert.Equal(TagFailureKind.InvalidDicomFile, outcome.Failure?.Kind);
+            Assert.Equal(before, File.ReadAllBytes(file));
+            AssertNoTemporaryFiles();
+        }
+
+        [Fact]
+        public void AFileCutInsideItsPixelDataFailsAndStaysByteIdentical()
+        {
+            var full = File.ReadAllBytes(NewFile("full.dcm"));
+            var file = Path.Combine(_folder, "cut-pixels.dcm");
+            File.WriteAllBytes(file, full.Take(full.Length - 40).ToArray());
             var before = File.ReadAllBytes(file);
             var outcome = Updater().Update(new TagFileRequest(file));
             Assert.Equal(TagFailureKind.InvalidDicomFile, outcome.Failure?.Kind);
