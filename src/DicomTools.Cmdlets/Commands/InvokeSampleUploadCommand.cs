@@ -330,7 +330,9 @@ namespace DicomTools.Cmdlets.Commands
         {
             try
             {
-                return EndpointSettings.Resolve(api, uri, credential, null, resolver, uriParameter, keyParameter);
+                var endpoint = EndpointSettings.Resolve(api, uri, credential, null, resolver, uriParameter, keyParameter);
+                Redactor.Register(endpoint.Credential);
+                return endpoint;
             }
             catch (DicomTools.Engine.Http.MissingSettingException ex)
             {
