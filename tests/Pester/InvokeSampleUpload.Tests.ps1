@@ -174,6 +174,18 @@ Describe 'Invoke-SampleUpload' -Tag 'Run' {
         @(Get-LabLog $script:Server | Where-Object { $_.SampleId -eq 'ref0000022tes-cbc' -and $_.Text -match [regex]::Escape($s.FailedFiles[0].Path) }).Count | Should -BeGreaterThan 0
     }
 
+    It 'passes -Atomic on: every file in one all-or-nothing ZIP request' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 3
+        Push-Location $folder
+        $run = Invoke-Run @{ Directory = './data'; Atomic = $true; UploadUri = "$($script:Server.Url)/api/upload/archive"; ServerKind = 'AllOrNothing' }
+        $run.Error | Should -BeNullOrEmpty
+        @($run.Summary.Uploaded, $run.Summary.Failed) | Should -Be @(3, 0)
+        @(Get-LabJournal $script:Server -Endpoint archive).Count | Should -Be 1
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 1
+    }
+
     It 'succeeds through transient faults on every API, and the log shows each retry' {
         Set-RunSettings
         $folder = New-RunFolder -Count 2
