@@ -123,3 +123,40 @@ Describe 'The help examples' -Tag 'Help' {
         $output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Tab completion' -Tag 'Help' {
+    BeforeAll {
+        function Get-Completion([string] $Line) {
+            (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches
+        }
+    }
+
+    It 'completes DICOM keywords for Get-DicomTag -Tag, with tag, VR and name in the tooltip' {
+        $matches = @(Get-Completion 'Get-DicomTag -Path x.dcm -Tag PatientNa')
+        $matches.CompletionText | Should -Contain 'PatientName'
+        $matches.CompletionText | Should -Not -Contain 'StudyDate'
+        ($matches | Where-Object CompletionText -EQ 'PatientName').ToolTip | Should -Match '^\(0010,0010\) PN '
+    }
+
+    It 'offers current keywords before retired ones' {
+        $matches = @(Get-Completion 'Get-DicomTag -Path x.dcm -Tag OtherPatient')
+        $texts = $matches.CompletionText
+        $texts | Should -Contain 'OtherPatientIDsSequence'
+        $texts.IndexOf('OtherPatientIDsSequence') | Should -BeLessThan $texts.IndexOf('OtherPatientIDs')
+    }
+
+    It 'completes a numeric tag prefix to the keywords of that group' {
+        $matches = @(Get-Completion "Get-DicomTag -Path x.dcm -Tag '(0010,00")
+        $matches.CompletionText | Should -Contain "'PatientName'"
+        $matches.CompletionText | Should -Contain "'PatientID'"
+    }
+
+    It 'completes Set-DicomTags -Tag into a hashtable entry ready to fill' {
+        @(Get-Completion 'Set-DicomTags -Path x.dcm -Tag PatientSpeciesDesc').CompletionText |
+            Should -Contain "@{ PatientSpeciesDescription = '' }"
+    }
+
+    It 'completes the -Protocol values of Send-DicomFile' {
+        @(Get-Completion 'Send-DicomFile -Path x.dcm -Protocol ').CompletionText | Should -Be @('Archive', 'Raw', 'StowRs')
+    }
+}
