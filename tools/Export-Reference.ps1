@@ -78,7 +78,15 @@ try {
     if (& $has 'Get-DicomTag') { $examples.Add((Format-Block 'Get-DicomTag -Path ./data/IMG001.dcm -IncludeSequence')) }
     if (& $has 'Send-DicomFile') { $examples.Add((Format-Block 'Get-ChildItem ./data -Filter *.dcm | Send-DicomFile')) }
     if (& $has 'Start-SampleAnalytics') { $examples.Add((Format-Block "Start-SampleAnalytics -SampleId 'ref0000022tes-cbc' -RequestType CBC")) }
-    if (& $has 'Invoke-SampleUpload') { $examples.Add((Format-Block "Invoke-SampleUpload -SampleId 'ref0000022tes-cbc' -AttemptNumber 2 -Directory ./data -LogPath ./run.log")) }
+    if (& $has 'Invoke-SampleUpload') {
+        $examples.Add((Format-Block "Invoke-SampleUpload -SampleId 'ref0000022tes-cbc' -AttemptNumber 2 -Directory ./data -LogPath ./run.log"))
+        # A failed run: the upload endpoint answers 400 to everything, so each file fails at once.
+        Set-LabFault $lab -Endpoint upload -Mode Status -StatusCode 400
+        $examples.Add('# The upload endpoint now answers 400 to every file:')
+        $examples.Add((Format-Block "try { Invoke-SampleUpload -SampleId 'ref0000022tes-cbc' -AttemptNumber 3 -Directory ./data -LogPath ./failed.log -NoLogSubmission -OutVariable summary | Out-Null } catch { `"Terminating error: `$(`$_.Exception.Message)`" }; `$summary | Out-String -Width $Width; `$summary.FailedFiles | Out-String -Width $Width"))
+        Clear-LabFault $lab
+    }
+    if (& $has 'Send-DicomToolsLog') { $examples.Add((Format-Block "Send-DicomToolsLog -Path ./failed.log -SampleId 'ref0000022tes-cbc' -AttemptNumber 3")) }
     Write-Reference 'formatted-output.txt' $examples
 }
 finally {
