@@ -129,7 +129,7 @@ namespace DicomTools.Dicom
             var target = options.DestinationPath ?? path;
             var written = false;
             // Before writing, make sure the part we will copy blindly is sound: a damaged file is refused, not copied.
-            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value);
+            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
                 WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
@@ -173,6 +173,9 @@ namespace DicomTools.Dicom
             {
                 var at = input.Position;
                 if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
+                // Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.
+                if (elements.Count > 0 && h.Tag <= elements[elements.Count - 1].Header.Tag)
+                    throw input.Error("Top-level element " + h.Tag + " follows " + elements[elements.Count - 1].Header.Tag + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
                 if (last != null && h.Tag > last.Value) { pending = h; return h.Offset; }
                 if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
                     throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
@@ -183,7 +186,7 @@ namespace DicomTools.Dicom
                                  (transcode && DicomVr.UsesCharacterSet(h.VR)));
                 if (needValue)
                 {
-                    e.Value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                    e.Value = input.ReadBytes(h.Length, "the value of ", h.Tag);
                     if (transcode && DicomVr.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
                     {
                         var converted = Transcode(e.Value, h.VR, oldCharset!);
@@ -204,11 +207,14 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>Walks the top-level elements after the scan (headers only; values are skipped by seeking) to the end.</summary>
-        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first)
+        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first, DicomTag previous)
         {
             var h = first;
             while (true)
             {
+                if (h.Tag <= previous)
+                    throw input.Error("Top-level element " + h.Tag + " follows " + previous + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
+                previous = h.Tag;
                 if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
                 if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
                     throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
@@ -264,7 +270,7 @@ namespace DicomTools.Dicom
                             else
                             {
                                 if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " has an undefined length", h.Offset);
-                                var value = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                                var value = input.ReadBytes(h.Length, "the value of ", h.Tag);
                                 if (DicomVr.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
                                 itemContent.Write(value, 0, value.Length);
@@ -438,6 +444,8 @@ namespace DicomTools.Dicom
                     // Additions go before the first existing element with a greater tag.
                     while (editIndex < plan.Count && plan[editIndex].Edit.Tag < e.Header.Tag)
                     {
+                        // Copies are lazy: what is pending before this element goes out first.
+                        if (IsAddition(plan[editIndex])) CopyUpTo(input, body, e.Header.Offset);
                         WriteAddition(body, plan[editIndex], ts);
                         editIndex++;
                     }
@@ -447,7 +455,7 @@ namespace DicomTools.Dicom
                         if (p.Changes)
                         {
                             CopyUpTo(input, body, e.Header.Offset);
-                            input.Skip(e.End - input.Position, "the edited element " + e.Header.Tag);
+                            input.Skip(e.End - input.Position, "the edited element ", e.Header.Tag);
                             if (!p.Edit.IsRemove) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
                         }
                         continue;
@@ -491,9 +499,11 @@ namespace DicomTools.Dicom
             if (count > 0) input.CopyTo(output, count, "copied data");
         }
 
+        private static bool IsAddition(Planned p) => p.Changes && !p.Edit.IsRemove && p.Existing == null;
+
         private static void WriteAddition(Stream body, Planned p, TransferSyntax ts)
         {
-            if (p.Changes && !p.Edit.IsRemove && p.Existing == null) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
+            if (IsAddition(p)) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
         }
 
         private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)

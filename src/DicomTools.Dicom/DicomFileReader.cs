@@ -115,14 +115,14 @@ namespace DicomTools.Dicom
                 var isCharset = h.Tag == DicomTag.SpecificCharacterSet;
                 if ((wanted || isCharset) && decodable)
                 {
-                    var raw = input.ReadBytes(h.Length, "the value of " + h.Tag);
+                    var raw = input.ReadBytes(h.Length, "the value of ", h.Tag);
                     var text = DicomValues.Decode(raw, h.VR, charset, ts.BigEndian);
                     if (isCharset) charset = DicomCharacterSet.Parse(text);
                     if (wanted) yield return Info(h, depth, text, parent);
                 }
                 else
                 {
-                    input.Skip(h.Length, "the value of " + h.Tag);
+                    input.Skip(h.Length, "the value of ", h.Tag);
                     if (wanted) yield return Info(h, depth, "[" + h.Length.ToString(CultureInfo.InvariantCulture) + " bytes]", parent);
                 }
             }

@@ -65,6 +65,8 @@ namespace DicomTools.Dicom
         public byte[] RawBuffer => _buffer;
         public int RawStart => _start;
 
+        private static string Describe(string what, DicomTag? tag) => tag == null ? what : what + tag.Value;
+
         public void Require(int count, string what)
         {
             if (!Ensure(count)) throw Error("The file ends inside " + what + " (truncated)");
@@ -85,15 +87,18 @@ namespace DicomTools.Dicom
         public void Advance(int count) => _start += count;
 
         /// <summary>Reads a value whose length came from the file: refuses lengths the stream cannot hold, and grows the buffer only as data arrives.</summary>
-        public byte[] ReadBytes(long count, string what)
+        public byte[] ReadBytes(long count, string what) => ReadBytes(count, what, null);
+
+        /// <summary>The message names "what" + the tag, built only on failure (no string work per element on the hot path).</summary>
+        public byte[] ReadBytes(long count, string what, DicomTag? tag)
         {
-            if (count < 0) throw Error("Negative length for " + what);
+            if (count < 0) throw Error("Negative length for " + Describe(what, tag));
             if (LengthKnown && count > Remaining)
-                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
-            if (count > int.MaxValue - 64) throw Error("The length of " + what + " (" + count + " bytes) is too large to hold in memory");
+                throw Error("The length of " + Describe(what, tag) + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+            if (count > int.MaxValue - 64) throw Error("The length of " + Describe(what, tag) + " (" + count + " bytes) is too large to hold in memory");
             if (count <= _buffer.Length)
             {
-                Require((int)count, what);
+                if (!Ensure((int)count)) throw Error("The file ends inside " + Describe(what, tag) + " (truncated)");
                 var small = new byte[count];
                 Buffer.BlockCopy(_buffer, _start, small, 0, (int)count);
                 _start += (int)count;
@@ -102,16 +107,18 @@ namespace DicomTools.Dicom
             // Unknown remaining length (inflating): grow with the data actually read, never trust the length field alone.
             using (var ms = new MemoryStream())
             {
-                CopyTo(ms, count, what);
+                CopyTo(ms, count, what, tag);
                 return ms.ToArray();
             }
         }
 
-        public void Skip(long count, string what)
+        public void Skip(long count, string what) => Skip(count, what, null);
+
+        public void Skip(long count, string what, DicomTag? tag)
         {
-            if (count < 0) throw Error("Negative length for " + what);
+            if (count < 0) throw Error("Negative length for " + Describe(what, tag));
             if (LengthKnown && count > Remaining)
-                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+                throw Error("The length of " + Describe(what, tag) + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
             var buffered = _end - _start;
             if (count <= buffered) { _start += (int)count; return; }
             if (_stream.CanSeek)
@@ -127,7 +134,7 @@ namespace DicomTools.Dicom
                 _bufferBase += _end;
                 _start = _end = 0;
                 var n = _stream.Read(_buffer, 0, (int)Math.Min(_buffer.Length, count));
-                if (n <= 0) throw Error("The file ends inside " + what + " (truncated)");
+                if (n <= 0) throw Error("The file ends inside " + Describe(what, tag) + " (truncated)");
                 count -= n;
                 _bufferBase += n;
             }
@@ -145,13 +152,15 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>Copies exactly <paramref name="count"/> bytes to <paramref name="destination"/> through the buffer.</summary>
-        public void CopyTo(Stream destination, long count, string what)
+        public void CopyTo(Stream destination, long count, string what) => CopyTo(destination, count, what, null);
+
+        public void CopyTo(Stream destination, long count, string what, DicomTag? tag)
         {
             if (LengthKnown && count > Remaining)
-                throw Error("The length of " + what + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
+                throw Error("The length of " + Describe(what, tag) + " (" + count + " bytes) runs past the end of the file (" + Remaining + " bytes left)");
             while (count > 0)
             {
-                if (_end == _start && !Ensure(1)) throw Error("The file ends inside " + what + " (truncated)");
+                if (_end == _start && !Ensure(1)) throw Error("The file ends inside " + Describe(what, tag) + " (truncated)");
                 var n = (int)Math.Min(_end - _start, count);
                 destination.Write(_buffer, _start, n);
                 _start += n;

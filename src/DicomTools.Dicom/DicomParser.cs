@@ -100,7 +100,7 @@ namespace DicomTools.Dicom
         {
             if (!h.IsUndefinedLength)
             {
-                input.Skip(h.Length, "the value of " + h.Tag);
+                input.Skip(h.Length, "the value of ", h.Tag);
                 return;
             }
             if (IsEncapsulatedPixelData(h)) { SkipFragments(input, ts, h); return; }
@@ -204,7 +204,7 @@ namespace DicomTools.Dicom
             {
                 TryReadHeader(input, TransferSyntax.FileMeta, out var h);
                 if (h.IsUndefinedLength || h.Length > MaxFileMetaValue) throw input.Error("File Meta element " + h.Tag + " has an implausible length (" + h.Length + ")", h.Offset);
-                var value = input.ReadBytes(h.Length, "File Meta element " + h.Tag);
+                var value = input.ReadBytes(h.Length, "File Meta element ", h.Tag);
                 header.Meta.Add(new KeyValuePair<ElementHeader, byte[]>(h, value));
                 header.HasFileMeta = true;
                 if (h.Tag == DicomTag.TransferSyntaxUid) header.TransferSyntaxUid = Encoding.ASCII.GetString(value).TrimEnd('\0', ' ');

@@ -73,6 +73,8 @@ namespace DicomTools.Dicom
         public static bool operator !=(DicomTag a, DicomTag b) => a.Value != b.Value;
         public static bool operator <(DicomTag a, DicomTag b) => a.Value < b.Value;
         public static bool operator >(DicomTag a, DicomTag b) => a.Value > b.Value;
+        public static bool operator <=(DicomTag a, DicomTag b) => a.Value <= b.Value;
+        public static bool operator >=(DicomTag a, DicomTag b) => a.Value >= b.Value;
 
         /// <summary>"(gggg,eeee)" in upper-case hex, as dcmdump prints it.</summary>
         public override string ToString() =>

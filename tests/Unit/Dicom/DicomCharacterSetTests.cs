@@ -72,11 +72,15 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.True(IndexOf(raw, new byte[] { (byte)'S', 0xE3, (byte)'o' }) > 0, "the value is stored in ISO 8859-1");
         }
 
-        [RequiresToolFact("dcmdump")]
-        public void Latin1DatasetIsTranscodedWhole_TopLevelAndSequences_WhenANewValueNeedsUtf8()
+        [RequiresToolTheory("dcmdump")]
+        [InlineData(ExplicitLE)]
+        [InlineData(ImplicitLE)]
+        [InlineData(ExplicitBE)]
+        [InlineData(Deflated)]
+        public void Latin1DatasetIsTranscodedWhole_TopLevelAndSequences_WhenANewValueNeedsUtf8(string syntax)
         {
             using var t = new TempFolder();
-            var path = Write(t, "a.dcm", WithTextInSequence("ISO_IR 100", "Müller^Rex", "Gewebe ä"), ExplicitLE);
+            var path = Write(t, "a.dcm", WithTextInSequence("ISO_IR 100", "Müller^Rex", "Gewebe ä"), syntax);
             var before = Dump(path, "+U8").Select(WithoutLength).ToList();
 
             var result = DicomFileEditor.Edit(path, new[] { DicomEdit.Set(InstitutionName, "Zürich 北京") }, NoFlush);
@@ -88,6 +92,7 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.Equal("ISO_IR 192", Value(path, DicomTag.SpecificCharacterSet));
             Assert.Equal("Müller^Rex", Value(path, PatientName));
             Assert.Equal("Gewebe ä", Value(path, new DicomTag(0x0040, 0x0007), sequences: true));
+            if (syntax == Deflated) return; // compressed: the decoded checks above are what can be seen
             var raw = File.ReadAllBytes(path);
             Assert.True(IndexOf(raw, Encoding.UTF8.GetBytes("Müller")) > 0, "existing text is now UTF-8");
             Assert.True(IndexOf(raw, Encoding.UTF8.GetBytes("Gewebe ä")) > 0, "text inside sequences is now UTF-8");

@@ -41,6 +41,9 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.Contains(diff, l => l.StartsWith("+(0010,0010) PN [Rex^Tiny]"));
             Assert.Contains(diff, l => l.StartsWith("+(2200,0005) LT [BC-778899]"));
             Assert.Equal(pixelsBefore, ReadPixelValue(path));
+            // dcmdump sorts what it reads, so check the file's own order: additions must land in tag order.
+            var tags = DicomFileReader.ReadElements(path).Select(e => e.Tag).ToList();
+            Assert.Equal(tags.OrderBy(x => x), tags);
             Assert.Empty(Directory.GetFiles(t.Path, "*.tmp"));
 
             // The same edit again changes nothing and writes nothing.

@@ -104,6 +104,21 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.Equal(Dump(path), Dump(again));
         }
 
+        [RequiresToolFact("dcmdump", "dcmconv")]
+        public void GroupLengthsStayRightWhenTheDatasetIsConvertedToUtf8()
+        {
+            using var t = new TempFolder();
+            var b = Image(charset: "ISO_IR 100").Add(PatientName, "PN", "Müller^Rex");
+            var source = Write(t, "src.dcm", b, ExplicitLE);
+            var path = t.File("g.dcm");
+            Assert.Equal(0, Run("dcmconv", "+g", source, path).ExitCode);
+            DicomFileEditor.Edit(path, new[] { DicomEdit.Set(InstitutionName, "北京 Clinic") }, NoFlush);
+            var again = t.File("again.dcm");
+            Assert.Equal(0, Run("dcmconv", "+g", path, again).ExitCode);
+            Assert.Equal(Dump(path), Dump(again));
+            Assert.Equal("Müller^Rex", DicomFileReader.ReadElements(path).Single(e => e.Tag == PatientName).Value);
+        }
+
         [RequiresToolFact("dcmdump")]
         public void ChangingTheSopInstanceUidUpdatesFileMeta()
         {

@@ -194,3 +194,28 @@ namespace DicomTools.Tests.Unit.Dicom
         }
     }
 }
+
+namespace DicomTools.Tests.Unit.Dicom
+{
+    public class DicomOrderTests
+    {
+        [Fact]
+        public void ElementsOutOfTagOrderAreNotEdited()
+        {
+            using var t = new TempFolder();
+            // PatientID (0010,0020) written before PatientName (0010,0010): an edit could miss one of them.
+            var b = Image();
+            b.Remove(PatientName);
+            var path = Write(t, "o.dcm", b, ExplicitLE);
+            var bytes = File.ReadAllBytes(path).ToList();
+            var at = (int)DicomFileReader.ReadElements(path).Single(e => e.Tag == PatientId).Offset;
+            var name = new byte[] { 0x10, 0, 0x10, 0, (byte)'P', (byte)'N', 4, 0, (byte)'A', (byte)'^', (byte)'B', (byte)' ' };
+            var idLength = 8 + BitConverter.ToUInt16(bytes.ToArray(), at + 6);
+            bytes.InsertRange(at + idLength, name);
+            File.WriteAllBytes(path, bytes.ToArray());
+            var ex = Assert.Throws<DicomFormatException>(() => DicomFileEditor.Edit(path, new[] { DicomEdit.Set(PatientName, "C^D") }));
+            Assert.Contains("ascending tag order", ex.Message);
+            Assert.Equal(bytes.ToArray(), File.ReadAllBytes(path));
+        }
+    }
+}
