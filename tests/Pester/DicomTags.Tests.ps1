@@ -275,6 +275,18 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
             Should -Throw -ErrorId 'DicomTools.InvalidTag*'
     }
 
+    It 'refuses a value its VR does not allow before touching anything' {
+        $folder = New-SampleFolder 'badvalue' -Count 2
+        $before = Get-Hashes $folder
+        $err = $null
+        try { Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Tag @{ StationName = 'x' * 17 } -ErrorAction Stop | Out-Null }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'DicomTools.InvalidTagValue*'
+        $err.ToString() | Should -Match '\(0008,1010\)'
+        $after = Get-Hashes $folder
+        foreach ($key in $before.Keys) { $after[$key] | Should -Be $before[$key] }
+    }
+
     It 'Get-DicomTag reads top level by default, nested elements with -IncludeSequence, and only what -Tag asks' {
         $folder = New-SampleFolder 'get' -Count 1
         $file = Join-Path $folder 'IMG00001.dcm'

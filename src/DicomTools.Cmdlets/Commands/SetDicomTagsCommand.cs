@@ -175,6 +175,11 @@ namespace DicomTools.Cmdlets.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.IncompleteMetadata", ErrorCategory.InvalidArgument, Metadata));
             }
+            catch (DicomValueException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidTagValue", ErrorCategory.InvalidArgument, Tag ?? Metadata)
+                    { ErrorDetails = new ErrorDetails(ex.Message + " No file was changed.") });
+            }
             catch (ArgumentException ex)
             {
                 ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidTag", ErrorCategory.InvalidArgument, Tag));

@@ -61,7 +61,8 @@ namespace DicomTools.Engine.Tagging
         /// <summary>
         /// Builds the plan. <paramref name="extraTags"/> maps a keyword or tag ("PatientAge", "(0010,1010)")
         /// to its new text, or to null to remove the element. Throws <see cref="SampleMetadataException"/>
-        /// for incomplete metadata and <see cref="ArgumentException"/> for a tag that cannot be edited.
+        /// for incomplete metadata, <see cref="DicomValueException"/> for a value its VR does not allow, and
+        /// <see cref="ArgumentException"/> for a tag that cannot be edited.
         /// </summary>
         public static SampleTagPlan Create(SampleMetadata? metadata, int attemptNumber, IEnumerable<KeyValuePair<string, string?>>? extraTags)
         {
@@ -90,6 +91,7 @@ namespace DicomTools.Engine.Tagging
             }
             if (edits.Count == 0)
                 throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", "Metadata");
+            foreach (var edit in edits) CheckValue(edit);
             return new SampleTagPlan(edits.OrderBy(e => e.Tag).ToArray(), patientIdValue);
         }
 
@@ -114,6 +116,26 @@ namespace DicomTools.Engine.Tagging
             if (why != null)
                 throw new ArgumentException($"The tag {Describe(tag)} cannot be set: {why}.", "Tag");
             return tag;
+        }
+
+        /// <summary>
+        /// Checks a new value against its VR's rules (length, backslash, control characters) once, before any file
+        /// is touched, so that a value no file could take is one error rather than one per file. Whether the
+        /// file's character set can carry it depends on the file, and is left to the edit.
+        /// </summary>
+        private static void CheckValue(DicomEdit edit)
+        {
+            if (edit.IsRemove || edit.Value == null) return;
+            var vr = edit.VR ?? (DicomDictionary.TryGetByTag(edit.Tag, out var entry) ? entry.VR : null);
+            if (vr == null || vr.Length != 2) return;
+            try
+            {
+                new DicomDatasetBuilder().Add(edit.Tag, vr, edit.Value);
+            }
+            catch (DicomCharacterSetException)
+            {
+                // Depends on the file's (0008,0005): the edit decides, per -CharacterSetPolicy.
+            }
         }
 
         /// <summary>"(0010,0010) PatientName", or the tag alone when the dictionary does not know it.</summary>

@@ -98,6 +98,24 @@ namespace DicomTools.Tests.Unit.Tagging
         }
 
         [Fact]
+        public void AValueItsVRRefusesIsRefusedOnceBeforeAnyFile()
+        {
+            var ex = Assert.Throws<DicomValueException>(() => SampleTagPlan.Create(null, 1, new[] { T("StationName", new string('x', 17)) }));
+            Assert.Equal(new DicomTag(0x0008, 0x1010), ex.Tag);
+            var m = Sample();
+            m.ClinicName = @"Line one\Line two";
+            Assert.Throws<DicomValueException>(() => SampleTagPlan.Create(m, 1, null));
+        }
+
+        [Fact]
+        public void TextOutsideAsciiIsLeftToTheFilesCharacterSet()
+        {
+            var m = Sample();
+            m.ClinicName = "Clínica Veterinária São João";
+            Assert.Equal("Clínica Veterinária São João", SampleTagPlan.Create(m, 1, null).Edits.Single(e => e.Tag == SampleTagPlan.InstitutionName).Value);
+        }
+
+        [Fact]
         public void NothingToDoIsRefused() =>
             Assert.Throws<ArgumentException>(() => SampleTagPlan.Create(null, 1, Array.Empty<KeyValuePair<string, string?>>()));
     }
