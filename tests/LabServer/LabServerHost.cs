@@ -49,7 +49,11 @@ public sealed class LabServerHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var ownsStorage = options.StoragePath == null;
         var storage = options.StoragePath ?? Path.Combine(Path.GetTempPath(), "dicomtools-labserver-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(storage);
+        try { Directory.CreateDirectory(storage); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create the storage folder '{storage}': {e.Message}", e);
+        }
 
         var state = new LabServerState(options, new InstanceStore(storage), options.InstanceReader ?? new CodecInstanceReader());
 

@@ -14,7 +14,19 @@ catch (ArgumentException e)
     return 2;
 }
 
-await using (var server = await LabServerHost.StartAsync(options, handleConsoleSignals: true, CancellationToken.None))
+LabServerHost server;
+try
+{
+    server = await LabServerHost.StartAsync(options, handleConsoleSignals: true, CancellationToken.None);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // The port is taken, or the storage folder cannot be created: one line that says which.
+    Console.Error.WriteLine("LabServer: could not start: " + e.Message);
+    return 1;
+}
+
+await using (server)
 {
     Console.Out.WriteLine("LabServer listening on " + server.BaseAddress.GetLeftPart(UriPartial.Authority));
     Console.Out.Flush();

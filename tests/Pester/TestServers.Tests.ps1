@@ -138,6 +138,10 @@ Describe 'Start-LabServer and its helpers' -Tag 'TestServers' {
         finally { Stop-LabServer $other }
     }
 
+    It 'says why when the server cannot start' -Skip:($IsWindows) {
+        { Start-LabServer -StoragePath '/proc/no-such-place/lab' } | Should -Throw "*exited with code 1*could not start*'/proc/no-such-place/lab'*"
+    }
+
     It 'says clearly when the server is not built' {
         { Start-LabServer -Configuration 'NoSuchConfiguration' } | Should -Throw '*is not built*dotnet build tests/LabServer*'
     }

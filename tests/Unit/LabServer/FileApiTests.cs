@@ -104,7 +104,8 @@ namespace DicomTools.Tests.Unit.LabServer
         public async Task ALargeBodyStreamsToDisk()
         {
             // Above Kestrel's default 30 MB request limit: the upload endpoints lift it.
-            var big = new TestDicom { SopInstanceUid = "1.2.3.99", PixelBytes = 40 * 1024 * 1024 }.WriteTo(WorkDir);
+            var big = Path.Combine(WorkDir, "big.dcm");
+            await using (var target = File.Create(big)) new TestDicom { SopInstanceUid = "1.2.3.99" }.WriteLarge(target, 40L * 1024 * 1024);
             using var request = Request(HttpMethod.Post, "api/upload", authorization: Keys.UploadKey);
             await using var file = File.OpenRead(big);
             request.Content = new StreamContent(file);
@@ -214,6 +215,28 @@ namespace DicomTools.Tests.Unit.LabServer
             var failed = (await ReadJsonAsync(response)).GetProperty("00081198").GetProperty("Value")[0];
             Assert.Equal(0xA900, failed.GetProperty("00081197").GetProperty("Value")[0].GetInt32());
             Assert.Equal("1.2.826.0.1.3680043.2.1125.1.1.2", failed.GetProperty("00081155").GetProperty("Value")[0].GetString());
+        }
+
+        [Fact]
+        public async Task APartLargerThanMultipartReadersDefaultLimitIsStored()
+        {
+            // MultipartReader refuses sections over 128 MiB unless told otherwise; whole-slide images are bigger.
+            var bodyPath = Path.Combine(WorkDir, "stow.body");
+            var part = new TestDicom { SopInstanceUid = "1.2.3.130" };
+            await using (var body = File.Create(bodyPath))
+            {
+                body.Write(Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Type: application/dicom\r\n\r\n"));
+                part.WriteLarge(body, 130L * 1024 * 1024);
+                body.Write(Encoding.ASCII.GetBytes($"\r\n--{Boundary}--\r\n"));
+            }
+            using var request = Request(HttpMethod.Post, "dicom-web/studies", authorization: Keys.UploadKey);
+            await using var stream = File.OpenRead(bodyPath);
+            request.Content = new StreamContent(stream);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", $"multipart/related; type=\"application/dicom\"; boundary={Boundary}");
+            using var response = await Http.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(Assert.Single(Server.Store.Instances).Bytes > 130 * 1024 * 1024);
         }
 
         [Theory]

@@ -72,6 +72,20 @@ namespace DicomTools.Tests.Unit.LabServer
             return file.ToArray();
         }
 
+        /// <summary>Streams the file with <paramref name="pixelBytes"/> of pixel data, never holding it in memory (explicit VR only).</summary>
+        public void WriteLarge(Stream target, long pixelBytes)
+        {
+            if ((pixelBytes & 1) != 0 || pixelBytes > uint.MaxValue - 1) throw new ArgumentOutOfRangeException(nameof(pixelBytes));
+            var saved = PixelBytes;
+            PixelBytes = 0;
+            var head = ToBytes();   // ends with the Pixel Data header: its last 4 bytes are the (zero) length
+            PixelBytes = saved;
+            BitConverter.GetBytes((uint)pixelBytes).CopyTo(head, head.Length - 4);
+            target.Write(head);
+            var zeros = new byte[1024 * 1024];
+            for (var left = pixelBytes; left > 0; left -= zeros.Length) target.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+        }
+
         public string WriteTo(string folder, string? name = null)
         {
             Directory.CreateDirectory(folder);
