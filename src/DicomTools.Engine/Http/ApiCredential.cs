@@ -58,6 +58,9 @@ namespace DicomTools.Engine.Http
 
         public string? UserName { get; }
 
+        /// <summary>For the module's redactor (same assembly) to learn the secret; never for building text.</summary>
+        internal SecureString? Secret => _secret;
+
         /// <summary>Sets the header on one request. The only place the secret becomes a string.</summary>
         public void Apply(HttpRequestMessage request)
         {

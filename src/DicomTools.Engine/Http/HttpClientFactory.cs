@@ -103,6 +103,19 @@ namespace DicomTools.Engine.Http
             info.SetValue(target, value);
         }
 
+        /// <summary>
+        /// .NET Framework keeps idle connections per ServicePoint (100 s by default), not per handler: shorten it for
+        /// the host we are about to call, for the same reason as <see cref="PooledConnectionIdleTimeout"/>. A no-op elsewhere.
+        /// </summary>
+        internal static void PrepareEndpoint(Uri uri)
+        {
+            if (!HttpRuntime.IsNetFramework) return;
+            var servicePoint = ServicePointManager.FindServicePoint(uri);
+            var idleMs = (int)PooledConnectionIdleTimeout.TotalMilliseconds;
+            if (servicePoint.MaxIdleTime != idleMs) servicePoint.MaxIdleTime = idleMs;
+            servicePoint.Expect100Continue = false;
+        }
+
         /// <summary>.NET Framework (Windows PowerShell 5.1): HttpClientHandler over HttpWebRequest.</summary>
         private static HttpMessageHandler CreateClientHandler(HttpConnectionSettings settings)
         {

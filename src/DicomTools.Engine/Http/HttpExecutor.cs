@@ -69,6 +69,7 @@ namespace DicomTools.Engine.Http
             if (request.BodyOmitted)
                 _logger.LogDebug("{Operation}: this runtime cannot send a body with {Method}; sending the query string alone.", operation, request.Method.Method);
 
+            HttpClientFactory.PrepareEndpoint(request.RequestUri);
             var clock = Stopwatch.StartNew();
             var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
             context.Properties.Set(StateKey, state);
