@@ -162,6 +162,31 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
         @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
     }
 
+    It 'stops every upload in flight promptly when the pipeline is stopped (Ctrl+C)' {
+        Set-LabFault $script:Server -Endpoint upload -Mode Slow -DelayMs 30000
+        $folder = New-UploadFolder 6
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $script:ModulePath).AddStatement()
+            $null = $ps.AddCommand('Get-ChildItem').AddParameter('LiteralPath', $folder).AddCommand('Send-DicomFile').
+                AddParameter('Uri', $script:RawUri).AddParameter('ApiKey', (ConvertTo-TestSecret $script:UploadKey)).AddParameter('ThrottleLimit', 3)
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (@(Get-LabJournal $script:Server -Endpoint upload).Count -lt 3 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # ThrottleLimit: three in flight, three queued
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $handle.IsCompleted | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Start-Sleep -Milliseconds 300
+            @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # the queued ones were never sent
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'reads the URL and key from U_URL and U_KEY when not given' {
         $folder = New-UploadFolder 1
         try {

@@ -24,6 +24,7 @@ namespace DicomTools.Engine.Upload
         private readonly UploadOptions _options;
         private readonly IUploadSender _sender;
         private readonly ILogger _log;
+        private readonly CancellationTokenSource _cancellation;
         private readonly CancellationToken _cancellationToken;
         private readonly ConcurrentQueue<UploadJob> _jobs = new ConcurrentQueue<UploadJob>();
         private readonly SemaphoreSlim _jobSignal = new SemaphoreSlim(0);
@@ -49,7 +50,9 @@ namespace DicomTools.Engine.Upload
             _options.Validate();
             _sender = sender ?? throw new ArgumentNullException(nameof(sender));
             _log = logs?.CreateLogger(typeof(UploadEngine).FullName!) ?? NullLogger.Instance;
-            _cancellationToken = cancellationToken;
+            // Our own source as well as the caller's: Dispose before the end (a pipeline stopped downstream) cancels too.
+            _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _cancellationToken = _cancellation.Token;
             // Archive and -Atomic send one request: more workers would only wait.
             var workers = options.Atomic || options.Protocol == UploadProtocol.Archive ? 1 : options.ThrottleLimit;
             _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
@@ -118,10 +121,16 @@ namespace DicomTools.Engine.Upload
             return results;
         }
 
+        /// <summary>
+        /// Ends the engine. Anything still queued or in flight is cancelled, never sent afterwards: a caller that disposes
+        /// before taking every outcome (a pipeline stopped downstream) no longer wants the uploads.
+        /// </summary>
         public void Dispose()
         {
-            Complete();
-            // Workers end on their own once the queue is empty (or the token is cancelled); nothing to wait for here.
+            if (!IsFinished) _cancellation.Cancel();
+            _held.Clear();
+            _completed = true;
+            _jobSignal.Release(_workers.Length);
         }
 
         private void FlushHeld()

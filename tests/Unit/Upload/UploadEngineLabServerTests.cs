@@ -204,6 +204,21 @@ namespace DicomTools.Tests.Unit.Upload
             Assert.Single(_server.Journal.For("archive"));
         }
 
+        /// <summary>A pipeline stopped downstream (Select-Object -First) disposes the cmdlet early: nothing may be sent after that.</summary>
+        [Fact]
+        public async Task DisposingBeforeTheEndSendsNothingThatWasHeldOrQueued()
+        {
+            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), new HttpRetryOptions(), null, ownsClient: true);
+            using var secret = SecureText.Protect(_server.Options.Keys.UploadKey);
+            var sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
+            var engine = new UploadEngine(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive }, sender, null, CancellationToken.None);
+            foreach (var file in Files(3)) engine.Add(file);
+            engine.Dispose();
+            await Task.Delay(500);
+            Assert.Empty(_server.Journal.For("archive"));
+            Assert.Empty(_server.Store.Instances);
+        }
+
         [Fact]
         public async Task CancellingStopsEverythingInFlightPromptlyAndStillAccountsForEveryFile()
         {
