@@ -55,13 +55,13 @@ Set-Location -LiteralPath '$($work.Replace("'", "''"))'
 `$env:A_URL  = '$($server.Url)/api/analytics';  `$env:A_KEY  = '$($server.Keys.AnalyticsKey)'
 `$env:LOG_URL = '$($server.Url)/api/logs';      `$env:LOG_KEY = '$($server.Keys.LogKey)'
 `$summary = Invoke-SampleUpload -SampleId '$SampleId' -AttemptNumber 1 -Directory ./data -Verbose
-`$summary | Format-List SampleId, AttemptNumber, PatientId, FilesFound, Updated, Unchanged, Uploaded, AlreadyStored, Failed, Analytics, LogPath, Duration, Succeeded | Out-Host
+`$summary | Out-String -Width 200 | Write-Host
 Write-Host "==> The log file (`$(`$summary.LogPath))" -ForegroundColor Cyan
 Get-Content -LiteralPath `$summary.LogPath | Out-Host
 Write-Host "``n==> Tags of the uploaded files, read back with Get-DicomTag" -ForegroundColor Cyan
 Get-ChildItem ./data -Recurse -Filter *.dcm | Select-Object -First 3 |
     Get-DicomTag -Tag PatientID, PatientName, PatientSpeciesDescription, InstitutionName, BarcodeValue |
-    Format-Table Name, Keyword, Value -AutoSize | Out-Host
+    Format-Table Name, Keyword, Value -AutoSize | Out-String -Width 200 | Write-Host
 "@
     $pwsh = @(Get-DotnetPath; Join-Path $PSHOME 'pwsh.dll')
     if ((Split-Path -Leaf ([Environment]::ProcessPath)) -notmatch '^dotnet') { $pwsh = @([Environment]::ProcessPath) }
@@ -71,10 +71,10 @@ Get-ChildItem ./data -Recurse -Filter *.dcm | Select-Object -First 3 |
 
     Write-Step 'What the lab server received'
     Get-LabInstance $server | Sort-Object SOPInstanceUID |
-        Format-Table @{ n = 'PatientID'; e = { $_.PatientID } }, SOPInstanceUID, Bytes, Via -AutoSize | Out-Host
+        Format-Table PatientID, SOPInstanceUID, Bytes, Via -AutoSize | Out-String -Width 200 | Write-Host
     Get-LabJournal $server | Group-Object Endpoint |
         Format-Table @{ n = 'API'; e = { $_.Name } }, @{ n = 'Requests'; e = { $_.Count } },
-        @{ n = 'Answers'; e = { ($_.Group.StatusCode | Sort-Object -Unique) -join ',' } } -AutoSize | Out-Host
+        @{ n = 'Answers'; e = { ($_.Group.StatusCode | Sort-Object -Unique) -join ',' } } -AutoSize | Out-String -Width 200 | Write-Host
     $analytics = @(Get-LabJournal $server -Endpoint analytics)
     foreach ($call in $analytics) { Write-Host "    analytics called with $($call.Query)" }
     Write-Host ("`nDemo finished in {0:N1} s." -f $watch.Elapsed.TotalSeconds) -ForegroundColor Green

@@ -109,6 +109,8 @@ namespace DicomTools.Cmdlets
             try
             {
                 settings = EndpointSettings.Resolve(Endpoint, Uri, credential, ApiKeyHeader, SettingsEnvironment);
+                // Every sink of the module masks this key from now on, wherever it came from.
+                Redactor.Register(settings.Credential);
             }
             catch (MissingSettingException ex)
             {

@@ -174,6 +174,18 @@ Describe 'Invoke-SampleUpload' -Tag 'Run' {
         @(Get-LabLog $script:Server | Where-Object { $_.SampleId -eq 'ref0000022tes-cbc' -and $_.Text -match [regex]::Escape($s.FailedFiles[0].Path) }).Count | Should -BeGreaterThan 0
     }
 
+    It 'passes -Atomic on: every file in one all-or-nothing ZIP request' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 3
+        Push-Location $folder
+        $run = Invoke-Run @{ Directory = './data'; Atomic = $true; UploadUri = "$($script:Server.Url)/api/upload/archive"; ServerKind = 'AllOrNothing' }
+        $run.Error | Should -BeNullOrEmpty
+        @($run.Summary.Uploaded, $run.Summary.Failed) | Should -Be @(3, 0)
+        @(Get-LabJournal $script:Server -Endpoint archive).Count | Should -Be 1
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 1
+    }
+
     It 'succeeds through transient faults on every API, and the log shows each retry' {
         Set-RunSettings
         $folder = New-RunFolder -Count 2
@@ -250,6 +262,23 @@ Describe 'Invoke-SampleUpload' -Tag 'Run' {
         Test-Path ./ref0000022tes-cbc-1.log | Should -BeFalse
         (Get-ChildItem ./data -Recurse -Filter *.dcm | Get-FileHash).Hash | Should -Be $before.Hash
         @(Get-LabJournal $script:Server).Count | Should -Be 0
+    }
+
+    It 'refuses a LOG_LEVEL it does not know, naming where it came from, before opening a log' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 1
+        Push-Location $folder
+        $env:LOG_LEVEL = 'LOUD'
+        $run = Invoke-Run @{ Directory = './data' }
+        $run.Error.FullyQualifiedErrorId | Should -Be 'DicomTools.InvalidLogLevel,DicomTools.Cmdlets.Commands.InvokeSampleUploadCommand'
+        $run.Error.Exception.Message | Should -Match "'LOUD' from environment variable LOG_LEVEL is not a log level"
+        Test-Path ./ref0000022tes-cbc-1.log | Should -BeFalse
+        @(Get-LabJournal $script:Server).Count | Should -Be 0
+
+        # Python's names work, and -LogLevel wins over LOG_LEVEL.
+        $ok = Invoke-Run @{ Directory = './data'; LogLevel = 'WARNING' }
+        $ok.Error | Should -BeNullOrEmpty
+        Get-Content ./ref0000022tes-cbc-1.log | Where-Object { $_ -match '\[INFO\]' } | Should -BeNullOrEmpty
     }
 
     It 'fails with a clear message when the folder has no DICOM files, before asking any server' {

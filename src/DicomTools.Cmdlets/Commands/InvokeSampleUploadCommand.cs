@@ -148,17 +148,19 @@ namespace DicomTools.Cmdlets.Commands
             var analyticsEndpoint = Endpoint(ApiEndpoint.Analytics, AnalyticsUri, AnalyticsApiKey == null ? null : ApiCredential.ApiKey(AnalyticsApiKey, ApiEndpoint.Analytics.DefaultKeyHeader), resolver, "AnalyticsUri", "AnalyticsApiKey");
             var logEndpoint = NoLogSubmission ? null : ResolveLogEndpoint(resolver);
 
+            // As Send-DicomFile: -Atomic alone means one ZIP.
+            var protocol = Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)) ? UploadProtocol.Archive : Protocol;
             var uploadOptions = new UploadOptions(uploadEndpoint.Uri)
             {
-                Protocol = UploadEnums.ToEngine(Protocol),
+                Protocol = UploadEnums.ToEngine(protocol),
                 Atomic = Atomic.IsPresent,
                 ThrottleLimit = ThrottleLimit,
                 ServerKind = UploadEnums.ToEngine(ServerKind),
             };
-            if (Atomic && Protocol == UploadProtocol.Raw)
+            if (Atomic && protocol == UploadProtocol.Raw)
             {
-                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-Atomic sends every file in one request: add -Protocol Archive or -Protocol StowRs."),
-                    "DicomTools.AtomicNeedsMultiFileProtocol", ErrorCategory.InvalidArgument, Protocol));
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-Atomic sends every file in one request: use it with -Protocol Archive or StowRs, not Raw."),
+                    "DicomTools.AtomicNeedsOneRequest", ErrorCategory.InvalidArgument, protocol));
             }
 
             if (!ShouldProcess($"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}",
@@ -330,7 +332,9 @@ namespace DicomTools.Cmdlets.Commands
         {
             try
             {
-                return EndpointSettings.Resolve(api, uri, credential, null, resolver, uriParameter, keyParameter);
+                var endpoint = EndpointSettings.Resolve(api, uri, credential, null, resolver, uriParameter, keyParameter);
+                Redactor.Register(endpoint.Credential);
+                return endpoint;
             }
             catch (DicomTools.Engine.Http.MissingSettingException ex)
             {

@@ -47,6 +47,14 @@ namespace DicomTools.Engine.Logging
             Register(DicomTools.Engine.Http.SecureText.Reveal(secret));
         }
 
+        /// <summary>Registers the secret of a resolved credential (parameter or environment), in the form it is sent.</summary>
+        public void Register(DicomTools.Engine.Http.ApiCredential? credential)
+        {
+            if (credential?.Secret == null) return;
+            if (credential.Kind == DicomTools.Engine.Http.ApiCredentialKind.Basic) RegisterBasicCredential(credential.UserName ?? string.Empty, credential.Secret);
+            else Register(credential.Secret);
+        }
+
         /// <summary>Registers an HTTP Basic credential: the password and the header token it makes.</summary>
         public void RegisterBasicCredential(string userName, string? password)
         {

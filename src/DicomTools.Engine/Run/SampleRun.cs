@@ -67,7 +67,8 @@ namespace DicomTools.Engine.Run
             }
             result.Duration = clock.Elapsed;
             LogSummary(result);
-            if (!result.Succeeded) await SubmitLogAsync(request, result).ConfigureAwait(false);
+            // Ctrl+C is the admin's own decision: the log stays on disk and the prompt comes back at once.
+            if (!result.Succeeded && result.FailedStage != SampleRunStage.Cancelled) await SubmitLogAsync(request, result).ConfigureAwait(false);
             Progress.Enter(result.Succeeded ? SampleRunStage.None : result.FailedStage);
             return result;
         }

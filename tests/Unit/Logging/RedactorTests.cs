@@ -27,6 +27,17 @@ namespace DicomTools.Tests.Unit.Logging
         }
 
         [Fact]
+        public void RegistersAResolvedCredentialInTheFormItIsSent()
+        {
+            static System.Security.SecureString Secure(string t) { var s = new System.Security.SecureString(); foreach (var c in t) s.AppendChar(c); return s; }
+            var redactor = new Redactor();
+            redactor.Register(DicomTools.Engine.Http.ApiCredential.ApiKey(Secure("key-from-env-4242"), "x-api-key"));
+            redactor.Register(DicomTools.Engine.Http.ApiCredential.Basic("orthanc", Secure("basic-pw-7777")));
+            var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("orthanc:basic-pw-7777"));
+            Assert.Equal("*** *** ***", redactor.Redact("key-from-env-4242 basic-pw-7777 " + basic));
+        }
+
+        [Fact]
         public void ALongerSecretContainingAShorterOneIsMaskedWhole()
         {
             var redactor = new Redactor();

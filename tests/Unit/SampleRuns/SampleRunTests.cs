@@ -176,6 +176,40 @@ namespace DicomTools.Tests.Unit.SampleRuns
         }
 
         [Fact]
+        public async Task ACancelledRunStopsWithoutSendingTheLog()
+        {
+            MakeFiles("a.dcm");
+            using var cts = new CancellationTokenSource();
+            var steps = new FakeSteps { MetadataFailure = null };
+            var blocking = new BlockingMetadataSteps(steps, cts);
+            var logs = new QueueLoggerProvider(LogSeverity.Trace, null, new Redactor());
+            var request = new SampleRunRequest("s", 1, _folder) { LogPath = Path.Combine(_folder, "run.log") };
+            var r = await new SampleRun(blocking, logs, new Redactor()).RunAsync(request, cts.Token);
+            Assert.Equal(SampleRunStage.Cancelled, r.FailedStage);
+            Assert.DoesNotContain(steps.Calls, c => c.StartsWith("log:") || c == "upload");
+        }
+
+        /// <summary>Cancels the run while the metadata request is in flight, as Ctrl+C would.</summary>
+        private sealed class BlockingMetadataSteps : ISampleRunSteps
+        {
+            private readonly FakeSteps _inner;
+            private readonly CancellationTokenSource _cts;
+            public BlockingMetadataSteps(FakeSteps inner, CancellationTokenSource cts) { _inner = inner; _cts = cts; }
+            public async Task<SampleMetadata> FetchMetadataAsync(string sampleId, CancellationToken ct)
+            {
+                _cts.Cancel();
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("not reached");
+            }
+            public string PatientIdFor(SampleMetadata m, int a) => _inner.PatientIdFor(m, a);
+            public Task<IReadOnlyList<FileTagResult>> TagAsync(IReadOnlyList<string> f, SampleMetadata m, int a, Action<FileTagResult> d, CancellationToken ct) => _inner.TagAsync(f, m, a, d, ct);
+            public Task<IReadOnlyList<FileUploadResult>> UploadAsync(IReadOnlyList<string> f, Action<FileUploadResult> d, CancellationToken ct) => _inner.UploadAsync(f, d, ct);
+            public Task<object?> StartAnalyticsAsync(string s, string r, CancellationToken ct) => _inner.StartAnalyticsAsync(s, r, ct);
+            public bool CanSubmitLog => _inner.CanSubmitLog;
+            public Task SubmitLogAsync(string p, string s, int a, CancellationToken ct) => _inner.SubmitLogAsync(p, s, a, ct);
+        }
+
+        [Fact]
         public void WithoutALogEndpointTheLogIsNotSent()
         {
             MakeFiles("a.dcm");
