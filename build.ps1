@@ -9,6 +9,8 @@
               module); prints one final line "N passed, M failed, K skipped" and exits non-zero on failure.
     Demo    - Build, then the whole flow against the local reference lab server.
     Package - Build, then out/DicomTools.<version>.nupkg (Compress-PSResource, as Publish-PSResource would).
+    Help    - part of Build: tools/Build-Help.ps1 turns docs/en-US into en-US/*-Help.xml and about_DicomTools.help.txt,
+              failing when a cmdlet of the DLL or one of its parameters lacks help (-AllowIncompleteHelp: warn only).
     Docs    - Build, then docs/reference/*.txt: Get-Help -Full of every cmdlet, Get-Command -Module
               DicomTools and one formatted result of each type, captured as they really print.
 .EXAMPLE

@@ -71,6 +71,7 @@ $report.EnginePollyVersion = if ($enginePolly) { (Get-Item $enginePolly[0].Locat
 $report.DicomAssemblyContext = $ALC::GetLoadContext(($engineContext.Assemblies + [AppDomain]::CurrentDomain.GetAssemblies() |
         Where-Object { $_.GetName().Name -eq 'DicomTools.Dicom' } | Select-Object -First 1)).Name
 $report.PollyCopies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Polly.Core' }).Count
+$report.PrivateAssemblies = @($engineContext.Assemblies | ForEach-Object { $_.GetName().Name } | Sort-Object)
 'REPORT ' + ($report | ConvertTo-Json -Compress -Depth 4)
 '@
 
@@ -106,6 +107,11 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
             $script:Report.EnginePollyLocations[0] | Should -Be (Join-Path $script:DependencyFolder 'Polly.Core.dll')
             $script:Report.EnginePollyVersion | Should -BeLike '8.9.1*'
         }
+        It 'keeps Microsoft.Extensions.Logging.Abstractions private to the Engine too' {
+            $script:Report.PrivateAssemblies | Should -Contain 'Microsoft.Extensions.Logging.Abstractions'
+            $script:Report.PrivateAssemblies | Should -Contain 'DicomTools.Engine'
+            $script:Report.PrivateAssemblies | Should -Not -Contain 'DicomTools.Dicom'
+        }
         It 'shares DicomTools.Dicom with the cmdlets through the default context' {
             $script:Report.DicomAssemblyContext | Should -Be 'Default'
         }
@@ -115,6 +121,19 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
             $script:Report.OldPollyCalls | Should -Be 3
             $script:Report.PollyCopies | Should -Be 2
         }
+    }
+
+    It 'has a cmdlet assembly that references none of the third-party assemblies' {
+        # A reference from the cmdlets (an Engine signature naming an ILoggerProvider, say) would make the
+        # default context load that assembly for them, where another module's copy can already sit.
+        $stream = [IO.File]::OpenRead((Join-Path (Split-Path $script:ModulePath) 'DicomTools.Cmdlets.dll'))
+        try {
+            $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
+            $references = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
+        }
+        finally { $stream.Dispose() }
+        $private = Get-ChildItem $script:DependencyFolder -Filter *.dll | Where-Object BaseName -NE 'DicomTools.Engine' | ForEach-Object BaseName
+        $references | Where-Object { $_ -in $private } | Should -BeNullOrEmpty
     }
 
     Context 'an older Polly.Core is loaded after DicomTools' {
