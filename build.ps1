@@ -199,7 +199,7 @@ function Invoke-UnitTest {
     $trx = Join-Path $ResultsDir $trxName
     if (Test-Path $trx) { Remove-Item -Force $trx }
     & dotnet test (Join-Path $RepoRoot 'tests/Unit/DicomTools.Tests.Unit.csproj') -c $Configuration --no-build -nologo `
-        --results-directory $ResultsDir --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal'
+        --results-directory $ResultsDir --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xUnit produced no results (exit $exit)" -ForegroundColor Red
@@ -226,7 +226,8 @@ function Invoke-PesterTest {
     if ($PesterTag) { $childArgs += @('-Tag', ($PesterTag -join ',')) }
     $exe = $child[0]
     $exeArgs = @($child | Select-Object -Skip 1) + $childArgs
-    & $exe @exeArgs
+    # To the console, not into this function's output: the runner's lines are what CI shows of a failure.
+    & $exe @exeArgs | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $summary)) {
         Write-Host "Pester produced no results (exit $exit)" -ForegroundColor Red

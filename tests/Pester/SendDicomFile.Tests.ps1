@@ -176,8 +176,9 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
             @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # ThrottleLimit: three in flight, three queued
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
+            # Stop() returns when the pipeline has stopped; the async handle is signalled just after, on another thread.
+            $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5)) | Should -BeTrue
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
-            $handle.IsCompleted | Should -BeTrue
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
             Start-Sleep -Milliseconds 300
             @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # the queued ones were never sent
