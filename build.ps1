@@ -54,15 +54,7 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "$FilePath $($ArgumentList -join ' ') exited with $LASTEXITCODE" }
 }
 
-# The pwsh running this script, as a command line for a child process (dotnet tool or installed pwsh).
-function Get-ChildPwsh {
-    $dll = Join-Path $PSHOME 'pwsh.dll'
-    $processPath = [Environment]::ProcessPath
-    if ((Split-Path -Leaf $processPath) -match '^dotnet(\.exe)?$' -and (Test-Path $dll)) {
-        return @($processPath, $dll)
-    }
-    return @($processPath)
-}
+. (Join-Path $RepoRoot 'tools/ChildPwsh.ps1')
 
 # Files of the module, by where they come from. The build fails if any is missing, so a dependency
 # that changes its file set is noticed here, not by a user whose import fails.
@@ -92,7 +84,7 @@ $ModuleFiles = [ordered]@{
 }
 
 function Invoke-ChildPwsh([string[]] $ArgumentList) {
-    $child = Get-ChildPwsh
+    $child = Get-ChildPwshCommand
     Invoke-Native $child[0] (@($child | Select-Object -Skip 1) + $ArgumentList)
 }
 
@@ -219,7 +211,7 @@ function Invoke-PesterTest {
     $summary = Join-Path $ResultsDir 'pester-summary.json'
     if (Test-Path $summary) { Remove-Item -Force $summary }
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
-    $child = Get-ChildPwsh
+    $child = Get-ChildPwshCommand
     $childArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'tests/Pester/Invoke-PesterSuite.ps1'),
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleDir 'DicomTools.psd1'), '-RepoRoot', $RepoRoot,
         '-SummaryPath', $summary, '-Configuration', $Configuration)

@@ -35,9 +35,8 @@ if (-not $ModulePath) {
 }
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 
-# The pwsh running this script, as a command line: the dotnet tool runs as 'dotnet pwsh.dll'.
-$pwsh = @([Environment]::ProcessPath)
-if ((Split-Path -Leaf $pwsh[0]) -match '^dotnet(\.exe)?$') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
+. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
+$pwsh = Get-ChildPwshCommand
 
 $series = [ordered]@{
     'pwsh -c exit (baseline)'            = 'exit'

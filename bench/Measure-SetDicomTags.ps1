@@ -51,11 +51,8 @@ if (-not $dcmodify) { throw 'dcmodify is missing: apt-get install dcmtk' }
 $gnuTime = if (Test-Path /usr/bin/time) { '/usr/bin/time' } else { $null }
 if (-not $gnuTime) { Write-Warning 'GNU time is missing (apt-get install time); peak memory is read from /proc VmHWM instead.' }
 
-# The pwsh running this script, as a command line for child processes (dotnet tool or installed pwsh).
-$pwshDll = Join-Path $PSHOME 'pwsh.dll'
-$pwsh = if ((Split-Path -Leaf ([Environment]::ProcessPath)) -match '^dotnet(\.exe)?$' -and (Test-Path $pwshDll)) {
-    @([Environment]::ProcessPath, $pwshDll)
-} else { @([Environment]::ProcessPath) }
+. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
+$pwsh = Get-ChildPwshCommand
 
 $values = [ordered]@{
     '(0010,0010)' = 'Bella^Smith'; '(0010,0020)' = 'ref0000022tes-cbc-001'; '(0010,2201)' = 'Feline'

@@ -56,10 +56,8 @@ if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is missing (apt-get instal
 . (Join-Path $repoRoot 'tests/Pester/Support/TestServers.ps1')
 Import-Module $modulePath -Force
 
-$pwshDll = Join-Path $PSHOME 'pwsh.dll'
-$pwsh = if ((Split-Path -Leaf ([Environment]::ProcessPath)) -match '^dotnet(\.exe)?$' -and (Test-Path $pwshDll)) {
-    @([Environment]::ProcessPath, $pwshDll)
-} else { @([Environment]::ProcessPath) }
+. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
+$pwsh = Get-ChildPwshCommand
 
 if (Test-Path $WorkFolder) { Remove-Item -Recurse -Force $WorkFolder }
 $null = New-Item -ItemType Directory -Force $WorkFolder

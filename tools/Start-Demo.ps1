@@ -28,6 +28,7 @@ function Write-Step([string] $Text) { Write-Host "`n==> $Text" -ForegroundColor 
 
 $env:DICOMTOOLS_REPO_ROOT = $RepoRoot
 . (Join-Path $RepoRoot 'tests/Pester/Support/TestServers.ps1')
+. (Join-Path $RepoRoot 'tools/ChildPwsh.ps1')
 
 $server = $null
 $watch = [System.Diagnostics.Stopwatch]::StartNew()
@@ -63,8 +64,7 @@ Get-ChildItem ./data -Recurse -Filter *.dcm | Select-Object -First 3 |
     Get-DicomTag -Tag PatientID, PatientName, PatientSpeciesDescription, InstitutionName, BarcodeValue |
     Format-Table Name, Keyword, Value -AutoSize | Out-String -Width 200 | Write-Host
 "@
-    $pwsh = @(Get-DotnetPath; Join-Path $PSHOME 'pwsh.dll')
-    if ((Split-Path -Leaf ([Environment]::ProcessPath)) -notmatch '^dotnet') { $pwsh = @([Environment]::ProcessPath) }
+    $pwsh = Get-ChildPwshCommand
     $exe = $pwsh[0]; $exeArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $child)
     & $exe @exeArgs
     if ($LASTEXITCODE -ne 0) { throw "Invoke-SampleUpload failed (exit $LASTEXITCODE)." }

@@ -3,6 +3,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+    . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
     Import-Module $script:ModulePath -Force
 
     # Distinctive keys: the secrets test greps every output for them.
@@ -35,15 +36,9 @@ BeforeAll {
         $folder
     }
 
-    function Get-ChildPwsh {
-        $dll = Join-Path $PSHOME 'pwsh.dll'
-        if ((Split-Path -Leaf ([Environment]::ProcessPath)) -match '^dotnet(\.exe)?$' -and (Test-Path $dll)) { return @([Environment]::ProcessPath, $dll) }
-        @([Environment]::ProcessPath)
-    }
-
     # Runs a command line in a new pwsh, as a scheduled task would; returns its exit code and output.
     function Invoke-InChildPwsh([string] $Command, [string] $WorkingDirectory) {
-        $pwsh = Get-ChildPwsh
+        $pwsh = Get-ChildPwshCommand
         $full = "Import-Module '$($script:ModulePath)'; Set-Location -LiteralPath '$WorkingDirectory'; $Command"
         $exeArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $full)
         $output = & $pwsh[0] @exeArgs 2>&1 | Out-String

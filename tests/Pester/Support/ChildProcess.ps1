@@ -1,13 +1,7 @@
 # Dot-sourced by the Pester files that need a fresh process (isolation, packaging, import): how to start a
 # pwsh like the one running the tests, and where NuGet restored the packages the tests use.
 
-# The running pwsh as a command line: the dotnet tool runs as 'dotnet pwsh.dll', an installed pwsh as itself.
-function Get-ChildPwshCommand {
-    $dll = Join-Path $PSHOME 'pwsh.dll'
-    $processPath = [Environment]::ProcessPath
-    if ((Split-Path -Leaf $processPath) -match '^dotnet(\.exe)?$' -and (Test-Path $dll)) { return @($processPath, $dll) }
-    return @($processPath)
-}
+. (Join-Path $PSScriptRoot '../../../tools/ChildPwsh.ps1')
 
 # Runs a script in a fresh 'pwsh -NoProfile -NonInteractive' and returns its output lines; throws with the
 # child's output when it exits non-zero, so a test failure shows what went wrong in there.
