@@ -35,7 +35,7 @@ if (-not $ModulePath) {
 }
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 
-. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
+. (Join-Path $PSScriptRoot 'BenchSupport.ps1')
 $pwsh = Get-ChildPwshCommand
 
 $series = [ordered]@{

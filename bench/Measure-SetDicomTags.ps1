@@ -38,20 +38,15 @@ Set-StrictMode -Version Latest
 $repoRoot = Split-Path $PSScriptRoot
 
 # --- what we need -------------------------------------------------------------------------------------------
-[xml] $props = Get-Content -Raw (Join-Path $repoRoot 'Directory.Build.props')
-$version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
-$modulePath = Join-Path $repoRoot "out/DicomTools/$version/DicomTools.psd1"
-$sampleData = Join-Path $repoRoot "tools/DicomTools.SampleData/bin/$Configuration/net10.0/DicomTools.SampleData.dll"
-if (-not (Test-Path $modulePath) -or -not (Test-Path $sampleData)) {
-    Write-Host 'Building the module and the sample generator first...'
-    & (Join-Path $repoRoot 'build.ps1') -Task Build -Configuration $Configuration
-}
+. (Join-Path $PSScriptRoot 'BenchSupport.ps1')
+$build = Get-BenchBuild $repoRoot $Configuration
+$modulePath = $build.ModulePath
+$sampleData = $build.SampleData
 $dcmodify = (Get-Command dcmodify -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 if (-not $dcmodify) { throw 'dcmodify is missing: apt-get install dcmtk' }
 $gnuTime = if (Test-Path /usr/bin/time) { '/usr/bin/time' } else { $null }
 if (-not $gnuTime) { Write-Warning 'GNU time is missing (apt-get install time); peak memory is read from /proc VmHWM instead.' }
 
-. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
 $pwsh = Get-ChildPwshCommand
 
 $values = [ordered]@{

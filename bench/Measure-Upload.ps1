@@ -38,14 +38,10 @@ Set-StrictMode -Version Latest
 $repoRoot = Split-Path $PSScriptRoot
 
 # --- what we need -------------------------------------------------------------------------------------------
-[xml] $props = Get-Content -Raw (Join-Path $repoRoot 'Directory.Build.props')
-$version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
-$modulePath = Join-Path $repoRoot "out/DicomTools/$version/DicomTools.psd1"
-$sampleData = Join-Path $repoRoot "tools/DicomTools.SampleData/bin/$Configuration/net10.0/DicomTools.SampleData.dll"
-if (-not (Test-Path $modulePath) -or -not (Test-Path $sampleData)) {
-    Write-Host 'Building the module and the sample generator first...'
-    & (Join-Path $repoRoot 'build.ps1') -Task Build -Configuration $Configuration
-}
+. (Join-Path $PSScriptRoot 'BenchSupport.ps1')
+$build = Get-BenchBuild $repoRoot $Configuration
+$modulePath = $build.ModulePath
+$sampleData = $build.SampleData
 foreach ($tool in 'python3', 'curl', 'xargs', 'find') {
     if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore)) { throw "$tool is missing." }
 }
@@ -56,7 +52,6 @@ if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is missing (apt-get instal
 . (Join-Path $repoRoot 'tests/Pester/Support/TestServers.ps1')
 Import-Module $modulePath -Force
 
-. (Join-Path $repoRoot 'tools/ChildPwsh.ps1')
 $pwsh = Get-ChildPwshCommand
 
 if (Test-Path $WorkFolder) { Remove-Item -Recurse -Force $WorkFolder }
