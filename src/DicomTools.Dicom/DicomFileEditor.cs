@@ -19,9 +19,6 @@ namespace DicomTools.Dicom
         /// <summary>An edited element's old value is read to compare and report it only up to this size.</summary>
         private const int MaxOldValue = 1024 * 1024;
 
-        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
-        private static readonly DicomTag MediaStorageSopClassUid = new DicomTag(0x0002, 0x0002);
-        private static readonly DicomTag MediaStorageSopInstanceUid = new DicomTag(0x0002, 0x0003);
 
         /// <summary>Test hook: runs after the new file is complete and before it replaces the target (inject failures).</summary>
         internal static Action<string>? BeforeReplace;
@@ -54,7 +51,7 @@ namespace DicomTools.Dicom
             var sorted = SortEdits(edits);
 
             // Pass 1: read only as far as the last edited tag (and the SOP Instance UID for the result).
-            var last = SopClassUid < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : SopClassUid;
+            var last = DicomTags.SOPClassUID < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : DicomTags.SOPClassUID;
             foreach (var e in sorted) if (e.Tag > last) last = e.Tag;
             DicomFileHeader header;
             var elements = new List<Element>(128);
@@ -62,8 +59,9 @@ namespace DicomTools.Dicom
             var input = DicomParser.Open(path, out header, ScanBufferSize);
             try
             {
-                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false, out var pending);
-                return Apply(path, input, header, elements, sorted, tailOffset, pending, options);
+                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last };
+                tailOffset = Scan(walker, elements, sorted, false);
+                return Apply(path, walker, header, elements, sorted, tailOffset, options);
             }
             finally
             {
@@ -71,7 +69,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static DicomEditResult Apply(string path, DicomInput scanInput, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, ElementHeader? pending, DicomEditOptions options)
+        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, DicomEditOptions options)
         {
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
@@ -104,7 +102,7 @@ namespace DicomTools.Dicom
                 elements.Clear();
                 using (var input = DicomParser.Open(path, out header, CopyBufferSize))
                 {
-                    tailOffset = Scan(input, ts, elements, sorted, null, true, out _, charset);
+                    tailOffset = Scan(new DicomWalker(input, ts), elements, sorted, true, charset);
                 }
                 charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
                 plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
@@ -129,7 +127,7 @@ namespace DicomTools.Dicom
             var target = options.DestinationPath ?? path;
             var written = false;
             // Before writing, make sure the part we will copy blindly is sound: a damaged file is refused, not copied.
-            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
+            if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
                 WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
@@ -164,64 +162,65 @@ namespace DicomTools.Dicom
             return false;
         }
 
-        /// <summary>Walks top-level elements; stops before the first tag past <paramref name="last"/> (null: to the end).
-        /// Returns the offset where the untouched tail starts.</summary>
-        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, out ElementHeader? pending, DicomCharacterSet? oldCharset = null)
+        /// <summary>Walks top-level elements (sequences with every rule of the walker); stops before the first tag past the
+        /// walker's <see cref="DicomWalker.StopAfter"/> (none: to the end). Returns the offset where the untouched tail starts.</summary>
+        private static long Scan(DicomWalker walker, List<Element> elements, List<DicomEdit> edits, bool transcode, DicomCharacterSet? oldCharset = null)
         {
-            pending = null;
-            while (true)
+            var input = walker.Input;
+            var ts = walker.Syntax;
+            while (walker.Next())
             {
-                var at = input.Position;
-                if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
-                // Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.
-                if (elements.Count > 0 && h.Tag <= elements[elements.Count - 1].Header.Tag)
-                    throw input.Error("Top-level element " + h.Tag + " follows " + elements[elements.Count - 1].Header.Tag + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
-                if (last != null && h.Tag > last.Value) { pending = h; return h.Offset; }
-                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
-                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
-                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
+                var h = walker.Header;
+                CheckOrder(input, elements, h);
                 var e = new Element { Header = h };
-                var needValue = !h.IsUndefinedLength && !DicomParser.IsSequence(h) && h.Length <= MaxOldValue &&
-                                (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == SopClassUid ||
-                                 (transcode && DicomVr.UsesCharacterSet(h.VR)));
-                if (needValue)
+                if (walker.Event == DicomWalkEvent.SequenceStart)
                 {
-                    e.Value = input.ReadBytes(h.Length, "the value of ", h.Tag);
-                    if (transcode && DicomVr.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
+                    if (transcode) e.Replacement = RebuildSequence(walker, oldCharset!);
+                    else walker.SkipValue();
+                }
+                else if (!h.IsUndefinedLength && h.Length <= MaxOldValue &&
+                         (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == DicomTags.SOPClassUID ||
+                          (transcode && VrRules.UsesCharacterSet(h.VR))))
+                {
+                    e.Value = walker.ReadValue();
+                    if (transcode && VrRules.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
                     {
                         var converted = Transcode(e.Value, h.VR, oldCharset!);
                         if (converted != null) e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
                     }
                 }
-                else if (transcode && DicomParser.IsSequence(h))
-                {
-                    e.Replacement = RebuildSequence(input, ts, h, 1, oldCharset!);
-                }
                 else
                 {
-                    DicomParser.SkipValue(input, ts, h, 0);
+                    walker.SkipValue();
                 }
                 e.End = input.Position;
                 elements.Add(e);
             }
+            if (!walker.Stopped) return input.Position;
+            CheckOrder(input, elements, walker.Header);
+            return walker.Header.Offset;
         }
 
-        /// <summary>Walks the top-level elements after the scan (headers only; values are skipped by seeking) to the end.</summary>
-        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first, DicomTag previous)
+        /// <summary>Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.</summary>
+        private static void CheckOrder(DicomInput input, List<Element> elements, in ElementHeader h)
         {
-            var h = first;
-            while (true)
+            if (elements.Count > 0 && h.Tag <= elements[elements.Count - 1].Header.Tag)
+                throw input.Error("Top-level element " + h.Tag + " follows " + elements[elements.Count - 1].Header.Tag + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
+        }
+
+        /// <summary>Walks the rest after a stopped scan (values skipped by seeking) to the end: a damaged tail is refused, not copied.</summary>
+        private static void ValidateRest(DicomWalker walker, DicomTag previous)
+        {
+            walker.Resume();
+            do
             {
+                var h = walker.Header;
                 if (h.Tag <= previous)
-                    throw input.Error("Top-level element " + h.Tag + " follows " + previous + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
+                    throw walker.Input.Error("Top-level element " + h.Tag + " follows " + previous + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
                 previous = h.Tag;
-                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
-                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
-                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
-                if (DicomParser.IsSequence(h)) DicomParser.SkipItems(input, DicomParser.ItemSyntax(h, ts), h, 1);
-                else DicomParser.SkipValue(input, ts, h, 0);
-                if (!DicomParser.TryReadHeader(input, ts, out h)) return;
+                walker.SkipValue();
             }
+            while (walker.Next());
         }
 
         /// <summary>Old-charset bytes → UTF-8 bytes (padded), or null when they are the same bytes.</summary>
@@ -237,41 +236,36 @@ namespace DicomTools.Dicom
             return bytes;
         }
 
-        /// <summary>A sequence with its text transcoded to UTF-8 (held in memory: sequences are small), lengths recomputed.</summary>
-        private static byte[] RebuildSequence(DicomInput input, TransferSyntax outerTs, in ElementHeader seq, int depth, DicomCharacterSet oldCharset)
+        /// <summary>The sequence the walker is at, with its text transcoded to UTF-8 and lengths recomputed (held in memory).</summary>
+        private static byte[] RebuildSequence(DicomWalker walker, DicomCharacterSet oldCharset)
         {
-            if (depth > DicomParser.MaxDepth) throw input.Error("Sequences are nested deeper than " + DicomParser.MaxDepth + " levels", seq.Offset);
-            var ts = DicomParser.ItemSyntax(seq, outerTs);
+            var seq = walker.Header;
+            var outerTs = walker.HeaderSyntax;
+            var ts = walker.Syntax;
             using (var content = new MemoryStream())
             {
-                var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
-                while (input.Position < end)
+                while (walker.Next() && walker.Event == DicomWalkEvent.ItemStart)
                 {
-                    if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside sequence " + seq.Tag + " (truncated)");
-                    if (item.Tag == DicomTag.SequenceDelimitation) break;
-                    if (item.Tag != DicomTag.Item) throw input.Error("Expected an item in sequence " + seq.Tag + ", found " + item.Tag, item.Offset);
-                    var itemEnd = item.IsUndefinedLength ? -1 : item.End;
+                    var item = walker.Header;
                     using (var itemContent = new MemoryStream())
                     {
-                        while (itemEnd < 0 || input.Position < itemEnd)
+                        while (walker.Next() && walker.Event != DicomWalkEvent.ItemEnd)
                         {
-                            if (!DicomParser.TryReadHeader(input, ts, out var h)) throw input.Error("The file ends inside a sequence item (truncated)");
-                            if (h.Tag == DicomTag.ItemDelimitation) { if (itemEnd < 0) break; continue; }
-                            if (DicomParser.IsSequence(h))
+                            var h = walker.Header;
+                            if (walker.Event == DicomWalkEvent.SequenceStart)
                             {
-                                var nested = RebuildSequence(input, ts, h, depth + 1, oldCharset);
+                                var nested = RebuildSequence(walker, oldCharset);
                                 itemContent.Write(nested, 0, nested.Length);
                             }
-                            else if (DicomParser.IsEncapsulatedPixelData(h))
+                            else if (walker.IsEncapsulated)
                             {
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, h.Length, ts);
-                                CopyFragments(input, ts, itemContent);
+                                walker.CopyValue(itemContent);
                             }
                             else
                             {
-                                if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " has an undefined length", h.Offset);
-                                var value = input.ReadBytes(h.Length, "the value of ", h.Tag);
-                                if (DicomVr.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
+                                var value = walker.ReadValue();
+                                if (VrRules.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
                                 itemContent.Write(value, 0, value.Length);
                             }
@@ -282,6 +276,7 @@ namespace DicomTools.Dicom
                         if (item.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.ItemDelimitation, "", 0, ts);
                     }
                 }
+                // The walker is now at this sequence's end (any other event would have been damage, reported by it).
                 if (seq.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.SequenceDelimitation, "", 0, ts);
                 var headerLength = DicomEncoder.HeaderLength(seq.VR, outerTs, seq.Tag);
                 var result = new byte[headerLength + content.Length];
@@ -292,19 +287,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void CopyFragments(DicomInput input, TransferSyntax ts, Stream output)
-        {
-            while (true)
-            {
-                if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside encapsulated pixel data (truncated)");
-                DicomEncoder.WriteHeader(output, item.Tag, "", item.Length, ts);
-                if (item.Tag == DicomTag.SequenceDelimitation) return;
-                if (item.Tag != DicomTag.Item || item.IsUndefinedLength) throw input.Error("Expected a pixel data fragment item, found " + item.Tag, item.Offset);
-                input.CopyTo(output, item.Length, "a pixel data fragment");
-            }
-        }
-
-        private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, TransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
+        private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, DicomTransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
         {
             unrepresentable = null;
             var plan = new List<Planned>(edits.Count);
@@ -322,12 +305,12 @@ namespace DicomTools.Dicom
                     continue;
                 }
                 var vr = edit.VR ?? (existing != null && (ts.ExplicitVr || existing.Header.VR != "UN") ? existing.Header.VR : null) ?? DicomDictionary.VrOf(edit.Tag);
-                if (vr == null || !DicomVr.IsKnown(vr))
+                if (vr == null || !VrRules.IsKnown(vr))
                     throw new DicomValueException(Name(edit.Tag) + ": the VR is unknown (private or unregistered tag); give the VR with the edit [rule unknown-vr].", edit.Tag, vr ?? "", "unknown-vr");
                 p.VR = vr;
                 if (vr == "SQ" || (existing != null && (DicomParser.IsSequence(existing.Header) || existing.Header.IsUndefinedLength)))
                     throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): sequences and pixel data cannot be set from text [rule not-editable].", edit.Tag, vr, "not-editable");
-                if (!DicomVr.IsText(vr) && DicomVr.WordSize(vr) == 1 || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV")
+                if (!VrRules.IsText(vr) && VrRules.WordSize(vr) == 1 || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV")
                     throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): binary values cannot be set from text [rule binary-value; the value has " + edit.Value!.Length + " characters].", edit.Tag, vr, "binary-value");
                 var encoded = DicomValues.Encode(edit.Tag, vr, edit.Value!, charset, ts.BigEndian);
                 if (encoded == null)
@@ -354,7 +337,7 @@ namespace DicomTools.Dicom
             return true;
         }
 
-        private static int ElementSize(DicomTag tag, string vr, int valueLength, TransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
+        private static int ElementSize(DicomTag tag, string vr, int valueLength, DicomTransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
 
         private static void WriteAtomically(string source, string target, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, DicomEditOptions options, bool transcode)
         {
@@ -418,7 +401,7 @@ namespace DicomTools.Dicom
                 WriteFileHeader(fs, source, output, header, plan);
                 fs.Seek(header.DatasetOffset, SeekOrigin.Begin);
                 var input = header.Syntax.Deflated
-                    ? new DicomInput(new DeflateStream(fs, CompressionMode.Decompress, true), source, header.DatasetOffset, -1, true, CopyBufferSize)
+                    ? DicomInput.Inflating(fs, source, header.DatasetOffset, true, CopyBufferSize)
                     : new DicomInput(fs, source, header.DatasetOffset, fs.Length, false, CopyBufferSize);
                 try
                 {
@@ -431,7 +414,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, TransferSyntax ts)
+        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, DicomTransferSyntax ts)
         {
             Stream body = output;
             DeflateStream? deflate = null;
@@ -501,12 +484,12 @@ namespace DicomTools.Dicom
 
         private static bool IsAddition(Planned p) => p.Changes && !p.Edit.IsRemove && p.Existing == null;
 
-        private static void WriteAddition(Stream body, Planned p, TransferSyntax ts)
+        private static void WriteAddition(Stream body, Planned p, DicomTransferSyntax ts)
         {
             if (IsAddition(p)) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
         }
 
-        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, DicomTransferSyntax ts)
         {
             var bytes = DicomEncoder.Element(tag, vr, value, ts);
             s.Write(bytes, 0, bytes.Length);
@@ -520,12 +503,12 @@ namespace DicomTools.Dicom
             {
                 if (!p.Changes || p.Edit.IsRemove) continue;
                 if (p.Edit.Tag == DicomTag.SopInstanceUid) newInstance = p.Edit.Value;
-                if (p.Edit.Tag == SopClassUid) newClass = p.Edit.Value;
+                if (p.Edit.Tag == DicomTags.SOPClassUID) newClass = p.Edit.Value;
             }
             var rebuild = false;
             foreach (var kv in header.Meta)
             {
-                if (kv.Key.Tag == MediaStorageSopInstanceUid && newInstance != null || kv.Key.Tag == MediaStorageSopClassUid && newClass != null) rebuild = true;
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID && newInstance != null || kv.Key.Tag == DicomTags.MediaStorageSOPClassUID && newClass != null) rebuild = true;
             }
             {
                 var prefix = rebuild ? (header.HasPreamble ? 132 : 0) : header.DatasetOffset;
@@ -548,15 +531,15 @@ namespace DicomTools.Dicom
                     var h = kv.Key;
                     var value = kv.Value;
                     if (h.Tag.IsGroupLength) { groupLengthHeader = value; continue; }
-                    if (h.Tag == MediaStorageSopInstanceUid && newInstance != null) value = DicomValues.Encode(h.Tag, "UI", newInstance, DicomCharacterSet.Default, false)!;
-                    if (h.Tag == MediaStorageSopClassUid && newClass != null) value = DicomValues.Encode(h.Tag, "UI", newClass, DicomCharacterSet.Default, false)!;
-                    WriteElement(meta, h.Tag, h.VR, value, TransferSyntax.FileMeta);
+                    if (h.Tag == DicomTags.MediaStorageSOPInstanceUID && newInstance != null) value = DicomValues.Encode(h.Tag, "UI", newInstance, DicomCharacterSet.Default, false)!;
+                    if (h.Tag == DicomTags.MediaStorageSOPClassUID && newClass != null) value = DicomValues.Encode(h.Tag, "UI", newClass, DicomCharacterSet.Default, false)!;
+                    WriteElement(meta, h.Tag, h.VR, value, DicomTransferSyntax.ExplicitVRLittleEndian);
                 }
                 if (groupLengthHeader != null)
                 {
                     var gl = new byte[4];
                     DicomEncoder.Put32(gl, 0, (uint)meta.Length, false);
-                    WriteElement(output, new DicomTag(0x0002, 0x0000), "UL", gl, TransferSyntax.FileMeta);
+                    WriteElement(output, DicomTags.FileMetaInformationGroupLength, "UL", gl, DicomTransferSyntax.ExplicitVRLittleEndian);
                 }
                 meta.Position = 0;
                 meta.CopyTo(output);

@@ -93,10 +93,10 @@ namespace DicomTools.Dicom
 
         private static void CheckVr(string vr)
         {
-            if (vr == null || !DicomVr.IsKnown(vr)) throw new ArgumentException("'" + vr + "' is not a DICOM VR.", nameof(vr));
+            if (vr == null || !VrRules.IsKnown(vr)) throw new ArgumentException("'" + vr + "' is not a DICOM VR.", nameof(vr));
         }
 
-        internal void WriteTo(Stream s, TransferSyntax ts, DicomCharacterSet inherited)
+        internal void WriteTo(Stream s, DicomTransferSyntax ts, DicomCharacterSet inherited)
         {
             var charsetText = TextOf(DicomTag.SpecificCharacterSet);
             var charset = charsetText != null ? DicomCharacterSet.Parse(charsetText) : inherited;
@@ -118,7 +118,7 @@ namespace DicomTools.Dicom
                         WriteElement(s, n.Tag, n.VR, n.Bytes!, ts);
                         break;
                     case Kind.Streamed:
-                        if (ts.BigEndian && DicomVr.WordSize(n.VR) > 1) throw new NotSupportedException("Streamed values of VR " + n.VR + " cannot be byte-swapped for big endian; use AddBinary with a byte array.");
+                        if (ts.BigEndian && VrRules.WordSize(n.VR) > 1) throw new NotSupportedException("Streamed values of VR " + n.VR + " cannot be byte-swapped for big endian; use AddBinary with a byte array.");
                         DicomEncoder.WriteHeader(s, n.Tag, n.VR, (uint)n.Length, ts);
                         CopyExactly(n.Source!, s, n.Length, n.Tag);
                         break;
@@ -158,13 +158,13 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, DicomTransferSyntax ts)
         {
             DicomEncoder.WriteHeader(s, tag, vr, (uint)value.Length, ts);
             s.Write(value, 0, value.Length);
         }
 
-        private static void WriteSequence(Stream s, Node n, TransferSyntax ts, DicomCharacterSet charset)
+        private static void WriteSequence(Stream s, Node n, DicomTransferSyntax ts, DicomCharacterSet charset)
         {
             if (n.UndefinedLength)
             {
@@ -237,7 +237,7 @@ namespace DicomTools.Dicom
         {
             if (dataset == null) throw new ArgumentNullException(nameof(dataset));
             options ??= new DicomWriteOptions();
-            var ts = TransferSyntax.FromUid(transferSyntaxUid);
+            var ts = DicomTransferSyntax.FromUidLenient(transferSyntaxUid);
             if (options.WritePart10Header)
             {
                 output.Write(new byte[128], 0, 128);
@@ -251,10 +251,10 @@ namespace DicomTools.Dicom
                     .Add(new DicomTag(0x0002, 0x0013), "SH", options.ImplementationVersionName);
                 using (var ms = new MemoryStream())
                 {
-                    meta.WriteTo(ms, TransferSyntax.FileMeta, DicomCharacterSet.Default);
+                    meta.WriteTo(ms, DicomTransferSyntax.ExplicitVRLittleEndian, DicomCharacterSet.Default);
                     var groupLength = new byte[4];
                     DicomEncoder.Put32(groupLength, 0, (uint)ms.Length, false);
-                    output.Write(DicomEncoder.Element(new DicomTag(0x0002, 0x0000), "UL", groupLength, TransferSyntax.FileMeta), 0, 12);
+                    output.Write(DicomEncoder.Element(new DicomTag(0x0002, 0x0000), "UL", groupLength, DicomTransferSyntax.ExplicitVRLittleEndian), 0, 12);
                     ms.Position = 0;
                     ms.CopyTo(output);
                 }

@@ -1,0 +1,11 @@
+using System;
+
+namespace DicomTools.Dicom
+{
+    /// <summary>A value that the dataset's character set cannot carry, when re-encoding is not allowed.</summary>
+    public class DicomCharacterSetException : DicomValueException
+    {
+        public DicomCharacterSetException(string message, DicomTag tag, string vr)
+            : base(message, tag, vr, "character-repertoire") { }
+    }
+}
