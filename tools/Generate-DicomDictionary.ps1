@@ -115,9 +115,9 @@ $tb = [System.Text.StringBuilder]::new()
 [void]$tb.AppendLine('    {')
 foreach ($c in $constants) {
     if (-not $byKeyword.ContainsKey($c.Keyword) -or -not [object]::ReferenceEquals($byKeyword[$c.Keyword], $c)) { continue }
-    $vrText = if ($c.Vr) { $c.Vr } else { 'no VR' }
+    $vrText = if ($c.Vr) { "VR $($c.Vr)" } else { 'no VR' }
     $retiredText = if ($c.Retired) { ', retired' } else { '' }
-    [void]$tb.AppendLine("        /// <summary>($($c.Group),$($c.Element)) $($c.Keyword): VR $vrText, VM $($c.Vm)$retiredText.</summary>")
+    [void]$tb.AppendLine("        /// <summary>($($c.Group),$($c.Element)) $($c.Keyword): $vrText, VM $($c.Vm)$retiredText.</summary>")
     [void]$tb.AppendLine("        public static readonly DicomTag $($c.Keyword) = new DicomTag(0x$($c.Group), 0x$($c.Element));")
 }
 [void]$tb.AppendLine('    }')

@@ -58,7 +58,7 @@ namespace DicomTools.Dicom
         public string ParentPath { get; }
 
         /// <summary>The element's path, e.g. "(0040,0275)[0].(0040,0009)"; the tag alone at top level (see <see cref="DicomTagPath"/>).</summary>
-        public string Path => ParentPath.Length == 0 ? Tag.ToString() : ParentPath + "." + Tag;
+        public string Path => ParentPath.Length == 0 ? Tag.ToString() : ParentPath.Replace("](", "].(") + "." + Tag;
 
         /// <summary>True when the value bytes were read (text and number VRs up to 64 KiB; binary ones when asked).</summary>
         public bool HasValue => _raw != null || Value != null;

@@ -12,7 +12,7 @@ namespace DicomTools.Dicom
     /// Streams a Part 10 file and applies top-level edits, writing atomically. Everything not edited is copied as byte
     /// ranges (never held whole); the scan stops right after the last edited tag and the rest is one buffered copy.
     /// </summary>
-    public static class DicomFileEditor
+    public static partial class DicomFileEditor
     {
         private const int ScanBufferSize = 16 * 1024;
         private const int CopyBufferSize = 256 * 1024;
@@ -31,6 +31,8 @@ namespace DicomTools.Dicom
             public byte[]? Value; // read only when needed (edited, charset, group length, SOP instance UID)
             public byte[]? Replacement; // whole new element bytes (transcoding)
             public int EditIndex = -1;
+            public List<NestedEdit>? Nested; // edits inside this sequence's items
+            public List<Patch>? Patches; // how they are written while the sequence is copied
         }
 
         /// <summary>What an edit resolves to.</summary>
@@ -48,11 +50,12 @@ namespace DicomTools.Dicom
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (edits == null) throw new ArgumentNullException(nameof(edits));
             options ??= new DicomEditOptions();
-            var sorted = SortEdits(edits);
+            var sorted = SortEdits(edits, out var nested);
 
             // Pass 1: read only as far as the last edited tag (and the SOP Instance UID for the result).
             var last = DicomTags.SOPClassUID < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : DicomTags.SOPClassUID;
             foreach (var e in sorted) if (e.Tag > last) last = e.Tag;
+            foreach (var e in nested) if (e.Path.SequenceAt(0) > last) last = e.Path.SequenceAt(0);
             DicomFileHeader header;
             var elements = new List<Element>(128);
             long tailOffset;
@@ -60,8 +63,8 @@ namespace DicomTools.Dicom
             try
             {
                 var walker = new DicomWalker(input, header.Syntax) { StopAfter = last };
-                tailOffset = Scan(walker, elements, sorted, false);
-                return Apply(path, walker, header, elements, sorted, tailOffset, options);
+                tailOffset = Scan(walker, elements, sorted, nested, false);
+                return Apply(path, walker, header, elements, sorted, nested, tailOffset, options);
             }
             finally
             {
@@ -69,7 +72,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, DicomEditOptions options)
+        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, List<DicomEdit> nested, long tailOffset, DicomEditOptions options)
         {
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
@@ -80,32 +83,37 @@ namespace DicomTools.Dicom
             foreach (var e in sorted)
                 if (e.Tag == DicomTag.SpecificCharacterSet && !e.IsRemove) charset = DicomCharacterSet.Parse(e.Value);
             var plan = PlanEdits(path, sorted, elements, ts, charset, out var unrepresentable);
+            var unrepresentableNested = PlanNested(NestedOf(elements, nested), charset, ts.BigEndian);
             var transcode = false;
-            if (unrepresentable != null)
+            if (unrepresentable != null || unrepresentableNested != null)
             {
+                var what = unrepresentable != null ? Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + ")" : unrepresentableNested!.Edit.Path + " (" + unrepresentableNested.VR + ")";
+                var first = unrepresentable?.Edit ?? unrepresentableNested!.Edit;
+                var firstVr = unrepresentable?.VR ?? unrepresentableNested!.VR;
                 if (options.CharacterSetPolicy == CharacterSetPolicy.Refuse)
                     throw new DicomCharacterSetException(
-                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the value cannot be represented in the file's character set '" +
-                        (charset.IsDefault ? "default repertoire (no (0008,0005))" : charset.Value) + "' [rule character-repertoire; the value has " + unrepresentable.Edit.Value!.Length +
+                        what + ": the value cannot be represented in the file's character set '" +
+                        (charset.IsDefault ? "default repertoire (no (0008,0005))" : charset.Value) + "' [rule character-repertoire; the value has " + first.Value!.Length +
                         " characters]. Allow conversion to UTF-8 (ISO_IR 192) or use only characters of that repertoire.",
-                        unrepresentable.Edit.Tag, unrepresentable.VR);
+                        first.Tag, firstVr);
                 // Convert: the whole dataset becomes ISO_IR 192; every text element is transcoded, so a full scan is needed.
                 if (!charset.IsKnown)
                     throw new DicomCharacterSetException(
-                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the file's character set '" + charset.Value + "' is not one this codec can decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire; the value has " +
-                        unrepresentable.Edit.Value!.Length + " characters]. Use only ASCII characters for this file.", unrepresentable.Edit.Tag, unrepresentable.VR);
+                        what + ": the file's character set '" + charset.Value + "' is not one this codec can decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire; the value has " +
+                        first.Value!.Length + " characters]. Use only ASCII characters for this file.", first.Tag, firstVr);
                 transcode = true;
                 var withCharset = new List<DicomEdit>(sorted);
                 withCharset.RemoveAll(e => e.Tag == DicomTag.SpecificCharacterSet);
                 withCharset.Add(DicomEdit.Set(DicomTag.SpecificCharacterSet, DicomCharacterSet.Utf8Term, "CS"));
-                sorted = SortEdits(withCharset);
+                sorted = SortEdits(withCharset, out _);
                 elements.Clear();
                 using (var input = DicomParser.Open(path, out header, CopyBufferSize))
                 {
-                    tailOffset = Scan(new DicomWalker(input, ts), elements, sorted, true, charset);
+                    tailOffset = Scan(new DicomWalker(input, ts), elements, sorted, nested, true, charset);
                 }
                 charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
                 plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
+                if (PlanNested(NestedOf(elements, nested), charset, ts.BigEndian) != null) unrepresentable ??= plan[0];
                 if (unrepresentable != null) throw new InvalidOperationException("UTF-8 failed to represent a value."); // cannot happen: UTF-8 carries all text
             }
 
@@ -123,6 +131,14 @@ namespace DicomTools.Dicom
                 changes.Add(new DicomTagChange(p.Edit.Tag, DicomDictionary.KeywordOf(p.Edit.Tag), p.VR, oldValue, p.Edit.IsRemove ? null : p.Edit.Value));
                 if (p.Edit.Tag == DicomTag.SopInstanceUid) sopInstanceUid = p.Edit.IsRemove ? null : p.Edit.Value;
             }
+            foreach (var n in NestedOf(elements, nested))
+            {
+                if (!n.Changes) continue;
+                string? oldValue = null;
+                if (n.HasExisting)
+                    oldValue = n.OldValue != null ? DicomValues.Decode(n.OldValue, n.Existing.VR, transcode ? DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term) : n.ItemCharset ?? oldCharset, ts.BigEndian) : "[" + n.Existing.Length + " bytes]";
+                changes.Add(new DicomTagChange(n.Edit.Path, DicomDictionary.KeywordOf(n.Edit.Tag), n.VR, oldValue, n.Edit.IsRemove ? null : n.Edit.Value));
+            }
 
             var target = options.DestinationPath ?? path;
             var written = false;
@@ -136,17 +152,42 @@ namespace DicomTools.Dicom
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);
         }
 
-        private static List<DicomEdit> SortEdits(IReadOnlyList<DicomEdit> edits)
+        /// <summary>Every nested edit as located by the scan; one the scan never reached (no such sequence) is unfound.</summary>
+        private static List<NestedEdit> NestedOf(List<Element> elements, List<DicomEdit> nested)
         {
-            // One edit per tag: the last one given wins, as later parameters override earlier ones.
+            var all = new List<NestedEdit>();
+            if (nested.Count == 0) return all;
+            foreach (var e in elements) if (e.Nested != null) all.AddRange(e.Nested);
+            foreach (var edit in nested)
+            {
+                var seen = false;
+                foreach (var n in all) if (ReferenceEquals(n.Edit, edit)) { seen = true; break; }
+                if (!seen) all.Add(new NestedEdit { Edit = edit });
+            }
+            return all;
+        }
+
+        private static List<DicomEdit> SortEdits(IReadOnlyList<DicomEdit> edits, out List<DicomEdit> nested)
+        {
+            // One edit per tag (per path): the last one given wins, as later parameters override earlier ones.
             var byTag = new SortedDictionary<uint, DicomEdit>();
+            var byPath = new Dictionary<DicomTagPath, DicomEdit>();
             foreach (var e in edits)
             {
                 if (e == null) throw new ArgumentException("An edit is null.", nameof(edits));
+                if (e.IsNested)
+                {
+                    if (e.Tag.Group == 0xFFFE || e.Tag.IsGroupLength || e.Tag == DicomTag.SpecificCharacterSet || e.Tag.Group < 0x0008)
+                        throw new DicomValueException(e.Path + ": item tags, group lengths and an item's character set are maintained by the codec and cannot be edited [rule not-editable].", e.Tag, e.VR ?? "", "not-editable");
+                    byPath.Remove(e.Path);
+                    byPath[e.Path] = e;
+                    continue;
+                }
                 if (e.Tag.Group == 0x0002 || e.Tag.Group == 0xFFFE || e.Tag.IsGroupLength || e.Tag.Group < 0x0008)
                     throw new DicomValueException(e.Tag + ": File Meta, command, group length and item tags are maintained by the codec and cannot be edited [rule not-editable].", e.Tag, e.VR ?? "", "not-editable");
                 byTag[e.Tag.Value] = e;
             }
+            nested = new List<DicomEdit>(byPath.Values);
             return new List<DicomEdit>(byTag.Values);
         }
 
@@ -164,7 +205,7 @@ namespace DicomTools.Dicom
 
         /// <summary>Walks top-level elements (sequences with every rule of the walker); stops before the first tag past the
         /// walker's <see cref="DicomWalker.StopAfter"/> (none: to the end). Returns the offset where the untouched tail starts.</summary>
-        private static long Scan(DicomWalker walker, List<Element> elements, List<DicomEdit> edits, bool transcode, DicomCharacterSet? oldCharset = null)
+        private static long Scan(DicomWalker walker, List<Element> elements, List<DicomEdit> edits, List<DicomEdit> nested, bool transcode, DicomCharacterSet? oldCharset = null)
         {
             var input = walker.Input;
             var ts = walker.Syntax;
@@ -175,8 +216,20 @@ namespace DicomTools.Dicom
                 var e = new Element { Header = h };
                 if (walker.Event == DicomWalkEvent.SequenceStart)
                 {
-                    if (transcode) e.Replacement = RebuildSequence(walker, oldCharset!);
-                    else walker.SkipValue();
+                    var inside = EditsUnder(nested, h.Tag);
+                    if (transcode)
+                    {
+                        e.Replacement = RebuildSequence(walker, oldCharset!);
+                        if (inside != null) e.Nested = LocateIn(e.Replacement, ts, inside, input.Path);
+                    }
+                    else if (inside != null)
+                    {
+                        e.Nested = Locate(walker, inside);
+                    }
+                    else
+                    {
+                        walker.SkipValue();
+                    }
                 }
                 else if (!h.IsUndefinedLength && h.Length <= MaxOldValue &&
                          (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == DicomTags.SOPClassUID ||
@@ -199,6 +252,13 @@ namespace DicomTools.Dicom
             if (!walker.Stopped) return input.Position;
             CheckOrder(input, elements, walker.Header);
             return walker.Header.Offset;
+        }
+
+        private static List<DicomEdit>? EditsUnder(List<DicomEdit> nested, DicomTag sequence)
+        {
+            List<DicomEdit>? inside = null;
+            foreach (var n in nested) if (n.Path.SequenceAt(0) == sequence) (inside ??= new List<DicomEdit>()).Add(n);
+            return inside;
         }
 
         /// <summary>Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.</summary>
@@ -385,6 +445,15 @@ namespace DicomTools.Dicom
             var deltas = new Dictionary<ushort, long>();
             foreach (var e in elements)
             {
+                if (e.Nested == null) continue;
+                var patches = BuildPatches(e.Nested, out var grown);
+                if (patches.Count == 0) continue;
+                // A transcoded sequence is in memory: patch it there (its size change is counted below); else patch while copying.
+                if (e.Replacement != null) e.Replacement = ApplyPatches(e.Replacement, patches);
+                else { e.Patches = patches; AddDelta(deltas, e.Header.Tag.Group, grown); }
+            }
+            foreach (var e in elements)
+            {
                 if (e.Replacement != null && e.EditIndex < 0)
                     AddDelta(deltas, e.Header.Tag.Group, e.Replacement.Length - (e.End - e.Header.Offset));
             }
@@ -458,6 +527,15 @@ namespace DicomTools.Dicom
                         CopyUpTo(input, body, e.Header.Offset);
                         input.Skip(e.End - input.Position, "a transcoded element");
                         body.Write(e.Replacement, 0, e.Replacement.Length);
+                    }
+                    else if (e.Patches != null)
+                    {
+                        foreach (var patch in e.Patches)
+                        {
+                            CopyUpTo(input, body, patch.Start);
+                            input.Skip(patch.End - patch.Start, "an edited element");
+                            body.Write(patch.Bytes, 0, patch.Bytes.Length);
+                        }
                     }
                 }
                 CopyUpTo(input, body, tailOffset);

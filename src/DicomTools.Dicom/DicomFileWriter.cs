@@ -209,7 +209,6 @@ namespace DicomTools.Dicom
 
     public static class DicomFileWriter
     {
-        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
 
         /// <summary>Writes the dataset in the given transfer syntax; File Meta is made from SOPClassUID/SOPInstanceUID.</summary>
         public static void Write(string path, DicomDatasetBuilder dataset, string transferSyntaxUid, DicomWriteOptions? options = null)
@@ -243,18 +242,18 @@ namespace DicomTools.Dicom
                 output.Write(new byte[128], 0, 128);
                 output.Write(Encoding.ASCII.GetBytes("DICM"), 0, 4);
                 var meta = new DicomDatasetBuilder()
-                    .AddBinary(new DicomTag(0x0002, 0x0001), "OB", new byte[] { 0, 1 })
-                    .Add(new DicomTag(0x0002, 0x0002), "UI", dataset.TextOf(SopClassUid) ?? "")
-                    .Add(new DicomTag(0x0002, 0x0003), "UI", dataset.TextOf(DicomTag.SopInstanceUid) ?? "")
+                    .AddBinary(DicomTags.FileMetaInformationVersion, "OB", new byte[] { 0, 1 })
+                    .Add(DicomTags.MediaStorageSOPClassUID, "UI", dataset.TextOf(DicomTags.SOPClassUID) ?? "")
+                    .Add(DicomTags.MediaStorageSOPInstanceUID, "UI", dataset.TextOf(DicomTag.SopInstanceUid) ?? "")
                     .Add(DicomTag.TransferSyntaxUid, "UI", transferSyntaxUid)
-                    .Add(new DicomTag(0x0002, 0x0012), "UI", options.ImplementationClassUid)
-                    .Add(new DicomTag(0x0002, 0x0013), "SH", options.ImplementationVersionName);
+                    .Add(DicomTags.ImplementationClassUID, "UI", options.ImplementationClassUid)
+                    .Add(DicomTags.ImplementationVersionName, "SH", options.ImplementationVersionName);
                 using (var ms = new MemoryStream())
                 {
                     meta.WriteTo(ms, DicomTransferSyntax.ExplicitVRLittleEndian, DicomCharacterSet.Default);
                     var groupLength = new byte[4];
                     DicomEncoder.Put32(groupLength, 0, (uint)ms.Length, false);
-                    output.Write(DicomEncoder.Element(new DicomTag(0x0002, 0x0000), "UL", groupLength, DicomTransferSyntax.ExplicitVRLittleEndian), 0, 12);
+                    output.Write(DicomEncoder.Element(DicomTags.FileMetaInformationGroupLength, "UL", groupLength, DicomTransferSyntax.ExplicitVRLittleEndian), 0, 12);
                     ms.Position = 0;
                     ms.CopyTo(output);
                 }

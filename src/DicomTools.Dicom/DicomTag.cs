@@ -21,13 +21,13 @@ namespace DicomTools.Dicom
         public bool IsPrivate => (Group & 1) == 1;
         public bool IsGroupLength => Element == 0;
 
-        public static readonly DicomTag Item = new DicomTag(0xFFFE, 0xE000);
-        public static readonly DicomTag ItemDelimitation = new DicomTag(0xFFFE, 0xE00D);
-        public static readonly DicomTag SequenceDelimitation = new DicomTag(0xFFFE, 0xE0DD);
-        public static readonly DicomTag PixelData = new DicomTag(0x7FE0, 0x0010);
-        public static readonly DicomTag SpecificCharacterSet = new DicomTag(0x0008, 0x0005);
-        public static readonly DicomTag TransferSyntaxUid = new DicomTag(0x0002, 0x0010);
-        public static readonly DicomTag SopInstanceUid = new DicomTag(0x0008, 0x0018);
+        public static readonly DicomTag Item = DicomTags.Item;
+        public static readonly DicomTag ItemDelimitation = DicomTags.ItemDelimitationItem;
+        public static readonly DicomTag SequenceDelimitation = DicomTags.SequenceDelimitationItem;
+        public static readonly DicomTag PixelData = DicomTags.PixelData;
+        public static readonly DicomTag SpecificCharacterSet = DicomTags.SpecificCharacterSet;
+        public static readonly DicomTag TransferSyntaxUid = DicomTags.TransferSyntaxUID;
+        public static readonly DicomTag SopInstanceUid = DicomTags.SOPInstanceUID;
 
         /// <summary>
         /// Parses "(0010,0010)", "0010,0010", "00100010" or "0x00100010". Keywords are resolved by

@@ -73,6 +73,9 @@ namespace DicomTools.Dicom
         /// <summary>Number of open items: 0 for top-level elements and sequences, 1 inside the items of a top-level sequence.</summary>
         public int Depth { get; private set; }
 
+        /// <summary>For <see cref="DicomWalkEvent.ItemEnd"/>: where the item's content ends (its delimiter, or its length's end).</summary>
+        public long ItemContentEnd { get; private set; }
+
         /// <summary>For <see cref="DicomWalkEvent.ItemStart"/>: the item's index in its sequence.</summary>
         public int ItemIndex { get; private set; }
 
@@ -101,6 +104,7 @@ namespace DicomTools.Dicom
                     if (item.End >= 0 && Input.Position >= item.End)
                     {
                         if (Input.Position > item.End) throw Input.Error("Item content runs past the item's length");
+                        ItemContentEnd = item.End;
                         EndItem();
                         return true;
                     }
@@ -112,7 +116,7 @@ namespace DicomTools.Dicom
                 }
                 if (h.Tag == DicomTag.ItemDelimitation && _count > 0)
                 {
-                    if (_frames[_count - 1].End < 0) { _header = h; EndItem(); return true; }
+                    if (_frames[_count - 1].End < 0) { _header = h; ItemContentEnd = h.Offset; EndItem(); return true; }
                     continue; // tolerated inside a defined-length item, as dcmtk does
                 }
                 _header = h;

@@ -8993,11 +8993,11 @@ namespace DicomTools.Dicom
         public static readonly DicomTag DigitalSignaturesSequence = new DicomTag(0xFFFA, 0xFFFA);
         /// <summary>(FFFC,FFFC) DataSetTrailingPadding: VR OB, VM 1.</summary>
         public static readonly DicomTag DataSetTrailingPadding = new DicomTag(0xFFFC, 0xFFFC);
-        /// <summary>(FFFE,E000) Item: VR no VR, VM 1.</summary>
+        /// <summary>(FFFE,E000) Item: no VR, VM 1.</summary>
         public static readonly DicomTag Item = new DicomTag(0xFFFE, 0xE000);
-        /// <summary>(FFFE,E00D) ItemDelimitationItem: VR no VR, VM 1.</summary>
+        /// <summary>(FFFE,E00D) ItemDelimitationItem: no VR, VM 1.</summary>
         public static readonly DicomTag ItemDelimitationItem = new DicomTag(0xFFFE, 0xE00D);
-        /// <summary>(FFFE,E0DD) SequenceDelimitationItem: VR no VR, VM 1.</summary>
+        /// <summary>(FFFE,E0DD) SequenceDelimitationItem: no VR, VM 1.</summary>
         public static readonly DicomTag SequenceDelimitationItem = new DicomTag(0xFFFE, 0xE0DD);
         /// <summary>(0000,0001) CommandLengthToEnd: VR UL, VM 1, retired.</summary>
         public static readonly DicomTag CommandLengthToEnd = new DicomTag(0x0000, 0x0001);

@@ -17,11 +17,11 @@ namespace DicomTools.Engine.Tagging
         public const int MinimumAttemptNumber = 1;
         public const int MaximumAttemptNumber = 999;
 
-        public static readonly DicomTag PatientName = new DicomTag(0x0010, 0x0010);
-        public static readonly DicomTag PatientId = new DicomTag(0x0010, 0x0020);
-        public static readonly DicomTag PatientSpeciesDescription = new DicomTag(0x0010, 0x2201);
-        public static readonly DicomTag BarcodeValue = new DicomTag(0x2200, 0x0005);
-        public static readonly DicomTag InstitutionName = new DicomTag(0x0008, 0x0080);
+        public static readonly DicomTag PatientName = DicomTags.PatientName;
+        public static readonly DicomTag PatientId = DicomTags.PatientID;
+        public static readonly DicomTag PatientSpeciesDescription = DicomTags.PatientSpeciesDescription;
+        public static readonly DicomTag BarcodeValue = DicomTags.BarcodeValue;
+        public static readonly DicomTag InstitutionName = DicomTags.InstitutionName;
 
         private SampleTagPlan(IReadOnlyList<DicomEdit> edits, string? patientIdValue)
         {
