@@ -8,7 +8,8 @@ namespace DicomTools.Dicom
     /// <summary>
     /// The address of an element, possibly inside sequence items: <c>(0040,0275)[0].(0040,0009)</c>, or with keywords
     /// <c>RequestAttributesSequence[0].ScheduledProcedureStepID</c>. Every step but the last names a sequence and an
-    /// item index (from 0); the last names the element. A single tag is a top-level path.
+    /// item index (from 0); the last names the element. A single tag is a top-level path. The dots after "]" may be
+    /// left out, so <see cref="DicomElementInfo.ParentPath"/> + "." + tag is a path.
     /// </summary>
     public sealed class DicomTagPath : IEquatable<DicomTagPath>
     {
@@ -116,7 +117,13 @@ namespace DicomTools.Dicom
             for (var i = 0; i < text.Length; i++)
             {
                 var c = text[i];
-                if (c == '(') depth++;
+                if (c == ']' && depth == 0 && i + 1 < text.Length && text[i + 1] == '(')
+                {
+                    // Get-DicomTag's ParentPath writes "(0040,0275)[0](0040,0008)[0]" without dots: read it too.
+                    steps.Add(text.Substring(start, i + 1 - start));
+                    start = i + 1;
+                }
+                else if (c == '(') depth++;
                 else if (c == ')') depth--;
                 else if (c == '.' && depth == 0)
                 {

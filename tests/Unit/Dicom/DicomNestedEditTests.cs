@@ -118,6 +118,7 @@ namespace DicomTools.Tests.Unit.Dicom
         [InlineData("RequestAttributesSequence[0].ScheduledProcedureStepID", "(0040,0275)[0].(0040,0009)")]
         [InlineData("ReferencedImageSequence[2].PurposeOfReferenceCodeSequence[10].CodeValue", "(0008,1140)[2].(0040,A170)[10].(0008,0100)")]
         [InlineData("PatientName", "(0010,0010)")]
+        [InlineData("(0040,0275)[0](0040,0008)[1].(0008,0100)", "(0040,0275)[0].(0040,0008)[1].(0008,0100)")]
         public void PathsParseFromTagsAndKeywords(string text, string canonical)
         {
             var path = DicomTagPath.Parse(text);
