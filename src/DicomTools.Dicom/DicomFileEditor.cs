@@ -45,6 +45,13 @@ namespace DicomTools.Dicom
             public bool Changes;
         }
 
+        /// <summary>
+        /// Applies <paramref name="edits"/> (top-level or by path) to the file at <paramref name="path"/>, atomically: the
+        /// file is replaced only when complete, and left byte-identical on any error. Values are validated per VR first.
+        /// </summary>
+        /// <exception cref="DicomFormatException">The file is not DICOM or is damaged (nothing is written).</exception>
+        /// <exception cref="DicomValueException">A value its VR does not allow, an element that cannot be edited, a missing item.</exception>
+        /// <exception cref="DicomCharacterSetException">A value the character set cannot carry, with <see cref="CharacterSetPolicy.Refuse"/>.</exception>
         public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));

@@ -87,6 +87,7 @@ namespace DicomTools.Dicom
             return this;
         }
 
+        /// <summary>Removes an element; false when there was none.</summary>
         public bool Remove(DicomTag tag) => Nodes.Remove(tag.Value);
 
         internal string? TextOf(DicomTag tag) => Nodes.TryGetValue(tag.Value, out var n) ? n.Text : null;
@@ -197,6 +198,7 @@ namespace DicomTools.Dicom
         }
     }
 
+    /// <summary>How <see cref="DicomFileWriter"/> frames a dataset.</summary>
     public sealed class DicomWriteOptions
     {
         /// <summary>False writes a bare dataset with no preamble and no File Meta (old-style files).</summary>
@@ -207,8 +209,17 @@ namespace DicomTools.Dicom
         public string ImplementationVersionName { get; set; } = "DICOMTOOLS_010";
     }
 
+    /// <summary>Writes a <see cref="DicomDatasetBuilder"/> as a Part 10 file (or bare dataset) in any native or deflated syntax.</summary>
     public static class DicomFileWriter
     {
+
+        /// <summary>Writes the dataset to a file in <paramref name="transferSyntax"/> (native or deflated; see the string overload).</summary>
+        public static void Write(string path, DicomDatasetBuilder dataset, DicomTransferSyntax transferSyntax, DicomWriteOptions? options = null) =>
+            Write(path, dataset, (transferSyntax ?? throw new ArgumentNullException(nameof(transferSyntax))).Uid, options);
+
+        /// <summary>Writes the dataset to a stream in <paramref name="transferSyntax"/> (native or deflated; see the string overload).</summary>
+        public static void Write(Stream output, DicomDatasetBuilder dataset, DicomTransferSyntax transferSyntax, DicomWriteOptions? options = null) =>
+            Write(output, dataset, (transferSyntax ?? throw new ArgumentNullException(nameof(transferSyntax))).Uid, options);
 
         /// <summary>Writes the dataset in the given transfer syntax; File Meta is made from SOPClassUID/SOPInstanceUID.</summary>
         public static void Write(string path, DicomDatasetBuilder dataset, string transferSyntaxUid, DicomWriteOptions? options = null)
