@@ -107,6 +107,31 @@ namespace DicomTools.Tests.Unit.Dicom
             }
         }
 
+        /// <summary>The README's quick start, as written there (paths aside): it must compile and do what it says.</summary>
+        [Fact]
+        public void TheReadmeExampleWorks()
+        {
+            using var t = new TempFolder();
+            var path = Write(t, "image.dcm", Image().AddSequence(DicomTags.RequestAttributesSequence, new[] { new DicomDatasetBuilder().Add(DicomTags.ScheduledProcedureStepID, "SH", "OLD") }), ExplicitLE);
+            var wanted = new[] { DicomTags.PatientName, DicomTags.StudyDate, DicomTags.Rows, DicomTags.RequestAttributesSequence };
+            var seen = DicomFileReader.ReadElements(path, new DicomReadOptions { Tags = wanted, IncludeSequences = true }).Select(e => $"{e.Path} {e.Keyword} {e.VR}: {e.DisplayValue}").ToList();
+            Assert.Contains("(0040,0275)[0].(0040,0009) ScheduledProcedureStepID SH: OLD", seen);
+
+            var elements = DicomFileReader.ReadElements(path).ToDictionary(e => e.Tag);
+            string? name = elements[DicomTags.PatientName].GetString();
+            DateTime studyDate = elements[DicomTags.StudyDate].GetDate();
+            int rows = elements[DicomTags.Rows].GetInt32();
+            byte[] raw = elements[DicomTags.Rows].GetBytes();
+            Assert.Equal(("Doe^Rex", new DateTime(2024, 1, 2), 4, new byte[] { 4, 0 }), (name, studyDate, rows, raw));
+
+            var result = DicomFileEditor.Edit(path, new[]
+            {
+                DicomEdit.Set(DicomTags.PatientName, "Rex^Tiny"),
+                DicomEdit.Set(DicomTagPath.Parse("RequestAttributesSequence[0].ScheduledProcedureStepID"), "SPS-7"),
+            });
+            Assert.Equal(new[] { "(0010,0010): 'Doe^Rex' -> 'Rex^Tiny'", "(0040,0275)[0].(0040,0009): 'OLD' -> 'SPS-7'" }, result.Changes.Select(c => $"{c.Path}: '{c.OldValue}' -> '{c.NewValue}'"));
+        }
+
         private sealed class NonSeekableStream : MemoryStream
         {
             public NonSeekableStream(byte[] bytes) : base(bytes, false) { }
