@@ -23,10 +23,14 @@ namespace DicomTools.Tests.Unit.Http
             return s;
         }
 
-        internal static HttpRetryOptions FastRetries(int retries = 2, double timeoutSec = 5) => new HttpRetryOptions
+        /// <summary>
+        /// Retries with no backoff by default, so that no test waits on the wall clock between attempts; a test about
+        /// the backoff gives <paramref name="intervalMs"/> and moves a <see cref="ManualClock"/> past it.
+        /// </summary>
+        internal static HttpRetryOptions FastRetries(int retries = 2, double timeoutSec = 5, double intervalMs = 0) => new HttpRetryOptions
         {
             MaximumRetryCount = retries,
-            RetryInterval = TimeSpan.FromMilliseconds(20),
+            RetryInterval = TimeSpan.FromMilliseconds(intervalMs),
             AttemptTimeout = TimeSpan.FromSeconds(timeoutSec),
         };
 
@@ -130,7 +134,7 @@ namespace DicomTools.Tests.Unit.Http
             using var executor = OnClock(clock, FastRetries(), log);
 
             var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
-            // The backoff alone would wait ~20 ms; the date asks for 2 s, and nothing moves until the clock does.
+            // The backoff alone would not wait at all; the date asks for 2 s, and nothing moves until the clock does.
             var waited = await clock.ElapseNextWaitAsync(d => d > TimeSpan.FromSeconds(1) && d < FastRetries().AttemptTimeout);
             var answer = await pending.Guarded();
 
@@ -148,7 +152,7 @@ namespace DicomTools.Tests.Unit.Http
         {
             var clock = new ManualClock();
             await using var server = new ScriptedHttpServer(Step.Status(503, "", retryAfter: "whenever"));
-            using var executor = OnClock(clock, FastRetries());
+            using var executor = OnClock(clock, FastRetries(intervalMs: 20));
 
             var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
             var waited = await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromSeconds(1));
@@ -209,7 +213,6 @@ namespace DicomTools.Tests.Unit.Http
             var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
             await server.WaitForRequestsAsync(1);
             await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);       // the first attempt's 0.3 s run out
-            await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromMilliseconds(100)); // the backoff
             var answer = await pending.Guarded();
 
             Assert.Equal(2, answer.Attempts);
@@ -229,7 +232,6 @@ namespace DicomTools.Tests.Unit.Http
             var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
             await server.WaitForRequestsAsync(1);
             await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
-            await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromMilliseconds(100));
             await server.WaitForRequestsAsync(2);
             await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
             var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
@@ -251,10 +253,10 @@ namespace DicomTools.Tests.Unit.Http
             bound.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
             var port = ((System.Net.IPEndPoint)bound.LocalEndPoint!).Port;
             var clock = new ManualClock();
-            using var executor = OnClock(clock, FastRetries(retries: 1));
+            using var executor = OnClock(clock, FastRetries(retries: 1, intervalMs: 20));
 
             var pending = executor.SendAsync(Get(new Uri($"http://127.0.0.1:{port}/")), "Test call", CancellationToken.None);
-            await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromMilliseconds(100));
+            await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromMilliseconds(100));   // the backoff between the two refusals
             var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
 
             Assert.Equal(FailureKind.ConnectionFailed, ex.Kind);
