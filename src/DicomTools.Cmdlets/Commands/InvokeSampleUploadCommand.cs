@@ -13,8 +13,8 @@ using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Run;
 using DicomTools.Engine.Settings;
 using DicomTools.Engine.Upload;
-using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
-using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
+// The cmdlet has a -LogLevel parameter, so the type goes by another name here.
+using LogSeverity = Microsoft.Extensions.Logging.LogLevel;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -153,9 +153,9 @@ namespace DicomTools.Cmdlets.Commands
                 Connection = ConnectionSettings(),
                 ApiRetry = RetryOptions(),
                 UploadRetry = RetryOptions(UploadTimeoutSec),
-                Protocol = UploadEnums.ToEngine(protocol),
+                Protocol = protocol,
                 Atomic = Atomic.IsPresent,
-                ServerKind = UploadEnums.ToEngine(ServerKind),
+                ServerKind = ServerKind,
                 ThrottleLimit = ThrottleLimit,
             };
             var resolved = Resolve(parameters);

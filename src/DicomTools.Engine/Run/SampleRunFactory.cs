@@ -57,7 +57,7 @@ namespace DicomTools.Engine.Run
     public sealed class ResolvedSampleRun
     {
         internal ResolvedSampleRun(SampleRunParameters parameters, EndpointSettings metadata, EndpointSettings upload,
-            EndpointSettings analytics, EndpointSettings? logs, LogSeverity logLevel, string? envFilePath, IReadOnlyList<string> warnings)
+            EndpointSettings analytics, EndpointSettings? logs, Microsoft.Extensions.Logging.LogLevel logLevel, string? envFilePath, IReadOnlyList<string> warnings)
         {
             Parameters = parameters;
             Metadata = metadata;
@@ -75,7 +75,7 @@ namespace DicomTools.Engine.Run
         public EndpointSettings Analytics { get; }
         /// <summary>Null when the log is not to be sent (no LOG_URL, no key, or the caller said so).</summary>
         public EndpointSettings? Logs { get; }
-        public LogSeverity LogLevel { get; }
+        public Microsoft.Extensions.Logging.LogLevel LogLevel { get; }
         /// <summary>The .env file settings were read from, when there was one.</summary>
         public string? EnvFilePath { get; }
         /// <summary>What the caller should show as warnings (LOG_URL without LOG_KEY).</summary>
@@ -149,7 +149,7 @@ namespace DicomTools.Engine.Run
             var analytics = EndpointSettings.TryResolve(ApiEndpoint.Analytics, parameters.AnalyticsUri, parameters.AnalyticsCredential, null, settings, missing);
             if (missing.Count > 0) throw settings.Missing(missing);
 
-            var level = LogSeverity.Information;
+            var level = Microsoft.Extensions.Logging.LogLevel.Information;
             var levelSetting = settings.Resolve(LabSettings.LogLevel, parameters.LogLevel);
             if (levelSetting != null && !LogLevels.TryParse(levelSetting.Value, out level))
                 throw new InvalidSettingException(levelSetting, $"'{levelSetting.Value}' from {InvalidSettingException.OriginPlaceholder} is not a log level; use one of {LogLevels.AcceptedNames}.");

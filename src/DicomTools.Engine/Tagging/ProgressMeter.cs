@@ -15,13 +15,10 @@ namespace DicomTools.Engine.Tagging
         private readonly TimeSpan _interval;
         private TimeSpan _lastReport = TimeSpan.MinValue;
 
-        /// <summary>On the system clock: first update after half a second, then at most four a second.</summary>
-        // No optional TimeProvider here: the cmdlets call this constructor, and a signature they call must not name
-        // a type of a package the Engine keeps in its private load context.
-        public ProgressMeter() : this(null, null, null) { }
-
+        /// <param name="firstAfter">No update before this (default half a second: a quick run shows none).</param>
+        /// <param name="interval">At most one update per this (default a quarter of a second).</param>
         /// <param name="timeProvider">The clock; the system's when null (tests pass a fake one).</param>
-        public ProgressMeter(TimeSpan? firstAfter, TimeSpan? interval, TimeProvider? timeProvider)
+        public ProgressMeter(TimeSpan? firstAfter = null, TimeSpan? interval = null, TimeProvider? timeProvider = null)
         {
             _firstAfter = firstAfter ?? TimeSpan.FromMilliseconds(500);
             _interval = interval ?? TimeSpan.FromMilliseconds(250);

@@ -104,7 +104,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             Assert.Equal(SettingLayer.Parameter, fromParameter.Layer);
             Assert.StartsWith("'LOUD' from -LogLevel is not a log level", fromParameter.MessageFor("-LogLevel"));
 
-            Assert.Equal(LogSeverity.Debug, SampleRunFactory.Resolve(Parameters(p => p.LogLevel = "DEBUG"), Settings(Complete)).LogLevel);
+            Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, SampleRunFactory.Resolve(Parameters(p => p.LogLevel = "DEBUG"), Settings(Complete)).LogLevel);
         }
 
         [Fact]
