@@ -96,6 +96,12 @@ namespace DicomTools.Cmdlets
                 ThrowInvalidSetting(ex, ParameterFor, "DicomTools.InvalidUri", Uri);
                 throw;
             }
+            catch (ArgumentException ex)
+            {
+                // e.g. an -ApiKeyHeader that is not a request header
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, Uri));
+                throw;
+            }
             WriteVerbose($"Using the {Endpoint.Name} API at {UriRedaction.Redact(endpoint.Uri)}"
                 + (endpoint.UriOrigin == null ? string.Empty : $" (from {Describe(endpoint.UriOrigin.Layer, Endpoint.UrlVariable)})")
                 + $" with {endpoint.Credential}"

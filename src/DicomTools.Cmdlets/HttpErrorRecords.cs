@@ -49,7 +49,10 @@ namespace DicomTools.Cmdlets
             if (exception == null) throw new ArgumentNullException(nameof(exception));
             var missing = exception.Missing;
             var items = string.Join("; ", missing.Select(m => $"{m.Description}: pass {parameterOf(m)} or set {m.Variable}"));
-            var message = $"Missing setting{(missing.Count == 1 ? "" : "s")} ({items}), {exception.WhereLooked}. {consequence}";
+            var where = exception.EnvFilePath == null
+                ? "in the environment or in a .env file (-EnvFile, or ./.env)"
+                : $"in the environment or in {exception.EnvFilePath}";
+            var message = $"Missing setting{(missing.Count == 1 ? "" : "s")} ({items}), {where}. {consequence}";
             return new ErrorRecord(new PSArgumentException(message, exception), errorId, ErrorCategory.InvalidArgument,
                 string.Join(",", missing.Select(m => m.Variable)))
             {

@@ -206,6 +206,11 @@ namespace DicomTools.Cmdlets.Commands
                     isLevel ? (object?)LogLevel ?? ex.Setting.Variable : ex.Setting.Variable);
                 throw;
             }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, null));
+                throw;
+            }
         }
 
         /// <summary>Waits on the pipeline thread, writing the run's log lines and progress as they come.</summary>

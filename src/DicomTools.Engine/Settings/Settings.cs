@@ -96,11 +96,6 @@ namespace DicomTools.Engine.Settings
         /// <summary>The .env file that was read (null when there was none).</summary>
         public string? EnvFilePath { get; }
 
-        /// <summary>"in the environment or in /x/.env", or where a .env file would have been looked for.</summary>
-        public string WhereLooked => EnvFilePath == null
-            ? "in the environment or in a .env file (-EnvFile, or ./.env)"
-            : $"in the environment or in {EnvFilePath}";
-
         private static string BuildMessage(IReadOnlyList<SettingDefinition> missing, string? envFilePath)
         {
             if (missing == null || missing.Count == 0) throw new ArgumentException("No setting is missing.", nameof(missing));
