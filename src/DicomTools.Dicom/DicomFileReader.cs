@@ -138,7 +138,7 @@ namespace DicomTools.Dicom
                         {
                             var raw = walker.ReadValue();
                             var text = DicomValues.Decode(raw, vr, charset, walker.Syntax.BigEndian);
-                            if (isCharset) charset = DicomCharacterSet.Parse(text);
+                            if (isCharset) charset = DicomCharacterSet.Parse(text, options.Warning);
                             if (wanted) yield return Info(h, depth, ValueText(raw, vr, text, charset, walker.Syntax.BigEndian), text, parent, raw, walker.Syntax.BigEndian);
                         }
                         else if (wanted && options.IncludeBinaryValues && h.Length <= MaxDecodedValue)
