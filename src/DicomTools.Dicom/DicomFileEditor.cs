@@ -70,7 +70,7 @@ namespace DicomTools.Dicom
             var input = DicomParser.Open(path, out header, ScanBufferSize);
             try
             {
-                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last };
+                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last, Warning = options.Warning };
                 tailOffset = Scan(walker, elements, sorted, nested, false);
                 return Apply(path, walker, header, elements, sorted, nested, tailOffset, options);
             }
@@ -298,7 +298,8 @@ namespace DicomTools.Dicom
                 e.End = input.Position;
                 elements.Add(e);
             }
-            if (!walker.Stopped) return input.Position;
+            // Zero padding after the last element is copied after any element the edit adds at the end.
+            if (!walker.Stopped) return walker.TrailingPaddingAt >= 0 ? walker.TrailingPaddingAt : input.Position;
             CheckOrder(input, elements, walker.Header);
             return walker.Header.Offset;
         }

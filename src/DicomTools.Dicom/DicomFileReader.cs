@@ -86,7 +86,7 @@ namespace DicomTools.Dicom
 
         private static IEnumerable<DicomElementInfo> ReadDataset(DicomInput input, DicomTransferSyntax ts, DicomReadOptions options, DicomTag? last)
         {
-            var walker = new DicomWalker(input, ts) { StopAfter = last };
+            var walker = new DicomWalker(input, ts) { StopAfter = last, Warning = options.Warning };
             var filter = options.Tags;
             var charset = DicomCharacterSet.Default;
             var parent = string.Empty;
