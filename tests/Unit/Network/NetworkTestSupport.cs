@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using DicomTools.Dicom;
+using DicomTools.Tests.Unit.Dicom;
+using DicomTools.Tests.Unit.Support;
+
+namespace DicomTools.Tests.Unit.Network
+{
+    /// <summary>A clock that moves only when the test says so: timeouts fire on <see cref="Advance"/>, never on the wall clock.</summary>
+    public sealed class ManualTimeProvider : TimeProvider
+    {
+        private readonly object _gate = new();
+        private readonly List<ManualTimer> _timers = new();
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() { lock (_gate) return _now; }
+        public override long GetTimestamp() => GetUtcNow().UtcTicks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        /// <summary>Whether a timer is armed to fire exactly <paramref name="after"/> from now (a test waits for the code under test to arm its timeout).</summary>
+        public bool HasTimerDueIn(TimeSpan after) { lock (_gate) return _timers.Any(t => t.Due == _now + after); }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new ManualTimer(this, callback, state);
+            timer.Change(dueTime, period);
+            lock (_gate) _timers.Add(timer);
+            return timer;
+        }
+
+        public void Advance(TimeSpan by)
+        {
+            List<ManualTimer> due;
+            lock (_gate)
+            {
+                _now += by;
+                due = _timers.Where(t => t.Due != null && t.Due <= _now).ToList();
+                foreach (var t in due) t.Due = null;
+            }
+            foreach (var t in due) t.Fire();
+        }
+
+        private sealed class ManualTimer : ITimer
+        {
+            private readonly ManualTimeProvider _owner;
+            private readonly TimerCallback _callback;
+            private readonly object? _state;
+            public DateTimeOffset? Due;
+
+            public ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) { _owner = owner; _callback = callback; _state = state; }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                lock (_owner._gate) Due = dueTime == Timeout.InfiniteTimeSpan ? null : _owner._now + dueTime;
+                return true;
+            }
+
+            public void Fire() => _callback(_state);
+            public void Dispose() { lock (_owner._gate) { Due = null; _owner._timers.Remove(this); } }
+            public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
+        }
+    }
+
+    /// <summary>
+    /// dcmtk's storescp on a loopback port, storing into its own folder. storescp takes a port number, so we bind port 0
+    /// to learn a free one, release it and start storescp there; if another process took it meanwhile, storescp exits
+    /// at once and we try another port.
+    /// </summary>
+    public sealed class StoreScp : IDisposable
+    {
+        private readonly Process _process;
+        private readonly List<string> _log = new();
+
+        private StoreScp(Process process, int port, string folder) { _process = process; Port = port; Folder = folder; }
+
+        public int Port { get; }
+        public string Folder { get; }
+        public string Log { get { lock (_log) return string.Join("\n", _log); } }
+
+        public static async Task<StoreScp> StartAsync(TempFolder temp, params string[] options)
+        {
+            var folder = Path.Combine(temp.Path, "received-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(folder);
+            for (var attempt = 0; ; attempt++)
+            {
+                int port;
+                using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); port = ((IPEndPoint)probe.LocalEndpoint).Port; probe.Stop(); }
+                var psi = new ProcessStartInfo(ExternalTools.Require("storescp")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var o in options) psi.ArgumentList.Add(o);
+                psi.ArgumentList.Add("-od"); psi.ArgumentList.Add(folder);
+                psi.ArgumentList.Add(port.ToString());
+                psi.Environment["TCP_NODELAY"] = "1";
+                psi.Environment["DCMDICTPATH"] = "/usr/share/libdcmtk17/dicom.dic";
+                var process = Process.Start(psi)!;
+                var scp = new StoreScp(process, port, folder);
+                process.OutputDataReceived += (_, e) => scp.Keep(e.Data);
+                process.ErrorDataReceived += (_, e) => scp.Keep(e.Data);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                if (await scp.WaitListeningAsync()) return scp;
+                scp.Dispose();
+                if (attempt >= 5) throw new InvalidOperationException("storescp could not listen on a free port: " + scp.Log);
+            }
+        }
+
+        private void Keep(string? line) { if (line != null) lock (_log) _log.Add(line); }
+
+        /// <summary>storescp prints nothing when it listens: probe with a connection (a failure guard of 20 s, not a wait).</summary>
+        private async Task<bool> WaitListeningAsync()
+        {
+            var guard = Stopwatch.StartNew();
+            while (guard.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                if (_process.HasExited) return false;
+                using var client = new TcpClient();
+                try { await client.ConnectAsync(IPAddress.Loopback, Port); return true; }
+                catch (SocketException) { await Task.Delay(20); }
+            }
+            throw new TimeoutException("storescp did not listen on port " + Port + " within 20 s: " + Log);
+        }
+
+        /// <summary>The files storescp wrote.</summary>
+        public string[] ReceivedFiles() => Directory.GetFiles(Folder);
+
+        public void Dispose()
+        {
+            try { if (!_process.HasExited) { _process.Kill(); _process.WaitForExit(10_000); } }
+            catch (InvalidOperationException) { }
+            _process.Dispose();
+        }
+    }
+
+    internal static class NetworkTestFiles
+    {
+        /// <summary>
+        /// dcmdump of the data set (no File Meta) made comparable across an Explicit/Implicit transcoding: no lengths, no
+        /// delimiter lines, no "explicit/undefined length" wording (sequence encoding changes), VR of private tags dropped
+        /// (implicit VR cannot carry it; the value bytes are compared in full by +L).
+        /// </summary>
+        public static List<string> ComparableDump(string path, bool ignorePrivateVr = false)
+        {
+            return DicomTestFiles.Dump(path)
+                .Where(l => !l.TrimStart().StartsWith("(0002,", StringComparison.Ordinal) && !l.TrimStart().StartsWith("(fffe,", StringComparison.Ordinal))
+                .Where(l => !Regex.IsMatch(l.TrimStart(), @"^\([0-9a-f]{4},0000\)"))
+                .Select(DicomTestFiles.WithoutLength)
+                .Select(l => Regex.Replace(l, @"\((Sequence|Item) with (explicit|undefined) length #=\d+\)", "($1)"))
+                .Select(l => ignorePrivateVr && Regex.IsMatch(l.TrimStart(), @"^\([0-9a-f]{3}[13579bdf],") ? Regex.Replace(l, @"^(\s*\([0-9a-f]{4},[0-9a-f]{4}\)) [A-Z]{2} ", "$1 ?? ") : l)
+                .ToList();
+        }
+
+        /// <summary>The stored file for an instance, found by its SOP Instance UID (storescp names files by modality + UID).</summary>
+        public static string StoredFile(StoreScp scp, string sopInstanceUid) =>
+            scp.ReceivedFiles().Single(f => DicomFileReader.ReadSummary(f).SopInstanceUid == sopInstanceUid);
+    }
+}
