@@ -29,6 +29,8 @@ namespace DicomTools.Dicom.Network
         public DicomNetworkFailure Failure { get; }
         /// <summary>True when re-opening the association later may succeed (connection refused/reset, transient rejection, timeout).</summary>
         public bool IsTransient { get; }
+        /// <summary>True when the failure happened before a TCP connection existed (the host or port could not be reached).</summary>
+        public bool BeforeConnected { get; internal set; }
     }
 
     /// <summary>A-ASSOCIATE-RJ: result (1 permanent, 2 transient), source and reason, with the reason in words.</summary>

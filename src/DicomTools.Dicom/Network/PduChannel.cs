@@ -152,7 +152,7 @@ namespace DicomTools.Dicom.Network
         {
             bool timedOut, cancelled;
             lock (_gate) { timedOut = _timedOut; cancelled = _cancelled; }
-            if (timedOut) return new DicomNetworkTimeoutException(what, timeout);
+            if (timedOut) return new DicomNetworkTimeoutException(what, timeout) { BeforeConnected = connecting };
             if (cancelled || cancellationToken.IsCancellationRequested) return new OperationCanceledException("Cancelled while " + what + "; the association was aborted.", ex, cancellationToken);
             Abort(2, 0);
             var socketError = (ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode;
@@ -165,7 +165,8 @@ namespace DicomTools.Dicom.Network
                 SocketError.HostUnreachable => "the host is unreachable",
                 _ => ex is EndOfStreamException ? "the peer closed the connection" : ex.Message.TrimEnd('.'),
             };
-            return new DicomNetworkException(DicomNetworkFailure.Connection, (connecting ? "Could not connect: " : "The connection was lost while " + what + ": ") + reason + (connecting ? " (while " + what + ")." : "."), true, ex);
+            return new DicomNetworkException(DicomNetworkFailure.Connection, (connecting ? "Could not connect: " : "The connection was lost while " + what + ": ") + reason + (connecting ? " (while " + what + ")." : "."), true, ex)
+            { BeforeConnected = connecting };
         }
 
         private void Interrupt(bool timedOut)
