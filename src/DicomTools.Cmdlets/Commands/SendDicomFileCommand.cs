@@ -6,9 +6,6 @@ using System.Management.Automation;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
-using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
-using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
-using UploadStatus = DicomTools.Cmdlets.UploadStatus;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -100,12 +97,12 @@ namespace DicomTools.Cmdlets.Commands
             _protocol = protocol;
             _options = new UploadOptions(endpoint.Uri)
             {
-                Protocol = UploadEnums.ToEngine(protocol),
+                Protocol = protocol,
                 ContentType = ContentType,
                 BatchSize = BatchSize,
                 ThrottleLimit = ThrottleLimit,
                 Atomic = Atomic.IsPresent,
-                ServerKind = UploadEnums.ToEngine(ServerKind),
+                ServerKind = ServerKind,
             };
             _engine = new UploadEngine(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
             _progress = new ProgressMeter();

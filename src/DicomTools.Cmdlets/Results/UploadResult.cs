@@ -1,7 +1,5 @@
 using System;
 using DicomTools.Engine.Upload;
-using UploadStatus = DicomTools.Cmdlets.UploadStatus;
-using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
 
 namespace DicomTools.Cmdlets
 {
@@ -16,7 +14,7 @@ namespace DicomTools.Cmdlets
         }
 
         internal static UploadResult From(FileUploadOutcome outcome, UploadProtocol protocol) => new UploadResult(
-            outcome.File.Path, outcome.File.SopInstanceUid, UploadEnums.FromEngine(outcome.Status), outcome.StatusCode, outcome.Attempts, outcome.File.Length,
+            outcome.File.Path, outcome.File.SopInstanceUid, outcome.Status, outcome.StatusCode, outcome.Attempts, outcome.File.Length,
             outcome.Duration, outcome.Response, outcome.ServerId, outcome.RolledBack, outcome.Message, protocol);
 
         public string Path { get; }

@@ -38,11 +38,6 @@ namespace DicomTools.Engine.Upload
         private UploadServerKind? _detectedKind;
         private readonly SemaphoreSlim _detectLock = new SemaphoreSlim(1, 1);
 
-        // The cmdlets pass their QueueLoggerProvider through this overload, so that no signature they call names a
-        // Microsoft.Extensions.Logging type: the cmdlet assembly then never references that assembly, and it stays
-        // private to the Engine's load context (see DicomTools.Cmdlets/Isolation).
-        public UploadEngine(UploadOptions options, IUploadSender sender, QueueLoggerProvider? logs, CancellationToken cancellationToken)
-            : this(options, sender, (ILoggerProvider?)logs, cancellationToken) { }
 
         public UploadEngine(UploadOptions options, IUploadSender sender, ILoggerProvider? logs, CancellationToken cancellationToken)
         {
