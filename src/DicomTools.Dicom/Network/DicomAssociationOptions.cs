@@ -114,3 +114,25 @@ namespace DicomTools.Dicom.Network
         public ushort MessageId { get; }
     }
 }
+
+namespace DicomTools.Dicom.Network
+{
+    /// <summary>Checks a caller can run on its parameters before opening anything.</summary>
+    public static class DicomNetworkValidation
+    {
+        /// <summary>Null when <paramref name="aeTitle"/> is a valid AE title, else what is wrong with it.</summary>
+        public static string? AeTitleProblem(string? aeTitle) => PduCodec.AeTitleProblem(aeTitle);
+
+        /// <summary>A UID: digits and dots, no empty or zero-led component, at most 64 characters (PS3.5 §9.1).</summary>
+        public static bool IsUid(string? uid)
+        {
+            if (string.IsNullOrEmpty(uid) || uid!.Length > 64) return false;
+            foreach (var part in uid.Split('.'))
+            {
+                if (part.Length == 0 || (part.Length > 1 && part[0] == '0')) return false;
+                foreach (var c in part) if (c < '0' || c > '9') return false;
+            }
+            return true;
+        }
+    }
+}
