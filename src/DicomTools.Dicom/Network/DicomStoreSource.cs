@@ -52,10 +52,7 @@ namespace DicomTools.Dicom.Network
         /// <summary>The data set's bytes as stored (deflated stays deflated): what goes on the wire when the syntax was accepted.</summary>
         internal Stream OpenRaw()
         {
-            if (_openDataset != null) return _openDataset();
-            var fs = new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            fs.Seek(_datasetOffset, SeekOrigin.Begin);
-            return fs;
+            return _openDataset != null ? _openDataset() : OpenRawFile();
         }
 
         /// <summary>The data set as the codec's reader, inflated when deflated: what the transcoder walks.</summary>
