@@ -82,9 +82,12 @@ namespace DicomTools.Dicom.Network
                 }
                 catch (Exception ex) when (ex is DicomNetworkException || ex is DicomFormatException || ex is IOException)
                 {
-                    // The file in flight may have reached the peer; the ones after it did not.
+                    // The file in flight may have reached the peer; the ones after it did not. A file found damaged while
+                    // it was transcoded is its own failure; the others only lost the association it took down with it.
+                    var rest = ex is DicomNetworkException ? ex
+                        : new DicomNetworkException(DicomNetworkFailure.Aborted, "Not sent: the association was aborted when '" + sources[index] + "' turned out unreadable while it was being sent (" + ex.Message + ").", true, ex);
                     for (var i = index; i < sources.Count; i++)
-                        Report(new DicomFileStoreOutcome(sources[i].Path!, sources[i], null, ex, i == index));
+                        Report(new DicomFileStoreOutcome(sources[i].Path!, sources[i], null, i == index ? ex : rest, i == index));
                 }
             }
             return outcomes;

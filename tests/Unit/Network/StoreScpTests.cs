@@ -173,5 +173,25 @@ namespace DicomTools.Tests.Unit.Network
             Assert.All(outcomes, o => Assert.True(o.IsRetryable));
             Assert.Contains("aborted", outcomes[0].Error!.Message);
         }
+            [RequiresToolFact("storescp")]
+        public async Task FileFoundDamagedWhileTranscodedFailsAloneAndTheRestAreReportedNotSent()
+        {
+            using var temp = new TempFolder();
+            var damaged = Write(temp, "damaged.dcm", DicomTestFiles.ExplicitLE, "61");
+            var next = Write(temp, "next.dcm", DicomTestFiles.ExplicitLE, "62");
+            // Cut inside the pixel data: the identity reads fine, the walk through the data set does not.
+            var bytes = File.ReadAllBytes(damaged);
+            File.WriteAllBytes(damaged, bytes.AsSpan(0, bytes.Length - 10).ToArray());
+            using var scp = await StoreScp.StartAsync(temp, "+xi"); // forces transcoding, so the file is walked
+            var outcomes = await new DicomStoreClient(Options(scp)).SendAsync(new[] { damaged, next }, null, default).WaitAsync(Guard);
+            Assert.IsType<DicomFormatException>(outcomes[0].Error);
+            Assert.Contains("(7FE0,0010)", outcomes[0].Error!.Message);
+            Assert.Contains("runs past the end of the file", outcomes[0].Error!.Message);
+            var rest = Assert.IsType<DicomNetworkException>(outcomes[1].Error);
+            Assert.False(outcomes[1].Sent);
+            Assert.True(rest.IsTransient);
+            Assert.Contains("damaged.dcm", rest.Message);
+            Assert.Empty(scp.ReceivedFiles());
+        }
     }
 }
