@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Dicom.Network;
 using DicomTools.Tests.Unit.Dicom;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 using static DicomTools.Tests.Unit.Network.PeerConnection;
 
@@ -39,7 +40,7 @@ namespace DicomTools.Tests.Unit.Network
         [Fact]
         public async Task NeverAnsweringPeerTimesOutOnTheInjectedClockAndGetsAnAbort()
         {
-            var time = new ManualTimeProvider();
+            var time = new ManualClock();
             var requestRead = new TaskCompletionSource();
             Pdu? afterTimeout = null;
             await using var peer = new ScriptedPeer(async c =>
@@ -54,8 +55,7 @@ namespace DicomTools.Tests.Unit.Network
             var open = DicomAssociation.OpenAsync(options, new[] { DicomPresentationContext.Verification() }, default);
             await requestRead.Task.WaitAsync(Guard);
             // ARTIM (30 s, unlike the other timeouts) is armed once the request is written and the answer awaited.
-            var guard = System.Diagnostics.Stopwatch.StartNew();
-            while (!time.HasTimerDueIn(TimeSpan.FromSeconds(30)) && guard.Elapsed < Guard) await Task.Yield();
+            await time.NextWaitAsync(d => d == TimeSpan.FromSeconds(30));
             time.Advance(TimeSpan.FromSeconds(29));
             Assert.False(open.IsCompleted);
             time.Advance(TimeSpan.FromSeconds(2));

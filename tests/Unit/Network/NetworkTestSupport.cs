@@ -14,61 +14,6 @@ using DicomTools.Tests.Unit.Support;
 
 namespace DicomTools.Tests.Unit.Network
 {
-    /// <summary>A clock that moves only when the test says so: timeouts fire on <see cref="Advance"/>, never on the wall clock.</summary>
-    public sealed class ManualTimeProvider : TimeProvider
-    {
-        private readonly object _gate = new();
-        private readonly List<ManualTimer> _timers = new();
-        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() { lock (_gate) return _now; }
-        public override long GetTimestamp() => GetUtcNow().UtcTicks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        /// <summary>Whether a timer is armed to fire exactly <paramref name="after"/> from now (a test waits for the code under test to arm its timeout).</summary>
-        public bool HasTimerDueIn(TimeSpan after) { lock (_gate) return _timers.Any(t => t.Due == _now + after); }
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new ManualTimer(this, callback, state);
-            timer.Change(dueTime, period);
-            lock (_gate) _timers.Add(timer);
-            return timer;
-        }
-
-        public void Advance(TimeSpan by)
-        {
-            List<ManualTimer> due;
-            lock (_gate)
-            {
-                _now += by;
-                due = _timers.Where(t => t.Due != null && t.Due <= _now).ToList();
-                foreach (var t in due) t.Due = null;
-            }
-            foreach (var t in due) t.Fire();
-        }
-
-        private sealed class ManualTimer : ITimer
-        {
-            private readonly ManualTimeProvider _owner;
-            private readonly TimerCallback _callback;
-            private readonly object? _state;
-            public DateTimeOffset? Due;
-
-            public ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) { _owner = owner; _callback = callback; _state = state; }
-
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                lock (_owner._gate) Due = dueTime == Timeout.InfiniteTimeSpan ? null : _owner._now + dueTime;
-                return true;
-            }
-
-            public void Fire() => _callback(_state);
-            public void Dispose() { lock (_owner._gate) { Due = null; _owner._timers.Remove(this); } }
-            public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
-        }
-    }
-
     /// <summary>
     /// dcmtk's storescp on a loopback port, storing into its own folder. storescp takes a port number, so we bind port 0
     /// to learn a free one, release it and start storescp there; if another process took it meanwhile, storescp exits
