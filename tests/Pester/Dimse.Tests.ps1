@@ -11,6 +11,14 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
     Import-Module $script:ModulePath -Force
 
+    # storescp and Orthanc take a port number, not a socket: learn a free one by binding port 0 and releasing it; the
+    # callers try again with another when a peer cannot bind it (someone took it meanwhile).
+    function Get-UnusedLoopbackPort {
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        try { $probe.LocalEndpoint.Port } finally { $probe.Stop() }
+    }
+
     # Waits until something listens on the port (a failure guard, not a wait: peers start in well under a second).
     function Wait-TcpListening([int] $Port, [System.Diagnostics.Process] $Process, [int] $TimeoutSec = 20) {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
@@ -29,7 +37,7 @@ BeforeAll {
         $folder = Join-Path $TestDrive ('scp-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $folder
         foreach ($attempt in 1..5) {
-            $port = Get-FreeLoopbackPort
+            $port = Get-UnusedLoopbackPort
             $env:TCP_NODELAY = '1'
             $process = Start-Process -FilePath (Get-Command storescp -CommandType Application | Select-Object -First 1).Source `
                 -ArgumentList @('-od', $folder, $port) -PassThru -RedirectStandardOutput (Join-Path $folder 'out.log') -RedirectStandardError (Join-Path $folder 'err.log')
@@ -45,9 +53,9 @@ BeforeAll {
         foreach ($attempt in 1..5) {
             $root = Join-Path $TestDrive ('orthanc-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
             $null = New-Item -ItemType Directory -Path $root
-            $dicomPort = Get-FreeLoopbackPort
+            $dicomPort = Get-UnusedLoopbackPort
             $config = [ordered]@{
-                Name = 'dicomtools-dimse'; HttpPort = (Get-FreeLoopbackPort); RemoteAccessAllowed = $false; AuthenticationEnabled = $false
+                Name = 'dicomtools-dimse'; HttpPort = (Get-UnusedLoopbackPort); RemoteAccessAllowed = $false; AuthenticationEnabled = $false
                 DicomServerEnabled = $true; DicomAet = 'DTORTHANC'; DicomPort = $dicomPort; DicomCheckCalledAet = $true
                 StorageDirectory = Join-Path $root 'storage'; IndexDirectory = Join-Path $root 'index'
             }
@@ -99,7 +107,7 @@ Describe 'Test-DicomConnection against dcmtk storescp' -Tag 'Dimse' -Skip:$scrip
 
 Describe 'Test-DicomConnection failures' -Tag 'Dimse' {
     It 'writes the result, then a ConnectionError record when nothing listens' {
-        $port = Get-FreeLoopbackPort
+        $port = Get-UnusedLoopbackPort
         $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $port -CalledAETitle ANY -ErrorVariable failures -ErrorAction SilentlyContinue
 
         $result.Success | Should -BeFalse
@@ -130,7 +138,7 @@ Describe 'Test-DicomConnection failures' -Tag 'Dimse' {
     }
 
     It 'makes pwsh -Command exit non-zero with -ErrorAction Stop' {
-        $port = Get-FreeLoopbackPort
+        $port = Get-UnusedLoopbackPort
         $pwsh = Get-ChildPwshCommand
         $command = "Import-Module '$($script:ModulePath)'; Test-DicomConnection -ComputerName 127.0.0.1 -Port $port -CalledAETitle ANY -ErrorAction Stop | Out-Null"
         $output = & $pwsh[0] @(@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $command)) 2>&1 | Out-String
