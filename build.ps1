@@ -59,8 +59,9 @@ function Invoke-Native {
 # Files of the module, by where they come from. The build fails if any is missing, so a dependency
 # that changes its file set is noticed here, not by a user whose import fails.
 $ModuleFiles = [ordered]@{
-    'module'                 = @('DicomTools.psd1', 'DicomTools.Format.ps1xml')
+    'module'                 = @('DicomTools.psd1', 'DicomTools.psm1', 'DicomTools.Format.ps1xml')
     'repository'             = @('LICENSE', 'CHANGELOG.md')
+    'loader'                 = @('DicomTools.Loader.dll')
     'cmdlets'                = @('DicomTools.Cmdlets.dll', 'DicomTools.Dicom.dll')
     'cmdlets->dependencies'  = @(
         'DicomTools.Engine.dll'
@@ -89,27 +90,50 @@ function Invoke-ChildPwsh([string[]] $ArgumentList) {
     Invoke-Native $child[0] (@($child | Select-Object -Skip 1) + $ArgumentList)
 }
 
-# The cmdlet layer must see only our own assemblies (see ModuleInitializer): a third-party assembly that
-# DicomTools.Cmdlets.dll references directly, usually through an Engine signature such as a constructor taking
-# ILoggerProvider, is shared with the default load context and so only isolated while no other module loaded
-# it first. Read from the metadata, without loading the DLL into this process.
-function Test-CmdletReference([string] $CmdletDll) {
-    $allowed = 'netstandard', 'System.Management.Automation', 'System.Runtime.Loader', 'DicomTools.Engine', 'DicomTools.Dicom'
-    $stream = [IO.File]::OpenRead($CmdletDll)
+# The loader is the one assembly of ours in PowerShell 7's default load context. Whatever it references would be
+# loaded there too, for every module to share: it may reference the framework and nothing else. Read from the
+# metadata, without loading the DLL into this process.
+function Assert-LoaderReference([string] $LoaderDll) {
+    $allowed = 'netstandard', 'System.Runtime.Loader'
+    $stream = [IO.File]::OpenRead($LoaderDll)
     try {
         $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
         $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
         $names = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
     }
     finally { $stream.Dispose() }
-    foreach ($name in $names | Where-Object { $_ -notin $allowed }) {
-        Write-Warning ("DicomTools.Cmdlets.dll references $name directly (an Engine method the cmdlets call has a $name type in " +
-            "its signature): the cmdlets and the Engine then share it through the default load context, so it is not isolated " +
-            "from other modules. Give that Engine method a DicomTools type instead (e.g. QueueLoggerProvider, not ILoggerProvider).")
+    $leaks = @($names | Where-Object { $_ -notin $allowed })
+    if ($leaks) {
+        throw ("DicomTools.Loader.dll references $($leaks -join ', '): the loader lives in the default load context, so " +
+            'these would load there too and be shared with every other module. Keep the loader free of references.')
     }
 }
 
-function Invoke-Build {
+# Imports the built module in a fresh pwsh and fails when any assembly from the module folder other than the loader
+# sits in the default load context (a dependency that leaked out of the private one).
+function Assert-ModuleIsolation([string] $Manifest) {
+    $probe = @'
+param($Manifest)
+Import-Module $Manifest -ErrorAction Stop
+$null = Get-Command -Module DicomTools | ForEach-Object { $_.ImplementingType }
+$folder = Split-Path -Parent (Resolve-Path $Manifest)
+$default = [System.Runtime.Loader.AssemblyLoadContext]::Default
+foreach ($assembly in $default.Assemblies) {
+    if ($assembly.IsDynamic -or -not $assembly.Location) { continue }
+    if ($assembly.Location.StartsWith($folder) -and $assembly.GetName().Name -ne 'DicomTools.Loader') { 'LEAK ' + $assembly.Location }
+}
+'@
+    $child = Get-ChildPwshCommand
+    $probeFile = Join-Path ([IO.Path]::GetTempPath()) ("dicomtools-isolation-" + [guid]::NewGuid().ToString('N') + '.ps1')
+    Set-Content -LiteralPath $probeFile -Value $probe -Encoding utf8
+    try { $output = & $child[0] @(@($child | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $probeFile, $Manifest)) 2>&1 }
+    finally { Remove-Item -LiteralPath $probeFile -Force }
+    if ($LASTEXITCODE -ne 0) { throw "Importing the built module failed:`n$($output -join "`n")" }
+    $leaks = @($output | Where-Object { "$_" -like 'LEAK *' })
+    if ($leaks) { throw "Assemblies of the module leaked into the default load context:`n$($leaks -join "`n")" }
+}
+
+function Build-ModuleFolder {
     Write-Host "==> Build $Configuration $Version" -ForegroundColor Cyan
     Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
 
@@ -117,9 +141,11 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Force -Path $ModuleDir, (Join-Path $ModuleDir 'dependencies')
 
     $cmdletBin = Join-Path $RepoRoot "src/DicomTools.Cmdlets/bin/$Configuration/netstandard2.0"
+    $loaderBin = Join-Path $RepoRoot "src/DicomTools.Loader/bin/$Configuration/netstandard2.0"
     $helpOut = Join-Path $OutRoot 'help'
     $sources = @{
         'module'                = @{ From = Join-Path $RepoRoot 'module'; To = $ModuleDir }
+        'loader'                = @{ From = $loaderBin; To = $ModuleDir }
         'repository'            = @{ From = $RepoRoot; To = $ModuleDir }
         'cmdlets'               = @{ From = $cmdletBin; To = $ModuleDir }
         'cmdlets->dependencies' = @{ From = $cmdletBin; To = Join-Path $ModuleDir 'dependencies' }
@@ -140,7 +166,7 @@ function Invoke-Build {
         if ($missing.Count) { throw "The module is incomplete; missing:`n  $($missing -join "`n  ")" }
     }
     & $copy @($ModuleFiles.Keys | Where-Object { $_ -ne 'help' })
-    Test-CmdletReference (Join-Path $ModuleDir 'DicomTools.Cmdlets.dll')
+    Assert-LoaderReference (Join-Path $ModuleDir 'DicomTools.Loader.dll')
 
     if (Get-ChildItem -Recurse -Path $ModuleDir -Filter 'System.Management.Automation.dll') {
         throw 'System.Management.Automation.dll must never ship with the module: the host provides it.'
@@ -161,6 +187,7 @@ function Invoke-Build {
     & $copy @('help')
 
     $null = Test-ModuleManifest -Path $manifest -ErrorAction Stop
+    Assert-ModuleIsolation $manifest
     Write-Host "    module: $ModuleDir"
 }
 
@@ -245,34 +272,34 @@ function Write-Summary([object[]] $Counts) {
 
 foreach ($t in $Task) {
     switch ($t) {
-        'Build' { Invoke-Build }
+        'Build' { Build-ModuleFolder }
         'UnitTest' {
-            Invoke-Build
+            Build-ModuleFolder
             $failed = Write-Summary @(Invoke-UnitTest)
             if ($failed) { exit 1 }
         }
         'PesterTest' {
-            Invoke-Build
+            Build-ModuleFolder
             $failed = Write-Summary @(Invoke-PesterTest)
             if ($failed) { exit 1 }
         }
         'Test' {
-            Invoke-Build
+            Build-ModuleFolder
             $counts = @(Invoke-UnitTest; Invoke-PesterTest)
             $failed = Write-Summary $counts
             if ($failed) { exit 1 }
         }
         'Demo' {
-            Invoke-Build
+            Build-ModuleFolder
             & (Join-Path $RepoRoot 'tools/Start-Demo.ps1') -ModulePath (Join-Path $ModuleDir 'DicomTools.psd1') -RepoRoot $RepoRoot -Configuration $Configuration
             if (-not $?) { exit 1 }
         }
         'Package' {
-            Invoke-Build
+            Build-ModuleFolder
             Invoke-Package
         }
         'Docs' {
-            Invoke-Build
+            Build-ModuleFolder
             Invoke-ChildPwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'tools/Export-Reference.ps1'),
                 '-ModulePath', (Join-Path $ModuleDir 'DicomTools.psd1'), '-RepoRoot', $RepoRoot, '-OutputPath', (Join-Path $RepoRoot 'docs/reference'))
         }

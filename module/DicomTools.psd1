@@ -1,6 +1,6 @@
 # Template: build.ps1 stamps ModuleVersion and copies this into out/DicomTools/<version>/.
 @{
-    RootModule           = 'DicomTools.Cmdlets.dll'
+    RootModule           = 'DicomTools.psm1'
     ModuleVersion        = '0.0.0'
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '5d1f0a51-6c1e-4b7e-9d0b-2b4f1e9c7a31'

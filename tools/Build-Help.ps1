@@ -172,8 +172,11 @@ function ConvertTo-PlainText([string] $Text) {
 $problems = [System.Collections.Generic.List[string]]::new()
 function Add-Problem([string] $Message) { $problems.Add($Message) }
 
-$module = Import-Module $ModulePath -Force -PassThru
-$dllCmdlets = @($module.ImplementingAssembly.ExportedTypes |
+$null = Import-Module $ModulePath -Force -PassThru
+# The root module is DicomTools.psm1, which loads the cmdlet assembly (into a private load context on PowerShell 7):
+# take the assembly itself, so a cmdlet missing from CmdletsToExport is still seen.
+$cmdletAssembly = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DicomTools.Cmdlets' } | Select-Object -First 1
+$dllCmdlets = @($cmdletAssembly.ExportedTypes |
         ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
         ForEach-Object { "$($_.VerbName)-$($_.NounName)" } | Sort-Object)
 $manifest = Import-PowerShellDataFile -LiteralPath $ModulePath

@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
@@ -58,15 +59,15 @@ namespace DicomTools.Cmdlets
         }
 
         /// <summary>Debug entries are only worth formatting when someone asked to see them.</summary>
-        private LogSeverity MinimumLogSeverity()
+        private LogLevel MinimumLogSeverity()
         {
             var debug = MyInvocation.BoundParameters.ContainsKey("Debug")
                 || !Equals(GetVariableValue("DebugPreference"), ActionPreference.SilentlyContinue);
-            return debug ? LogSeverity.Trace : LogSeverity.Information;
+            return debug ? LogLevel.Trace : LogLevel.Information;
         }
 
         /// <summary>A message of the cmdlet's own, redacted, through the same sinks as the engine's entries.</summary>
-        protected void Log(LogSeverity severity, string message) =>
+        protected void Log(LogLevel severity, string message) =>
             LogQueue.Write(new LogEntry(DateTimeOffset.Now, severity, GetType().Name, Redactor.Redact(message)));
 
         /// <summary>
@@ -80,7 +81,7 @@ namespace DicomTools.Cmdlets
                 ? new RedactedException(exception.GetType().FullName ?? "Exception", text)
                 : exception;
             var record = new ErrorRecord(safe, errorId, category, target);
-            LogQueue.Sink?.Write(new LogEntry(DateTimeOffset.Now, LogSeverity.Error, GetType().Name, text));
+            LogQueue.Sink?.Write(new LogEntry(DateTimeOffset.Now, LogLevel.Error, GetType().Name, text));
             return record;
         }
 
@@ -100,14 +101,14 @@ namespace DicomTools.Cmdlets
             {
                 switch (entry.Severity)
                 {
-                    case LogSeverity.Trace:
-                    case LogSeverity.Debug:
+                    case LogLevel.Trace:
+                    case LogLevel.Debug:
                         WriteDebug(entry.Message);
                         break;
-                    case LogSeverity.Information:
+                    case LogLevel.Information:
                         WriteVerbose(entry.Message);
                         break;
-                    case LogSeverity.None:
+                    case LogLevel.None:
                         break;
                     default:
                         WriteWarning(entry.Message);

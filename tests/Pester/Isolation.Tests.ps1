@@ -68,10 +68,15 @@ $report.EngineContextIsDefault = [object]::ReferenceEquals($engineContext, $ALC:
 $report.EngineContextType = $engineContext.GetType().FullName
 $report.EnginePollyLocations = @($enginePolly.Location)
 $report.EnginePollyVersion = if ($enginePolly) { (Get-Item $enginePolly[0].Location).VersionInfo.ProductVersion } else { $null }
-$report.DicomAssemblyContext = $ALC::GetLoadContext(($engineContext.Assemblies + [AppDomain]::CurrentDomain.GetAssemblies() |
-        Where-Object { $_.GetName().Name -eq 'DicomTools.Dicom' } | Select-Object -First 1)).Name
 $report.PollyCopies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Polly.Core' }).Count
 $report.PrivateAssemblies = @($engineContext.Assemblies | ForEach-Object { $_.GetName().Name } | Sort-Object)
+$moduleFolder = Split-Path -Parent $env:DT_MODULE
+$report.DefaultContextModuleAssemblies = @($ALC::Default.Assemblies |
+    Where-Object { -not $_.IsDynamic -and $_.Location -and $_.Location.StartsWith($moduleFolder) } | ForEach-Object { $_.GetName().Name })
+Import-Module $env:DT_MODULE -Force
+$report.CommandsAfterForcedReimport = @(Get-Command -Module DicomTools).Count
+$report.ExportedCmdlets = @((Import-PowerShellDataFile $env:DT_MODULE).CmdletsToExport).Count
+$report.CodecTypeResolves = [bool] ('DicomTools.Dicom.DicomTag' -as [type])
 'REPORT ' + ($report | ConvertTo-Json -Compress -Depth 4)
 '@
 
@@ -102,18 +107,24 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
         }
         It 'loads the Engine and its Polly.Core 8.9.1 from dependencies/ into a private load context' {
             $script:Report.EngineContextIsDefault | Should -BeFalse
-            $script:Report.EngineContextType | Should -Be 'DicomTools.Cmdlets.Isolation.DependencyLoadContext'
+            $script:Report.EngineContextType | Should -Be 'DicomTools.Loader.ModuleLoadContext'
             $script:Report.EnginePollyLocations | Should -HaveCount 1
             $script:Report.EnginePollyLocations[0] | Should -Be (Join-Path $script:DependencyFolder 'Polly.Core.dll')
             $script:Report.EnginePollyVersion | Should -BeLike '8.9.1*'
         }
-        It 'keeps Microsoft.Extensions.Logging.Abstractions private to the Engine too' {
-            $script:Report.PrivateAssemblies | Should -Contain 'Microsoft.Extensions.Logging.Abstractions'
-            $script:Report.PrivateAssemblies | Should -Contain 'DicomTools.Engine'
-            $script:Report.PrivateAssemblies | Should -Not -Contain 'DicomTools.Dicom'
+        It 'loads the whole module into that context: cmdlets, codec, Engine and Microsoft.Extensions.Logging.Abstractions' {
+            foreach ($name in 'DicomTools.Cmdlets', 'DicomTools.Dicom', 'DicomTools.Engine', 'Microsoft.Extensions.Logging.Abstractions', 'Polly.Core') {
+                $script:Report.PrivateAssemblies | Should -Contain $name
+            }
         }
-        It 'shares DicomTools.Dicom with the cmdlets through the default context' {
-            $script:Report.DicomAssemblyContext | Should -Be 'Default'
+        It 'leaves only the loader in the default context' {
+            $script:Report.DefaultContextModuleAssemblies | Should -Be @('DicomTools.Loader')
+        }
+        It 'keeps the codec''s types usable as type literals' {
+            $script:Report.CodecTypeResolves | Should -BeTrue
+        }
+        It 'keeps every cmdlet after Import-Module -Force (PowerShell issue 20710)' {
+            $script:Report.CommandsAfterForcedReimport | Should -Be $script:Report.ExportedCmdlets
         }
         It 'leaves the other Polly.Core in the default context, working' {
             $script:Report.OldPollyContext | Should -Be 'Default'
@@ -123,17 +134,24 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
         }
     }
 
-    It 'has a cmdlet assembly that references none of the third-party assemblies' {
-        # A reference from the cmdlets (an Engine signature naming an ILoggerProvider, say) would make the
-        # default context load that assembly for them, where another module's copy can already sit.
-        $stream = [IO.File]::OpenRead((Join-Path (Split-Path $script:ModulePath) 'DicomTools.Cmdlets.dll'))
+    It 'loads the Engine''s packages on first use, not at import' {
+        $output = Invoke-ChildPwsh -Script @'
+Import-Module $env:DT_MODULE -ErrorAction Stop
+'POLLY ' + [bool] ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Polly.Core' })
+'@ -Environment @{ DT_MODULE = $script:ModulePath }
+        $output | Should -Contain 'POLLY False'
+    }
+
+    It 'has a loader that references nothing but the framework' {
+        # The loader sits in the default context: anything it referenced would be loaded there, shared with every
+        # other module, which is what the private context exists to prevent.
+        $stream = [IO.File]::OpenRead((Join-Path (Split-Path $script:ModulePath) 'DicomTools.Loader.dll'))
         try {
             $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
             $references = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
         }
         finally { $stream.Dispose() }
-        $private = Get-ChildItem $script:DependencyFolder -Filter *.dll | Where-Object BaseName -NE 'DicomTools.Engine' | ForEach-Object BaseName
-        $references | Where-Object { $_ -in $private } | Should -BeNullOrEmpty
+        $references | Where-Object { $_ -notin 'netstandard', 'System.Runtime.Loader' } | Should -BeNullOrEmpty
     }
 
     Context 'an older Polly.Core is loaded after DicomTools' {

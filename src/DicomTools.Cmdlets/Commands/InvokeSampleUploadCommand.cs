@@ -13,8 +13,8 @@ using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Run;
 using DicomTools.Engine.Settings;
 using DicomTools.Engine.Upload;
-using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
-using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
+// The cmdlet has a -LogLevel parameter, so the type goes by another name here.
+using LogSeverity = Microsoft.Extensions.Logging.LogLevel;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -152,10 +152,10 @@ namespace DicomTools.Cmdlets.Commands
             var protocol = Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)) ? UploadProtocol.Archive : Protocol;
             var uploadOptions = new UploadOptions(uploadEndpoint.Uri)
             {
-                Protocol = UploadEnums.ToEngine(protocol),
+                Protocol = protocol,
                 Atomic = Atomic.IsPresent,
                 ThrottleLimit = ThrottleLimit,
-                ServerKind = UploadEnums.ToEngine(ServerKind),
+                ServerKind = ServerKind,
             };
             if (Atomic && protocol == UploadProtocol.Raw)
             {

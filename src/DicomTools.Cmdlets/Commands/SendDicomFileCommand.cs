@@ -7,9 +7,6 @@ using DicomTools.Engine.Http;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
 using DicomTools.Engine.Upload.Scheduling;
-using EngineUpload = DicomTools.Engine.Upload;
-using UploadProtocol = DicomTools.Cmdlets.UploadProtocol;
-using UploadServerKind = DicomTools.Cmdlets.UploadServerKind;
 
 namespace DicomTools.Cmdlets.Commands
 {
@@ -19,7 +16,7 @@ namespace DicomTools.Cmdlets.Commands
     /// errors, warnings, progress and verbose lines on the pipeline thread.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "DicomFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(EngineUpload.UploadResult))]
+    [OutputType(typeof(UploadResult))]
     public sealed class SendDicomFileCommand : HttpCmdletBase, IDisposable
     {
         private const string PathSet = "Path";
@@ -105,12 +102,12 @@ namespace DicomTools.Cmdlets.Commands
             _protocol = protocol;
             _options = new UploadOptions(endpoint.Uri)
             {
-                Protocol = UploadEnums.ToEngine(protocol),
+                Protocol = protocol,
                 ContentType = ContentType,
                 BatchSize = BatchSize,
                 ThrottleLimit = ThrottleLimit,
                 Atomic = Atomic.IsPresent,
-                ServerKind = UploadEnums.ToEngine(ServerKind),
+                ServerKind = ServerKind,
             };
             _scheduler = new UploadScheduler(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
             _progress = new ProgressMeter();
@@ -172,7 +169,7 @@ namespace DicomTools.Cmdlets.Commands
                 long bytes;
                 try { bytes = File.Exists(result.Path) ? new FileInfo(result.Path).Length : 0; }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException) { bytes = 0; }
-                Schedule(result.Status, s => s.AddResult(EngineUpload.UploadResult.NotSent(result.Path, bytes, _options!.Protocol,
+                Schedule(result.Status, s => s.AddResult(UploadResult.NotSent(result.Path, bytes, _options!.Protocol,
                     $"Not sent: {why}; sending it would upload the file without its new tags.")));
                 return;
             }
@@ -206,7 +203,7 @@ namespace DicomTools.Cmdlets.Commands
             if (!ShouldProcess(target, action, out var reason))
             {
                 if (reason == ShouldProcessReason.WhatIf)
-                    Schedule(tagStatus, s => s.AddResult(EngineUpload.UploadResult.WhatIf(info.FullName, info.Length, _options.Protocol)));
+                    Schedule(tagStatus, s => s.AddResult(UploadResult.WhatIf(info.FullName, info.Length, _options.Protocol)));
                 return;
             }
             Schedule(tagStatus, s => s.Add(new UploadFile(info.FullName, info.Length)));
@@ -244,16 +241,16 @@ namespace DicomTools.Cmdlets.Commands
                 p.FilesDone, p.FilesTotal, sentMb, p.BytesTotal / 1048576.0, sentMb / seconds, p.FilesDone / seconds);
         }
 
-        private void Write(EngineUpload.UploadResult result, TagUpdateStatus? tagStatus)
+        private void Write(UploadResult result, TagUpdateStatus? tagStatus)
         {
-            if (result.Status == EngineUpload.UploadStatus.Failed)
+            if (result.Status == UploadStatus.Failed)
             {
                 // A refused credential is one problem, however many requests were in flight when the server said so.
                 var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
                 if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
                 _refusalReported |= refusal;
             }
-            if (result.Status == EngineUpload.UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
+            if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
             {
                 WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
                     + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
@@ -262,7 +259,7 @@ namespace DicomTools.Cmdlets.Commands
             WriteObject(result);
         }
 
-        private static ErrorRecord ErrorFor(EngineUpload.UploadResult result)
+        private static ErrorRecord ErrorFor(UploadResult result)
         {
             const string id = "DicomTools.UploadFailed";
             var path = result.Path;

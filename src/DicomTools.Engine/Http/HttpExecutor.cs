@@ -44,7 +44,7 @@ namespace DicomTools.Engine.Http
         }
 
         /// <summary>For the cmdlet layer: a client for <paramref name="connection"/> and a logger writing to <paramref name="log"/>.</summary>
-        public static HttpExecutor Create(HttpConnectionSettings connection, HttpRetryOptions retry, QueueLoggerProvider? log)
+        public static HttpExecutor Create(HttpConnectionSettings connection, HttpRetryOptions retry, ILoggerProvider? log)
         {
             var client = HttpClientFactory.GetClient(connection ?? HttpConnectionSettings.Default, out var owned);
             var logger = log?.CreateLogger(typeof(HttpExecutor).FullName!);

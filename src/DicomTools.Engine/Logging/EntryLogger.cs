@@ -11,10 +11,10 @@ namespace DicomTools.Engine.Logging
     {
         private readonly string _category;
         private readonly Redactor _redactor;
-        private readonly Func<LogSeverity, bool> _isEnabled;
+        private readonly Func<LogLevel, bool> _isEnabled;
         private readonly Action<LogEntry> _write;
 
-        public EntryLogger(string category, Redactor redactor, Func<LogSeverity, bool> isEnabled, Action<LogEntry> write)
+        public EntryLogger(string category, Redactor redactor, Func<LogLevel, bool> isEnabled, Action<LogEntry> write)
         {
             _category = category;
             _redactor = redactor;
@@ -24,7 +24,7 @@ namespace DicomTools.Engine.Logging
 
         public IDisposable BeginScope<TState>(TState state) where TState : notnull => NullScope.Instance;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && _isEnabled((LogSeverity)(int)logLevel);
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && _isEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -37,7 +37,7 @@ namespace DicomTools.Engine.Logging
                 if (message.IndexOf(reasons, StringComparison.Ordinal) < 0) message = message.Length == 0 ? reasons : message + " " + reasons;
                 details = _redactor.Redact(exception.ToString());
             }
-            _write(new LogEntry(DateTimeOffset.Now, (LogSeverity)(int)logLevel, _category, _redactor.Redact(message), details));
+            _write(new LogEntry(DateTimeOffset.Now, logLevel, _category, _redactor.Redact(message), details));
         }
 
         private sealed class NullScope : IDisposable

@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -19,7 +20,7 @@ namespace DicomTools.Engine.Logging
         private readonly object _gate = new object();
         private StreamWriter? _writer;
 
-        public LogFileWriter(string path, LogSeverity minimum = LogSeverity.Information)
+        public LogFileWriter(string path, LogLevel minimum = LogLevel.Information)
         {
             Path = System.IO.Path.GetFullPath(path);
             Minimum = minimum;
@@ -32,7 +33,7 @@ namespace DicomTools.Engine.Logging
 
         public string Path { get; }
 
-        public LogSeverity Minimum { get; }
+        public LogLevel Minimum { get; }
 
         public static string FormatLine(LogEntry entry) =>
             entry.Timestamp.ToLocalTime().ToString(TimestampFormat, CultureInfo.InvariantCulture)
@@ -41,10 +42,10 @@ namespace DicomTools.Engine.Logging
 
         public void Write(LogEntry entry)
         {
-            if (entry.Severity < Minimum || entry.Severity == LogSeverity.None) return;
+            if (entry.Severity < Minimum || entry.Severity == LogLevel.None) return;
             var text = FormatLine(entry);
             // The stack trace is for whoever debugs: only when the file is at Debug level, indented under its line.
-            if (entry.Details != null && Minimum <= LogSeverity.Debug)
+            if (entry.Details != null && Minimum <= LogLevel.Debug)
                 text += "\n    " + entry.Details.Replace("\r\n", "\n").Replace("\n", "\n    ");
             lock (_gate)
             {

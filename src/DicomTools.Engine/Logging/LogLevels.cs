@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 
 namespace DicomTools.Engine.Logging
@@ -11,9 +12,9 @@ namespace DicomTools.Engine.Logging
     {
         public const string AcceptedNames = "DEBUG, INFO, WARNING, ERROR, CRITICAL (or Trace, Information, None, or Python's numbers 10-50)";
 
-        public static bool TryParse(string? text, out LogSeverity severity)
+        public static bool TryParse(string? text, out LogLevel severity)
         {
-            severity = LogSeverity.Information;
+            severity = LogLevel.Information;
             if (text == null) return false;
             var name = text.Trim();
             if (name.Length == 0) return false;
@@ -23,54 +24,54 @@ namespace DicomTools.Engine.Logging
             {
                 case "NOTSET":
                 case "TRACE":
-                case "ALL": severity = LogSeverity.Trace; return true;
+                case "ALL": severity = LogLevel.Trace; return true;
                 case "DEBUG":
-                case "VERBOSE": severity = LogSeverity.Debug; return true;
+                case "VERBOSE": severity = LogLevel.Debug; return true;
                 case "INFO":
-                case "INFORMATION": severity = LogSeverity.Information; return true;
+                case "INFORMATION": severity = LogLevel.Information; return true;
                 case "WARN":
-                case "WARNING": severity = LogSeverity.Warning; return true;
-                case "ERROR": severity = LogSeverity.Error; return true;
+                case "WARNING": severity = LogLevel.Warning; return true;
+                case "ERROR": severity = LogLevel.Error; return true;
                 case "CRITICAL":
-                case "FATAL": severity = LogSeverity.Critical; return true;
+                case "FATAL": severity = LogLevel.Critical; return true;
                 case "NONE":
-                case "OFF": severity = LogSeverity.None; return true;
+                case "OFF": severity = LogLevel.None; return true;
                 default: return false;
             }
         }
 
         /// <summary>Parses a level or throws an <see cref="ArgumentException"/> naming where it came from.</summary>
-        public static LogSeverity Parse(string text, string origin)
+        public static LogLevel Parse(string text, string origin)
         {
             if (TryParse(text, out var severity)) return severity;
             throw new ArgumentException($"'{text}' from {origin} is not a log level; use one of {AcceptedNames}.");
         }
 
         /// <summary>Python's levelname, as the log file prints it: the original's log files keep their look.</summary>
-        public static string FileName(LogSeverity severity)
+        public static string FileName(LogLevel severity)
         {
             switch (severity)
             {
-                case LogSeverity.Trace:
-                case LogSeverity.Debug: return "DEBUG";
-                case LogSeverity.Information: return "INFO";
-                case LogSeverity.Warning: return "WARNING";
-                case LogSeverity.Error: return "ERROR";
+                case LogLevel.Trace:
+                case LogLevel.Debug: return "DEBUG";
+                case LogLevel.Information: return "INFO";
+                case LogLevel.Warning: return "WARNING";
+                case LogLevel.Error: return "ERROR";
                 default: return "CRITICAL";
             }
         }
 
         // Python levels are multiples of ten; anything between rounds down, as logging.getLevelName's neighbours do.
-        private static bool TryFromPythonNumber(int number, out LogSeverity severity)
+        private static bool TryFromPythonNumber(int number, out LogLevel severity)
         {
-            severity = LogSeverity.Information;
+            severity = LogLevel.Information;
             if (number < 0) return false;
-            if (number < 10) severity = LogSeverity.Trace;
-            else if (number < 20) severity = LogSeverity.Debug;
-            else if (number < 30) severity = LogSeverity.Information;
-            else if (number < 40) severity = LogSeverity.Warning;
-            else if (number < 50) severity = LogSeverity.Error;
-            else severity = LogSeverity.Critical;
+            if (number < 10) severity = LogLevel.Trace;
+            else if (number < 20) severity = LogLevel.Debug;
+            else if (number < 30) severity = LogLevel.Information;
+            else if (number < 40) severity = LogLevel.Warning;
+            else if (number < 50) severity = LogLevel.Error;
+            else severity = LogLevel.Critical;
             return true;
         }
     }

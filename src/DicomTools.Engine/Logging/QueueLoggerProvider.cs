@@ -14,7 +14,7 @@ namespace DicomTools.Engine.Logging
     {
         private readonly ConcurrentQueue<LogEntry> _entries = new ConcurrentQueue<LogEntry>();
 
-        public QueueLoggerProvider(LogSeverity minimum = LogSeverity.Trace, ILogEntrySink? sink = null, Redactor? redactor = null)
+        public QueueLoggerProvider(LogLevel minimum = LogLevel.Trace, ILogEntrySink? sink = null, Redactor? redactor = null)
         {
             Minimum = minimum;
             Sink = sink;
@@ -22,7 +22,7 @@ namespace DicomTools.Engine.Logging
         }
 
         /// <summary>The lowest level queued for the PowerShell streams.</summary>
-        public LogSeverity Minimum { get; }
+        public LogLevel Minimum { get; }
 
         public ILogEntrySink? Sink { get; }
 
@@ -35,11 +35,11 @@ namespace DicomTools.Engine.Logging
         /// <summary>For the cmdlet's own messages: they reach the same sinks, in the same form, as the engine's.</summary>
         public void Write(LogEntry entry)
         {
-            if (Sink != null && entry.Severity >= Sink.Minimum && entry.Severity != LogSeverity.None) Sink.Write(entry);
-            if (entry.Severity >= Minimum && entry.Severity != LogSeverity.None) _entries.Enqueue(entry);
+            if (Sink != null && entry.Severity >= Sink.Minimum && entry.Severity != LogLevel.None) Sink.Write(entry);
+            if (entry.Severity >= Minimum && entry.Severity != LogLevel.None) _entries.Enqueue(entry);
         }
 
-        private bool IsEnabled(LogSeverity severity) =>
+        private bool IsEnabled(LogLevel severity) =>
             severity >= Minimum || (Sink != null && severity >= Sink.Minimum);
 
         public void Dispose() { }

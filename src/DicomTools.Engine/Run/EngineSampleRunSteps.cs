@@ -41,12 +41,6 @@ namespace DicomTools.Engine.Run
         // Files whose tags this run changed: an AlreadyStored answer for one of them means the server kept its old copy.
         private readonly ConcurrentDictionary<string, bool> _updated = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
-        // The cmdlets pass their QueueLoggerProvider through this overload, so that no signature they call names a
-        // Microsoft.Extensions.Logging type: the cmdlet assembly then never references that assembly, and it stays
-        // private to the Engine's load context (see DicomTools.Cmdlets/Isolation).
-        public EngineSampleRunSteps(MetadataClient metadata, AnalyticsClient analytics, UploadOptions uploadOptions, IUploadSender uploadSender,
-            LogSubmitter? logSubmitter, SampleRunStepOptions options, QueueLoggerProvider logs)
-            : this(metadata, analytics, uploadOptions, uploadSender, logSubmitter, options, (ILoggerProvider)logs) { }
 
         public EngineSampleRunSteps(MetadataClient metadata, AnalyticsClient analytics, UploadOptions uploadOptions, IUploadSender uploadSender,
             LogSubmitter? logSubmitter, SampleRunStepOptions options, ILoggerProvider logs)

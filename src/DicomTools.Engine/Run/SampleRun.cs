@@ -24,11 +24,6 @@ namespace DicomTools.Engine.Run
         private readonly ILogger _log;
         private readonly Redactor _redactor;
 
-        // The cmdlets pass their QueueLoggerProvider through this overload, so that no signature they call names a
-        // Microsoft.Extensions.Logging type: the cmdlet assembly then never references that assembly, and it stays
-        // private to the Engine's load context (see DicomTools.Cmdlets/Isolation).
-        public SampleRun(ISampleRunSteps steps, QueueLoggerProvider logs, Redactor? redactor = null)
-            : this(steps, (ILoggerProvider)logs, redactor) { }
 
         public SampleRun(ISampleRunSteps steps, ILoggerProvider logs, Redactor? redactor = null)
         {

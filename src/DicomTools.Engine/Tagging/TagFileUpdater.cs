@@ -85,11 +85,6 @@ namespace DicomTools.Engine.Tagging
         private readonly bool _flushToDisk;
         private readonly ILogger _logger;
 
-        // The cmdlets pass their QueueLoggerProvider through this overload, so that no signature they call names a
-        // Microsoft.Extensions.Logging type: the cmdlet assembly then never references that assembly, and it stays
-        // private to the Engine's load context (see DicomTools.Cmdlets/Isolation).
-        public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk, QueueLoggerProvider? logProvider)
-            : this(edits, characterSetPolicy, flushToDisk, (ILoggerProvider?)logProvider) { }
 
         public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk = true, ILoggerProvider? logProvider = null)
         {

@@ -39,7 +39,7 @@ namespace DicomTools.Tests.Unit.Logging
         [Fact]
         public void KeepsEntriesAtOrAboveItsLevelAndNamesLevelsAsPythonDoes()
         {
-            using (var file = new LogFileWriter(LogPath, LogSeverity.Warning))
+            using (var file = new LogFileWriter(LogPath, LogLevel.Warning))
             {
                 var logger = new FileLoggerProvider(file, new Redactor()).CreateLogger("Run");
                 logger.LogDebug("debug");
@@ -68,7 +68,7 @@ namespace DicomTools.Tests.Unit.Logging
         {
             Exception thrown;
             try { throw new InvalidOperationException("upload of a.dcm failed"); } catch (Exception ex) { thrown = ex; }
-            using (var file = new LogFileWriter(LogPath, LogSeverity.Information))
+            using (var file = new LogFileWriter(LogPath, LogLevel.Information))
             {
                 var logger = new FileLoggerProvider(file, new Redactor()).CreateLogger("Run");
                 logger.LogError(thrown, "Run failed:\nsee below");
@@ -78,7 +78,7 @@ namespace DicomTools.Tests.Unit.Logging
             Assert.EndsWith("[ERROR] | Run failed: see below upload of a.dcm failed", lines[0]);
 
             File.Delete(LogPath);
-            using (var file = new LogFileWriter(LogPath, LogSeverity.Debug))
+            using (var file = new LogFileWriter(LogPath, LogLevel.Debug))
                 new FileLoggerProvider(file, new Redactor()).CreateLogger("Run").LogError(thrown, "Run failed");
             lines = ReadShared(LogPath);
             Assert.Matches(LineFormat, lines[0]);
@@ -90,9 +90,9 @@ namespace DicomTools.Tests.Unit.Logging
         public void ConcurrentWritersNeverInterleaveAndEachWritersOrderIsKept()
         {
             const int writers = 16, perWriter = 400;
-            using (var file = new LogFileWriter(LogPath, LogSeverity.Debug))
+            using (var file = new LogFileWriter(LogPath, LogLevel.Debug))
             {
-                var provider = new QueueLoggerProvider(LogSeverity.None, file, new Redactor());
+                var provider = new QueueLoggerProvider(LogLevel.None, file, new Redactor());
                 var padding = new string('x', 300); // long lines make a torn write visible
                 Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
                 {
@@ -116,7 +116,7 @@ namespace DicomTools.Tests.Unit.Logging
         }
 
         private static LogEntry Entry(string message) =>
-            new LogEntry(DateTimeOffset.Now, LogSeverity.Information, "Test", message);
+            new LogEntry(DateTimeOffset.Now, LogLevel.Information, "Test", message);
 
         private static string[] ReadShared(string path)
         {

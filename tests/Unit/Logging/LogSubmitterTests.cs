@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 using System.IO;
 using System.Linq;
 using System.Security;
@@ -33,7 +34,7 @@ namespace DicomTools.Tests.Unit.Logging
         {
             await using var server = await LabServerHost.StartAsync(new LabServerOptions());
             using var writer = new LogFileWriter(_log);
-            writer.Write(new LogEntry(DateTimeOffset.Now, LogSeverity.Error, "Run", "Clínica run failed"));
+            writer.Write(new LogEntry(DateTimeOffset.Now, LogLevel.Error, "Run", "Clínica run failed"));
             var (executor, submitter) = Submitter(server, server.Options.Keys.LogKey);
             using (executor)
             {

@@ -64,7 +64,7 @@ namespace DicomTools.Tests.Unit.Logging
             var path = Path.Combine(Path.GetTempPath(), "redact-" + Guid.NewGuid().ToString("N") + ".log");
             try
             {
-                var queue = new QueueLoggerProvider(LogSeverity.Trace, new LogFileWriter(path, LogSeverity.Debug), redactor);
+                var queue = new QueueLoggerProvider(LogLevel.Trace, new LogFileWriter(path, LogLevel.Debug), redactor);
                 var logger = queue.CreateLogger("Http");
                 Exception thrown;
                 try { throw new InvalidOperationException("server echoed key " + secret, new Exception("inner " + secret)); }
@@ -97,22 +97,22 @@ namespace DicomTools.Tests.Unit.Logging
     public class LogLevelsTests
     {
         [Theory]
-        [InlineData("DEBUG", LogSeverity.Debug)]
-        [InlineData("debug", LogSeverity.Debug)]
-        [InlineData("INFO", LogSeverity.Information)]
-        [InlineData("Information", LogSeverity.Information)]
-        [InlineData("WARNING", LogSeverity.Warning)]
-        [InlineData("warn", LogSeverity.Warning)]
-        [InlineData("ERROR", LogSeverity.Error)]
-        [InlineData("CRITICAL", LogSeverity.Critical)]
-        [InlineData("FATAL", LogSeverity.Critical)]
-        [InlineData("NOTSET", LogSeverity.Trace)]
-        [InlineData("10", LogSeverity.Debug)]
-        [InlineData("20", LogSeverity.Information)]
-        [InlineData("30", LogSeverity.Warning)]
-        [InlineData("50", LogSeverity.Critical)]
-        [InlineData(" info ", LogSeverity.Information)]
-        public void ParsesPythonAndDotNetNames(string text, LogSeverity expected)
+        [InlineData("DEBUG", LogLevel.Debug)]
+        [InlineData("debug", LogLevel.Debug)]
+        [InlineData("INFO", LogLevel.Information)]
+        [InlineData("Information", LogLevel.Information)]
+        [InlineData("WARNING", LogLevel.Warning)]
+        [InlineData("warn", LogLevel.Warning)]
+        [InlineData("ERROR", LogLevel.Error)]
+        [InlineData("CRITICAL", LogLevel.Critical)]
+        [InlineData("FATAL", LogLevel.Critical)]
+        [InlineData("NOTSET", LogLevel.Trace)]
+        [InlineData("10", LogLevel.Debug)]
+        [InlineData("20", LogLevel.Information)]
+        [InlineData("30", LogLevel.Warning)]
+        [InlineData("50", LogLevel.Critical)]
+        [InlineData(" info ", LogLevel.Information)]
+        public void ParsesPythonAndDotNetNames(string text, LogLevel expected)
         {
             Assert.True(LogLevels.TryParse(text, out var severity));
             Assert.Equal(expected, severity);
@@ -133,6 +133,6 @@ namespace DicomTools.Tests.Unit.Logging
         [Fact]
         public void FileNamesAreSeverityNamesAsPythonPrintsThem() =>
             Assert.Equal(new[] { "DEBUG", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" },
-                Enumerable.Range(0, 6).Select(i => LogLevels.FileName((LogSeverity)i)).ToArray());
+                Enumerable.Range(0, 6).Select(i => LogLevels.FileName((LogLevel)i)).ToArray());
     }
 }

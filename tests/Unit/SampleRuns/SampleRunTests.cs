@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
@@ -84,7 +85,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
 
         private (SampleRunResult, QueueLoggerProvider) Run(FakeSteps steps)
         {
-            var logs = new QueueLoggerProvider(LogSeverity.Trace, null, new Redactor());
+            var logs = new QueueLoggerProvider(LogLevel.Trace, null, new Redactor());
             var request = new SampleRunRequest("ref0000022tes-cbc", 2, _folder) { LogPath = Path.Combine(_folder, "run.log") };
             var result = new SampleRun(steps, logs, new Redactor()).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             return (result, logs);
@@ -124,7 +125,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             Assert.Equal(SampleRunStage.Files, r.FailedStage);
             Assert.Contains("No DICOM files (*.dcm) found under", r.FailureMessage);
             Assert.Equal(new[] { "log:ref0000022tes-cbc/2" }, steps.Calls.ToArray());
-            Assert.Contains(Drain(logs), e => e.Severity == LogSeverity.Error && e.Message.Contains("No DICOM files"));
+            Assert.Contains(Drain(logs), e => e.Severity == LogLevel.Error && e.Message.Contains("No DICOM files"));
         }
 
         [Fact]
@@ -174,7 +175,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             Assert.Equal(SampleRunStage.Analytics, r.FailedStage);
             Assert.Contains("analytics 500", r.FailureMessage);
             Assert.False(r.LogSubmitted);
-            Assert.Contains(Drain(logs), e => e.Severity == LogSeverity.Warning && e.Message.Contains("log endpoint 403 Forbidden"));
+            Assert.Contains(Drain(logs), e => e.Severity == LogLevel.Warning && e.Message.Contains("log endpoint 403 Forbidden"));
         }
 
         [Fact]
@@ -184,7 +185,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             using var cts = new CancellationTokenSource();
             var steps = new FakeSteps { MetadataFailure = null };
             var blocking = new BlockingMetadataSteps(steps, cts);
-            var logs = new QueueLoggerProvider(LogSeverity.Trace, null, new Redactor());
+            var logs = new QueueLoggerProvider(LogLevel.Trace, null, new Redactor());
             var request = new SampleRunRequest("s", 1, _folder) { LogPath = Path.Combine(_folder, "run.log") };
             var r = await new SampleRun(blocking, logs, new Redactor()).RunAsync(request, cts.Token);
             Assert.Equal(SampleRunStage.Cancelled, r.FailedStage);

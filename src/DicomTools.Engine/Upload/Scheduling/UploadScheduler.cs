@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using DicomTools.Engine.Http;
-using DicomTools.Engine.Logging;
 using DicomTools.Engine.Upload.Protocols;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,12 +35,6 @@ namespace DicomTools.Engine.Upload.Scheduling
         private long _added;
         private bool _completed;
         private string? _stopReason;
-
-        // The cmdlets pass their QueueLoggerProvider through this overload, so that no signature they call names a
-        // Microsoft.Extensions.Logging type: the cmdlet assembly then never references that assembly, and it stays
-        // private to the Engine's load context (see DicomTools.Cmdlets/Isolation).
-        public UploadScheduler(UploadOptions options, IUploadSender sender, QueueLoggerProvider? logs, CancellationToken cancellationToken)
-            : this(options, sender, (ILoggerProvider?)logs, cancellationToken) { }
 
         public UploadScheduler(UploadOptions options, IUploadSender sender, ILoggerProvider? logs, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
         {
