@@ -175,27 +175,34 @@ namespace DicomTools.Engine.Upload.Scheduling
         {
             var started = _time.GetTimestamp();
             var results = batch.Results;
-            var stopReason = Volatile.Read(ref _stopReason);
-            if (_cancellationToken.IsCancellationRequested)
-                foreach (var r in results) r.NotSend(UploadFailureReason.Cancelled, "Not sent: cancelled before its request started.");
-            else if (stopReason != null)
-                foreach (var r in results) r.NotSend(UploadFailureReason.StoppedAfterRefusal, stopReason);
-            else
-                await SendAsync(batch).ConfigureAwait(false);
-
-            var elapsed = _time.GetElapsedTime(started);
-            foreach (var r in results)
+            try
             {
-                if (r.Status != UploadStatus.NotSent) r.Duration = elapsed;
-                if (r.Status == UploadStatus.Failed && r.Message == null) r.Message = "The server did not confirm it stored this file.";
-                Log(r);
+                var stopReason = Volatile.Read(ref _stopReason);
+                if (_cancellationToken.IsCancellationRequested)
+                    foreach (var r in results) r.NotSend(UploadFailureReason.Cancelled, "Not sent: cancelled before its request started.");
+                else if (stopReason != null)
+                    foreach (var r in results) r.NotSend(UploadFailureReason.StoppedAfterRefusal, stopReason);
+                else
+                    await SendAsync(batch).ConfigureAwait(false);
+
+                var elapsed = _time.GetElapsedTime(started);
+                foreach (var r in results)
+                {
+                    if (r.Status != UploadStatus.NotSent) r.Duration = elapsed;
+                    if (r.Status == UploadStatus.Failed && r.Message == null) r.Message = "The server did not confirm it stored this file.";
+                    Log(r);
+                }
+                var refused = results.FirstOrDefault(r => r.FailureReason == UploadFailureReason.NotAuthorized);
+                if (refused != null)
+                    Interlocked.CompareExchange(ref _stopReason,
+                        $"Not sent: the server refused the credential for '{refused.Name}' (HTTP {refused.StatusCode}), so no more files were sent; fix the key or credential and send the NotSent files again.",
+                        null);
             }
-            var refused = results.FirstOrDefault(r => r.FailureReason == UploadFailureReason.NotAuthorized);
-            if (refused != null)
-                Interlocked.CompareExchange(ref _stopReason,
-                    $"Not sent: the server refused the credential for '{refused.Name}' (HTTP {refused.StatusCode}), so no more files were sent; fix the key or credential and send the NotSent files again.",
-                    null);
-            foreach (var r in results) Publish(r);
+            finally
+            {
+                // Whatever happened above, every file leaves with a result: a missing one would hold back all after it.
+                foreach (var r in results) Publish(r);
+            }
         }
 
         private async Task SendAsync(UploadBatch batch)
