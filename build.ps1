@@ -233,9 +233,12 @@ function Invoke-UnitTest {
 
 function Invoke-PesterTest {
     Write-Host '==> Pester (child pwsh, built module)' -ForegroundColor Cyan
-    Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'tests/Pester/Pester.Restore.csproj'), '-nologo', '-v', 'quiet')
-    $pester = Join-Path (Get-NuGetPackageRoot) 'pester/5.7.1/tools/Pester.psd1'
-    if (-not (Test-Path $pester)) { throw "Pester 5.7.1 was not restored to $pester" }
+    $restoreProject = Join-Path $RepoRoot 'tests/Pester/Pester.Restore.csproj'
+    Invoke-Native dotnet @('restore', $restoreProject, '-nologo', '-v', 'quiet')
+    [xml] $restoreXml = Get-Content -Raw -LiteralPath $restoreProject
+    $pesterVersion = $restoreXml.Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+    $pester = Join-Path (Get-NuGetPackageRoot) "pester/$pesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) { throw "Pester $pesterVersion was not restored to $pester" }
     $summary = Join-Path $ResultsDir 'pester-summary.json'
     if (Test-Path $summary) { Remove-Item -Force $summary }
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir

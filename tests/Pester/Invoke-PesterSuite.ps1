@@ -13,7 +13,8 @@ param(
     [string] $Tag
 )
 $ErrorActionPreference = 'Stop'
-Import-Module $PesterPath -RequiredVersion 5.7.1
+# The path names the version (build.ps1 takes it from Pester.Restore.csproj).
+Import-Module $PesterPath
 
 # Test files read these to find the built module and the repository's tools.
 $env:DICOMTOOLS_MODULE_PATH = $ModulePath
