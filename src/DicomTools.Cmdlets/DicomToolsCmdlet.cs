@@ -58,6 +58,18 @@ namespace DicomTools.Cmdlets
             _cancellation = null;
         }
 
+        /// <summary>A warning that does not turn into a prompt under -Debug (see <see cref="UnattendedStreams"/>).</summary>
+        protected new void WriteWarning(string text)
+        {
+            if (!UnattendedStreams.TryWrite(this, UnattendedStreams.Stream.Warning, text)) base.WriteWarning(text);
+        }
+
+        /// <summary>A verbose line that does not turn into a prompt under -Debug (see <see cref="UnattendedStreams"/>).</summary>
+        protected new void WriteVerbose(string text)
+        {
+            if (!UnattendedStreams.TryWrite(this, UnattendedStreams.Stream.Verbose, text)) base.WriteVerbose(text);
+        }
+
         /// <summary>Debug entries are only worth formatting when someone asked to see them.</summary>
         private LogLevel MinimumLogSeverity()
         {

@@ -1,26 +1,20 @@
 using System;
 using System.Management.Automation;
-using System.Net;
 using System.Security;
-using System.Threading.Tasks;
 using DicomTools.Engine.Http;
+using DicomTools.Engine.Settings;
 
 namespace DicomTools.Cmdlets
 {
     /// <summary>
-    /// The parameters every HTTP cmdlet shares (named as Invoke-RestMethod names them, with the original script's
-    /// names as aliases), how they become endpoint, credential, connection and retry settings, and how a call runs
-    /// on the pipeline thread while its log lines (one per retry) are written as they come.
+    /// A cmdlet that talks to one lab API: -Uri and the credential parameters (-ApiKey, -Credential, -Token,
+    /// -ApiKeyHeader) on top of the shared HTTP parameters, resolved through the settings layers into one
+    /// endpoint, and one error-record shape for a failed call.
     /// </summary>
-    public abstract class HttpCmdletBase : DicomToolsCmdlet, IDisposable
+    public abstract class HttpCmdletBase : HttpClientCmdletBase
     {
-        private HttpExecutor? _executor;
-
-        /// <summary>The API this cmdlet talks to: its environment variables and default key header.</summary>
+        /// <summary>The API this cmdlet talks to: its settings (URL, key) and default key header.</summary>
         protected abstract ApiEndpoint Endpoint { get; }
-
-        /// <summary>The time one attempt may take when -TimeoutSec is not given.</summary>
-        protected virtual int DefaultTimeoutSec => 100;
 
         [Parameter]
         [ValidateNotNull]
@@ -41,41 +35,12 @@ namespace DicomTools.Cmdlets
         [ValidateNotNull]
         public SecureString? Token { get; set; }
 
-        /// <summary>The header that carries -ApiKey (or the key from the environment).</summary>
+        /// <summary>The header that carries -ApiKey (or the key from the settings).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? ApiKeyHeader { get; set; }
 
-        [Parameter]
-        [Alias("BackoffAttempts")]
-        [ValidateRange(0, 100)]
-        public int MaximumRetryCount { get; set; } = HttpRetryOptions.DefaultMaximumRetryCount;
-
-        [Parameter]
-        [ValidateRange(0.0, 3600.0)]
-        public double RetryIntervalSec { get; set; } = HttpRetryOptions.DefaultRetryInterval.TotalSeconds;
-
-        /// <summary>Seconds one attempt may take, sending and reading included; 0 = no limit.</summary>
-        [Parameter]
-        [ValidateRange(0.0, 86400.0)]
-        public double TimeoutSec { get; set; } = -1;
-
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
-
-        [Parameter]
-        [ValidateNotNull]
-        public Uri? Proxy { get; set; }
-
-        [Parameter]
-        [Credential]
-        [ValidateNotNull]
-        public PSCredential? ProxyCredential { get; set; }
-
-        /// <summary>Where settings not given as parameters are looked up; the process environment unless a caller layers more.</summary>
-        protected virtual IEnvironment SettingsEnvironment => ProcessEnvironment.Instance;
-
-        /// <summary>The credential given as a parameter, or null to fall back to the environment. Terminates on conflicting parameters.</summary>
+        /// <summary>The credential given as a parameter, or null to fall back to the settings. Terminates on conflicting parameters.</summary>
         protected ApiCredential? CredentialFromParameters()
         {
             var given = (ApiKey != null ? 1 : 0) + (Credential != null ? 1 : 0) + (Token != null ? 1 : 0);
@@ -91,7 +56,14 @@ namespace DicomTools.Cmdlets
             return null;
         }
 
-        /// <summary>The URL and credential from the parameters, else the environment; a terminating error names what is missing.</summary>
+        /// <summary>How this cmdlet's parameters set <paramref name="setting"/>, for messages.</summary>
+        protected string ParameterFor(SettingDefinition setting) =>
+            setting == Endpoint.UrlSetting ? "-Uri" : setting == Endpoint.KeySetting ? "-ApiKey (or -Credential, -Token)" : setting.Variable;
+
+        /// <summary>
+        /// The URL and credential from the parameters, else the environment, else -EnvFile or ./.env; a
+        /// terminating error names what is missing, by parameter and variable.
+        /// </summary>
         protected EndpointSettings ResolveEndpoint()
         {
             ApiCredential? credential;
@@ -105,80 +77,46 @@ namespace DicomTools.Cmdlets
                 ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidCredential", ErrorCategory.InvalidArgument, null));
                 throw;
             }
-            EndpointSettings settings;
+            // Only read ./.env when something is left to find there; a named -EnvFile is always read (and must exist).
+            var settings = Uri == null || credential == null || EnvFileGiven ? Settings : SettingsResolver.EnvironmentOnly(Redactor);
+            EndpointSettings endpoint;
             try
             {
-                settings = EndpointSettings.Resolve(Endpoint, Uri, credential, ApiKeyHeader, SettingsEnvironment);
+                endpoint = EndpointSettings.Resolve(Endpoint, Uri, credential, ApiKeyHeader, settings);
                 // Every sink of the module masks this key from now on, wherever it came from.
-                Redactor.Register(settings.Credential);
+                Redactor.Register(endpoint.Credential);
             }
-            catch (MissingSettingException ex)
+            catch (MissingSettingsException ex)
             {
-                ThrowTerminatingError(HttpErrorRecords.MissingSetting(ex));
+                ThrowMissingSettings(ex, ParameterFor, "DicomTools.MissingSetting." + ex.Missing[0].Variable, "Nothing was sent.");
                 throw; // not reached: ThrowTerminatingError throws
+            }
+            catch (InvalidSettingException ex)
+            {
+                ThrowInvalidSetting(ex, ParameterFor, "DicomTools.InvalidUri", Uri);
+                throw;
             }
             catch (ArgumentException ex)
             {
+                // e.g. an -ApiKeyHeader that is not a request header
                 ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, Uri));
                 throw;
             }
-            WriteVerbose($"Using the {Endpoint.Name} API at {UriRedaction.Redact(settings.Uri)}"
-                + (settings.UriSource == SettingSource.Environment ? $" (from {Endpoint.UrlVariable})" : string.Empty)
-                + $" with {settings.Credential}"
-                + (settings.CredentialSource == SettingSource.Environment ? $" (from {Endpoint.KeyVariable})." : "."));
-            return settings;
+            WriteVerbose($"Using the {Endpoint.Name} API at {UriRedaction.Redact(endpoint.Uri)}"
+                + (endpoint.UriOrigin == null ? string.Empty : $" (from {Describe(endpoint.UriOrigin.Layer, Endpoint.UrlVariable)})")
+                + $" with {endpoint.Credential}"
+                + (endpoint.CredentialSource == SettingLayer.Parameter ? "." : $" (from {Describe(endpoint.CredentialSource, Endpoint.KeyVariable)})."));
+            return endpoint;
         }
 
-        protected HttpRetryOptions RetryOptions() => new HttpRetryOptions
-        {
-            MaximumRetryCount = MaximumRetryCount,
-            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-            AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec < 0 ? DefaultTimeoutSec : TimeoutSec),
-        };
-
-        protected HttpConnectionSettings ConnectionSettings() => new HttpConnectionSettings
-        {
-            SkipCertificateCheck = SkipCertificateCheck.IsPresent,
-            Proxy = Proxy,
-            ProxyCredential = ProxyCredential == null ? null : new NetworkCredential(ProxyCredential.UserName, ProxyCredential.Password),
-        };
-
-        /// <summary>An executor with this cmdlet's retry and connection settings, logging to <see cref="DicomToolsCmdlet.LogQueue"/>.</summary>
-        /// <remarks>Disposed with the cmdlet.</remarks>
-        protected HttpExecutor CreateExecutor()
-        {
-            _executor?.Dispose();
-            _executor = HttpExecutor.Create(ConnectionSettings(), RetryOptions(), LogQueue);
-            return _executor;
-        }
+        private string Describe(SettingLayer layer, string variable) =>
+            layer == SettingLayer.EnvFile ? $"{variable} in {Settings.EnvFile.Path}" : variable;
 
         /// <summary>Reports a failed call as a non-terminating error for <paramref name="target"/> and goes on with the next item.</summary>
         protected void WriteHttpError(DicomToolsHttpException exception, string errorIdPrefix, object? target)
         {
             DrainLog();
             WriteError(HttpErrorRecords.Create(exception, errorIdPrefix, target));
-        }
-
-        public void Dispose()
-        {
-            _executor?.Dispose();
-            _executor = null;
-            GC.SuppressFinalize(this);
-        }
-
-        /// <summary>
-        /// Waits for <paramref name="task"/> on the pipeline thread, writing its log lines (retries) as they arrive.
-        /// Ctrl+C cancels the token the task was given; then this ends the pipeline.
-        /// </summary>
-        protected T Await<T>(Task<T> task)
-        {
-            while (!task.IsCompleted)
-            {
-                ((IAsyncResult)task).AsyncWaitHandle.WaitOne(100);
-                DrainLog();
-            }
-            DrainLog();
-            return task.GetAwaiter().GetResult();
         }
     }
 }

@@ -1,6 +1,8 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using DicomTools.Engine.Http;
+using DicomTools.Engine.Settings;
 
 namespace DicomTools.Cmdlets
 {
@@ -19,7 +21,6 @@ namespace DicomTools.Cmdlets
             FailureKind.Timeout => ErrorCategory.OperationTimeout,
             FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
             FailureKind.ServerError => ErrorCategory.ResourceUnavailable,
-            // Issue 3: "a body that is not JSON or lacks a field → InvalidData".
             FailureKind.InvalidResponse => ErrorCategory.InvalidData,
             FailureKind.Cancelled => ErrorCategory.OperationStopped,
             _ => ErrorCategory.NotSpecified,
@@ -38,16 +39,30 @@ namespace DicomTools.Cmdlets
             return record;
         }
 
-        /// <summary>A setting that is neither a parameter nor in the environment: names both.</summary>
-        public static ErrorRecord MissingSetting(MissingSettingException exception) =>
-            new ErrorRecord(new PSArgumentException(exception.Message, exception.ParameterName),
-                "DicomTools.MissingSetting." + exception.VariableName, ErrorCategory.InvalidArgument, exception.ParameterName)
+        /// <summary>
+        /// Settings that are neither parameters nor in the environment or .env file, phrased with the cmdlet's
+        /// parameter names (<paramref name="parameterOf"/>) and the variables, all in one record.
+        /// </summary>
+        public static ErrorRecord MissingSettings(MissingSettingsException exception, Func<SettingDefinition, string> parameterOf,
+            string errorId, string consequence)
+        {
+            if (exception == null) throw new ArgumentNullException(nameof(exception));
+            var missing = exception.Missing;
+            var items = string.Join("; ", missing.Select(m => $"{m.Description}: pass {parameterOf(m)} or set {m.Variable}"));
+            var where = exception.EnvFilePath == null
+                ? "in the environment or in a .env file (-EnvFile, or ./.env)"
+                : $"in the environment or in {exception.EnvFilePath}";
+            var message = $"Missing setting{(missing.Count == 1 ? "" : "s")} ({items}), {where}. {consequence}";
+            return new ErrorRecord(new PSArgumentException(message, exception), errorId, ErrorCategory.InvalidArgument,
+                string.Join(",", missing.Select(m => m.Variable)))
             {
-                ErrorDetails = new ErrorDetails(exception.Message)
+                ErrorDetails = new ErrorDetails(message)
                 {
-                    RecommendedAction = $"Give -{exception.ParameterName}, or set {exception.VariableName} in the environment.",
+                    RecommendedAction = "Give " + string.Join(", ", missing.Select(parameterOf)) + ", or set "
+                        + string.Join(", ", missing.Select(m => m.Variable)) + " in the environment or the .env file.",
                 },
             };
+        }
 
         private static string RecommendedAction(FailureKind kind) => kind switch
         {

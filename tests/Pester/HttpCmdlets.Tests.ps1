@@ -218,6 +218,112 @@ Describe 'Get-SampleMetadata' -Tag 'Http' {
     }
 }
 
+Describe 'One settings story for every HTTP cmdlet: parameter, environment, then -EnvFile or ./.env' -Tag 'Http', 'Settings' {
+    BeforeAll {
+        $script:UploadKey = $script:Server.Keys.UploadKey
+        $script:LogKey = $script:Server.Keys.LogKey
+    }
+    BeforeEach {
+        Clear-LabFault $script:Server
+        Clear-LabJournal $script:Server
+        $script:LabFolder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $script:LabFolder
+        Push-Location $script:LabFolder
+    }
+    AfterEach {
+        Pop-Location
+        foreach ($name in 'MD_URL', 'MD_KEY', 'A_URL', 'A_KEY', 'U_URL', 'U_KEY', 'LOG_URL', 'LOG_KEY') { [Environment]::SetEnvironmentVariable($name, $null) }
+    }
+
+    It 'Get-SampleMetadata finds MD_URL and MD_KEY in ./.env, as an admin types it in the lab''s folder' {
+        @(
+            '# the north lab'
+            "MD_URL=$($script:MdUri)"
+            "MD_KEY='$($script:MdKey)'"
+        ) | Set-Content -LiteralPath ./.env
+
+        $output = Get-SampleMetadata ascii0001-chem -Verbose 4>&1
+        $metadata = $output | Where-Object { $_.GetType().FullName -eq 'DicomTools.Engine.Metadata.SampleMetadata' }
+        $metadata.TestType | Should -BeExactly 'CHEM'
+        $verbose = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $verbose | Should -Match ([regex]::Escape("from MD_URL in $(Join-Path $script:LabFolder '.env')"))
+        $verbose | Should -Not -Match ([regex]::Escape($script:MdKey))
+        @(Get-LabJournal $script:Server -Endpoint metadata).Count | Should -Be 1
+    }
+
+    It 'the environment beats ./.env, and a parameter beats both' {
+        "MD_URL=$($script:MdUri)`nMD_KEY=$($script:MdKey)" | Set-Content -LiteralPath ./.env
+        $env:MD_KEY = 'wrong-Zq9-key-from-environment'
+        $null = Get-SampleMetadata ascii0001-chem -MaximumRetryCount 0 -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        (Get-SampleMetadata ascii0001-chem -ApiKey (ConvertTo-TestSecret $script:MdKey)).TestType | Should -BeExactly 'CHEM'
+    }
+
+    It '-EnvFile names a lab''s profile from anywhere; a missing one stops before anything is sent' {
+        $null = New-Item -ItemType Directory -Path ./labs
+        "A_URL=$($script:AnalyticsUri)`nA_KEY=$($script:AnalyticsKey)" | Set-Content -LiteralPath ./labs/north.env
+        Push-Location $TestDrive
+        try {
+            (Start-SampleAnalytics s-1 CBC -EnvFile (Join-Path $script:LabFolder 'labs/north.env')).status | Should -BeExactly 'queued'
+            { Start-SampleAnalytics s-1 CBC -EnvFile ./labs/south.env -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DicomTools.EnvFileNotFound,DicomTools.Cmdlets.Commands.StartSampleAnalyticsCommand'
+        }
+        finally { Pop-Location }
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 1
+    }
+
+    It 'Send-DicomFile and Send-DicomToolsLog read ./.env too' {
+        "U_URL=$($script:Server.Url)/api/upload`nU_KEY=$($script:UploadKey)`nLOG_URL=$($script:Server.Url)/api/logs`nLOG_KEY=$($script:LogKey)" |
+            Set-Content -LiteralPath ./.env
+        $file = New-TestDicomFile -Path (Join-Path $script:LabFolder 'one.dcm') -SopInstanceUid ('2.25.' + [System.Numerics.BigInteger]::new([guid]::NewGuid().ToByteArray() + [byte] 0))
+        (Send-DicomFile -LiteralPath $file.FullName).Status | Should -Be 'Stored'
+        'a log line' | Set-Content -LiteralPath ./run.log
+        (Send-DicomToolsLog ./run.log -SampleId s-1 -AttemptNumber 1).StatusCode | Should -BeIn 200, 201, 202
+    }
+
+    It 'a .env line it cannot parse is a warning naming the file and line, and the rest still works' {
+        "MD_URL=$($script:MdUri)`nthis is not a setting`nMD_KEY=$($script:MdKey)" | Set-Content -LiteralPath ./.env
+        $output = Get-SampleMetadata ascii0001-chem 3>&1
+        ($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }).Message | Should -Match 'line 2'
+        ($output | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] }).TestType | Should -BeExactly 'CHEM'
+    }
+
+    It 'names the missing settings by this cmdlet''s parameters and the variables, and where it looked' {
+        "MD_URL=$($script:MdUri)" | Set-Content -LiteralPath ./.env
+        $thrown = { Get-SampleMetadata ascii0001-chem -ErrorAction Stop } | Should -Throw -PassThru
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'DicomTools.MissingSetting.MD_KEY,*'
+        $thrown.Exception.Message | Should -Match '-ApiKey'
+        $thrown.Exception.Message | Should -Match 'MD_KEY'
+        $thrown.Exception.Message | Should -Match ([regex]::Escape((Join-Path $script:LabFolder '.env')))
+        @(Get-LabJournal $script:Server).Count | Should -Be 0
+    }
+
+    It '-TimeoutSec reads as its real default, inside its own ValidateRange' {
+        $command = Get-Command Get-SampleMetadata
+        $range = $command.Parameters.TimeoutSec.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateRangeAttribute] }
+        # By the implementing type: the module may live in a private load context where type literals do not resolve.
+        $new = { param($name) [Activator]::CreateInstance((Get-Command $name).ImplementingType) }
+        $cmdlet = & $new Get-SampleMetadata
+        $cmdlet.TimeoutSec | Should -Be 100
+        $cmdlet.TimeoutSec | Should -BeGreaterOrEqual $range.MinRange
+        (& $new Send-DicomFile).TimeoutSec | Should -Be 600
+        (& $new Invoke-SampleUpload).TimeoutSec | Should -Be 100
+    }
+
+    It 'Invoke-SampleUpload shares the HTTP parameters with the other cmdlets instead of declaring its own' {
+        $shared = 'MaximumRetryCount', 'RetryIntervalSec', 'TimeoutSec', 'SkipCertificateCheck', 'Proxy', 'ProxyCredential', 'EnvFile'
+        foreach ($name in 'Invoke-SampleUpload', 'Get-SampleMetadata', 'Start-SampleAnalytics', 'Send-DicomFile', 'Send-DicomToolsLog') {
+            $parameters = (Get-Command $name).Parameters
+            foreach ($parameter in $shared) {
+                $parameters[$parameter].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } |
+                    Should -Not -BeNullOrEmpty -Because "$name -$parameter"
+            }
+        }
+        (Get-Command Invoke-SampleUpload).ImplementingType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
+        (Get-Command Get-SampleMetadata).ImplementingType.BaseType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
+    }
+}
+
 Describe 'Start-SampleAnalytics' -Tag 'Http' {
     BeforeEach {
         Clear-LabFault $script:Server

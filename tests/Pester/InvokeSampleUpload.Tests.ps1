@@ -293,6 +293,62 @@ Describe 'Invoke-SampleUpload' -Tag 'Run' {
         Get-Content ./ref0000022tes-cbc-1.log -Raw | Should -Match '\[ERROR\] \| No DICOM files'
     }
 
+    It 'makes a failed run''s summary the error record''s TargetObject, so catch { $_.TargetObject } has it' {
+        Set-RunSettings -NoLogUrl
+        $folder = New-RunFolder -Count 2
+        Push-Location $folder
+        Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 503 -Count 0
+
+        $run = Invoke-Run (@{ Directory = './data'; MaximumRetryCount = 0 } + $script:Fast)
+        $run.Error.FullyQualifiedErrorId | Should -Match '^DicomTools\.SampleRunFailed\.Upload,'
+        $target = $run.Error.TargetObject
+        $target.GetType().FullName | Should -Be 'DicomTools.Cmdlets.SampleRunSummary'
+        $target.Succeeded | Should -BeFalse
+        $target.Failed | Should -Be 2
+        $target.FailedStage | Should -Be 'Upload'
+        $target.LogPath | Should -Be $run.Summary.LogPath
+
+        # As a scheduled script writes it, in a non-interactive pwsh: the assignment is lost, the catch has the summary.
+        $child = Invoke-InChildPwsh -WorkingDirectory $folder -Command @'
+$s = $null
+try { $s = Invoke-SampleUpload -Directory ./data -AttemptNumber 2 -MaximumRetryCount 0 -RetryIntervalSec 0.05 -ErrorAction Stop }
+catch { "ASSIGNED:$($null -ne $s)"; $t = $_.TargetObject; "SUMMARY:$($t.SampleId)|$($t.AttemptNumber)|$($t.Succeeded)|$($t.FailedStage)|$($t.Failed)" }
+'@
+        $child.Output | Should -Match 'ASSIGNED:False'
+        $child.Output | Should -Match 'SUMMARY:ref0000022tes-cbc\|2\|False\|Upload\|2'
+    }
+
+    It 'runs to the end with -Debug in pwsh -NonInteractive: warnings and debug lines are written, never prompted' {
+        Set-RunSettings -NoLogUrl
+        $env:LOG_URL = "$($script:Server.Url)/api/logs"   # without LOG_KEY: the run starts with a warning
+        $folder = New-RunFolder -Count 2
+        Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 503 -Count 0
+        $streams = @'
+| ForEach-Object { "STREAM:$($_.GetType().Name):$_" }
+'@.Trim()
+
+        $failed = Invoke-InChildPwsh -WorkingDirectory $folder -Command (@'
+try { Invoke-SampleUpload -Directory ./data -MaximumRetryCount 0 -RetryIntervalSec 0.05 -Debug -ErrorAction Stop *>&1 STREAMS }
+catch { "ERROR:$($_.FullyQualifiedErrorId)|$($_.Exception.GetType().Name)"; "SUMMARY:$($_.TargetObject.Succeeded)|$($_.TargetObject.FailedStage)"; exit 1 }
+'@).Replace('STREAMS', $streams)
+
+        $failed.Output | Should -Not -Match 'PSInvalidOperationException|NonInteractive mode'
+        $failed.Output | Should -Match 'STREAM:WarningRecord:LOG_URL is set'
+        $failed.Output | Should -Match 'STREAM:DebugRecord:'
+        $failed.Output | Should -Match 'ERROR:DicomTools\.SampleRunFailed\.Upload,'
+        $failed.Output | Should -Match 'SUMMARY:False\|Upload'
+        $failed.ExitCode | Should -Be 1
+
+        Clear-LabFault $script:Server
+        $succeeded = Invoke-InChildPwsh -WorkingDirectory $folder -Command (@'
+Invoke-SampleUpload -Directory ./data -AttemptNumber 2 -Debug *>&1 STREAMS
+'@).Replace('STREAMS', $streams)
+        $succeeded.Output | Should -Not -Match 'PSInvalidOperationException|NonInteractive mode'
+        $succeeded.Output | Should -Match 'STREAM:WarningRecord:LOG_URL is set'
+        $succeeded.Output | Should -Match 'STREAM:SampleRunSummary:ref0000022tes-cbc attempt 2: succeeded'
+        $succeeded.ExitCode | Should -Be 0
+    }
+
     It 'never shows a key: not in any stream, error record, log file or log sent' {
         $folder = New-RunFolder -Count 2
         Push-Location $folder

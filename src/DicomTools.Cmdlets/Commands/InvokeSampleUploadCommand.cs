@@ -23,16 +23,18 @@ namespace DicomTools.Cmdlets.Commands
     /// <para type="description">
     /// Settings come from the parameters, then the environment (MD_URL MD_KEY U_URL U_KEY A_URL A_KEY LOG_LEVEL LOG_URL LOG_KEY),
     /// then a .env file (-EnvFile, or ./.env). The run writes a log file (-LogPath, default &lt;SampleId&gt;-&lt;AttemptNumber&gt;.log),
-    /// emits one SampleRunSummary and, when it fails, sends the log to LOG_URL (if set) and ends with a terminating error,
-    /// so that `pwsh -Command "Invoke-SampleUpload ..."` exits non-zero.
+    /// emits one SampleRunSummary and, when it fails, sends the log to LOG_URL (if set) and ends with a terminating error
+    /// whose TargetObject is that summary, so that `pwsh -Command "Invoke-SampleUpload ..."` exits non-zero and
+    /// `catch { $_.TargetObject }` still has the summary.
     /// </para>
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "SampleUpload", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SampleRunSummary))]
-    public sealed class InvokeSampleUploadCommand : DicomToolsCmdlet
+    public sealed class InvokeSampleUploadCommand : HttpClientCmdletBase
     {
         public const string DefaultSampleId = "ref0000022tes-cbc";
         private const int ProgressActivityId = 0x5a4e;
+        private const int UploadTimeoutSec = 600;
 
         [Parameter(Position = 0)]
         [Alias("sample_id")]
@@ -49,20 +51,6 @@ namespace DicomTools.Cmdlets.Commands
         [Alias("Path")]
         [ValidateNotNullOrEmpty]
         public string Directory { get; set; } = "./data/";
-
-        [Parameter]
-        [Alias("BackoffAttempts", "backoff_attempts")]
-        [ValidateRange(0, 100)]
-        public int MaximumRetryCount { get; set; } = HttpRetryOptions.DefaultMaximumRetryCount;
-
-        [Parameter]
-        [ValidateRange(0, 3600)]
-        public double RetryIntervalSec { get; set; } = HttpRetryOptions.DefaultRetryInterval.TotalSeconds;
-
-        /// <summary>Seconds one attempt of an API call may take (uploads get at least 600); 0 = no limit.</summary>
-        [Parameter]
-        [ValidateRange(0, 86400)]
-        public double TimeoutSec { get; set; } = -1;
 
         /// <summary>Concurrent uploads (and tag writers).</summary>
         [Parameter]
@@ -89,11 +77,6 @@ namespace DicomTools.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string? LogLevel { get; set; }
 
-        /// <summary>A .env file read as python-dotenv reads it; default ./.env when it exists.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? EnvFile { get; set; }
-
         /// <summary>Do not send the log to LOG_URL when the run fails.</summary>
         [Parameter]
         public SwitchParameter NoLogSubmission { get; set; }
@@ -108,10 +91,6 @@ namespace DicomTools.Cmdlets.Commands
         [Parameter] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
         [Parameter] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
-
-        [Parameter] public SwitchParameter SkipCertificateCheck { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? Proxy { get; set; }
-        [Parameter] [Credential] [ValidateNotNull] public PSCredential? ProxyCredential { get; set; }
 
         private readonly List<IDisposable> _disposables = new List<IDisposable>();
 
@@ -129,80 +108,108 @@ namespace DicomTools.Cmdlets.Commands
             }
         }
 
+        /// <summary>How this cmdlet's parameters set each setting, for messages (the Engine names settings only).</summary>
+        private static string ParameterOf(SettingDefinition setting)
+        {
+            if (setting == LabSettings.MetadataUri) return "-MetadataUri";
+            if (setting == LabSettings.MetadataKey) return "-MetadataApiKey";
+            if (setting == LabSettings.UploadUri) return "-UploadUri";
+            if (setting == LabSettings.UploadKey) return "-UploadApiKey (or -UploadCredential)";
+            if (setting == LabSettings.AnalyticsUri) return "-AnalyticsUri";
+            if (setting == LabSettings.AnalyticsKey) return "-AnalyticsApiKey";
+            if (setting == LabSettings.LogUri) return "-LogUri";
+            if (setting == LabSettings.LogKey) return "-LogApiKey";
+            if (setting == LabSettings.LogLevel) return "-LogLevel";
+            return setting.Variable;
+        }
+
         private void Run()
         {
             RegisterParameterSecrets();
-            var current = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-
-            // Everything that can be wrong with the settings is found here, before a file is touched or a log opened.
-            var resolver = Terminating(() => SettingsResolver.ForProcess(EnvFile == null ? null : FullPath(EnvFile), current),
-                "DicomTools.EnvFileNotFound", ErrorCategory.ObjectNotFound, EnvFile);
-            foreach (var warning in resolver.EnvFile.Warnings) WriteWarning($"{resolver.EnvFile.Path}: {warning}; the line was skipped.");
-            RequireSettings(resolver);
-            var level = ResolveLogLevel(resolver);
-            var directory = FullPath(Directory);
-            var logPath = FullPath(LogPath ?? $"{SampleId}-{AttemptNumber}.log");
-
-            var metadataEndpoint = Endpoint(ApiEndpoint.Metadata, MetadataUri, MetadataApiKey == null ? null : ApiCredential.ApiKey(MetadataApiKey, ApiEndpoint.Metadata.DefaultKeyHeader), resolver, "MetadataUri", "MetadataApiKey");
-            var uploadEndpoint = Endpoint(ApiEndpoint.Upload, UploadUri, UploadCredentialFromParameters(), resolver, "UploadUri", "UploadApiKey");
-            var analyticsEndpoint = Endpoint(ApiEndpoint.Analytics, AnalyticsUri, AnalyticsApiKey == null ? null : ApiCredential.ApiKey(AnalyticsApiKey, ApiEndpoint.Analytics.DefaultKeyHeader), resolver, "AnalyticsUri", "AnalyticsApiKey");
-            var logEndpoint = NoLogSubmission ? null : ResolveLogEndpoint(resolver);
 
             // As Send-DicomFile: -Atomic alone means one ZIP.
             var protocol = Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)) ? UploadProtocol.Archive : Protocol;
-            var uploadOptions = new UploadOptions(uploadEndpoint.Uri)
-            {
-                Protocol = protocol,
-                Atomic = Atomic.IsPresent,
-                ThrottleLimit = ThrottleLimit,
-                ServerKind = ServerKind,
-            };
             if (Atomic && protocol == UploadProtocol.Raw)
             {
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-Atomic sends every file in one request: use it with -Protocol Archive or StowRs, not Raw."),
                     "DicomTools.AtomicNeedsOneRequest", ErrorCategory.InvalidArgument, protocol));
             }
 
+            // Everything that can be wrong with the settings is found here, before a file is touched or a log opened.
+            var directory = FullPath(Directory);
+            var logPath = FullPath(LogPath ?? $"{SampleId}-{AttemptNumber}.log");
+            var parameters = new SampleRunParameters(SampleId, AttemptNumber, directory, logPath)
+            {
+                MetadataUri = MetadataUri,
+                MetadataCredential = MetadataApiKey == null ? null : ApiCredential.ApiKey(MetadataApiKey, ApiEndpoint.Metadata.DefaultKeyHeader),
+                UploadUri = UploadUri,
+                UploadCredential = UploadCredentialFromParameters(),
+                AnalyticsUri = AnalyticsUri,
+                AnalyticsCredential = AnalyticsApiKey == null ? null : ApiCredential.ApiKey(AnalyticsApiKey, ApiEndpoint.Analytics.DefaultKeyHeader),
+                LogUri = LogUri,
+                LogCredential = LogApiKey == null ? null : ApiCredential.ApiKey(LogApiKey, ApiEndpoint.Logs.DefaultKeyHeader),
+                LogLevel = LogLevel,
+                SubmitLogOnFailure = !NoLogSubmission,
+                Connection = ConnectionSettings(),
+                ApiRetry = RetryOptions(),
+                UploadRetry = RetryOptions(UploadTimeoutSec),
+                Protocol = protocol,
+                Atomic = Atomic.IsPresent,
+                ServerKind = ServerKind,
+                ThrottleLimit = ThrottleLimit,
+            };
+            var resolved = Resolve(parameters);
+            foreach (var warning in resolved.Warnings) WriteWarning(warning);
+            foreach (var endpoint in resolved.Endpoints) Redactor.Register(endpoint.Credential);
+
             if (!ShouldProcess($"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}",
                 "Set the sample's tags, upload the files and start analytics")) return;
 
             // From here on every entry of this run, from any DicomTools code in this runspace, reaches the file.
-            var file = Terminating(() => new LogFileWriter(logPath, level), "DicomTools.LogFileUnavailable", ErrorCategory.WriteError, logPath);
+            var file = Terminating(() => new LogFileWriter(logPath, resolved.LogLevel), "DicomTools.LogFileUnavailable", ErrorCategory.WriteError, logPath);
             _disposables.Add(file);
             _disposables.Add(RunLog.Attach(file));
             ResetLogQueue(file);
-            Log(LogSeverity.Information, $"Invoke-SampleUpload {SampleId} attempt {AttemptNumber}; log {logPath} at level {LogLevels.FileName(level)}");
-            LogEndpoint(metadataEndpoint);
-            LogEndpoint(uploadEndpoint);
-            LogEndpoint(analyticsEndpoint);
-            if (logEndpoint != null) LogEndpoint(logEndpoint);
-            if (resolver.EnvFile.Path != null) Log(LogSeverity.Debug, $"Settings not given as parameters or in the environment come from {resolver.EnvFile.Path}");
+            Log(LogSeverity.Information, $"Invoke-SampleUpload {SampleId} attempt {AttemptNumber}; log {logPath} at level {LogLevels.FileName(resolved.LogLevel)}");
+            foreach (var endpoint in resolved.Endpoints) Log(LogSeverity.Information, ResolvedSampleRun.Describe(endpoint));
+            if (resolved.EnvFilePath != null) Log(LogSeverity.Debug, $"Settings not given as parameters or in the environment come from {resolved.EnvFilePath}");
 
-            var apiExecutor = Executor(TimeoutSec < 0 ? 100 : TimeoutSec);
-            var uploadExecutor = Executor(TimeoutSec < 0 ? 600 : TimeoutSec);
-            var steps = new EngineSampleRunSteps(
-                new MetadataClient(apiExecutor, metadataEndpoint),
-                new AnalyticsClient(apiExecutor, analyticsEndpoint),
-                uploadOptions,
-                new HttpExecutorUploadSender(uploadExecutor, uploadEndpoint.Credential),
-                logEndpoint == null ? null : new LogSubmitter(apiExecutor, logEndpoint),
-                new SampleRunStepOptions { TagThrottleLimit = Math.Max(ThrottleLimit, 2) },
-                LogQueue);
-            var run = new SampleRun(steps, LogQueue, Redactor);
-            var request = new SampleRunRequest(SampleId, AttemptNumber, directory)
-            {
-                LogPath = logPath,
-                SubmitLogOnFailure = !NoLogSubmission,
-            };
-
-            var result = Wait(run.RunAsync(request, CancellationToken), run, steps);
-            var summary = new SampleRunSummary(result, resolver.EnvFile.Path);
+            var prepared = SampleRunFactory.Create(resolved, LogQueue, Redactor);
+            _disposables.Add(prepared);
+            var result = Wait(prepared.Run.RunAsync(prepared.Request, CancellationToken), prepared.Run, prepared.Steps);
+            var summary = new SampleRunSummary(result, resolved.EnvFilePath);
             WriteObject(summary);
             if (!result.Succeeded)
             {
-                if (NoLogSubmission == false && logEndpoint == null)
+                if (NoLogSubmission == false && resolved.Logs == null)
                     WriteVerbose($"LOG_URL is not set: the log was not sent; it is in {logPath}.");
-                ThrowTerminatingError(FailureRecord(result));
+                ThrowTerminatingError(FailureRecord(result, summary));
+            }
+        }
+
+        /// <summary>The Engine resolves and checks every setting; this phrases what it reports with this cmdlet's parameters.</summary>
+        private ResolvedSampleRun Resolve(SampleRunParameters parameters)
+        {
+            try
+            {
+                return SampleRunFactory.Resolve(parameters, Settings);
+            }
+            catch (MissingSettingsException ex)
+            {
+                ThrowMissingSettings(ex, ParameterOf, "DicomTools.MissingSetting", "Nothing was changed or sent.");
+                throw;
+            }
+            catch (InvalidSettingException ex)
+            {
+                var isLevel = ex.Setting == LabSettings.LogLevel;
+                ThrowInvalidSetting(ex, ParameterOf, isLevel ? "DicomTools.InvalidLogLevel" : "DicomTools.InvalidUri",
+                    isLevel ? (object?)LogLevel ?? ex.Setting.Variable : ex.Setting.Variable);
+                throw;
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, null));
+                throw;
             }
         }
 
@@ -250,7 +257,8 @@ namespace DicomTools.Cmdlets.Commands
             return new ProgressRecord(ProgressActivityId, $"Invoke-SampleUpload {SampleId} (attempt {AttemptNumber})", status) { PercentComplete = percent };
         }
 
-        private ErrorRecord FailureRecord(SampleRunResult result)
+        /// <remarks>The record's TargetObject is the run's summary: `catch { $_.TargetObject }` has it even where the output was lost.</remarks>
+        private ErrorRecord FailureRecord(SampleRunResult result, SampleRunSummary summary)
         {
             var message = $"Sample {result.SampleId}, attempt {result.AttemptNumber} failed: {result.FailureMessage} The log is {result.LogPath}"
                 + (result.LogSubmitted ? " (sent to the log API)." : ".");
@@ -265,7 +273,7 @@ namespace DicomTools.Cmdlets.Commands
                     _ => ErrorCategory.NotSpecified,
                 };
             var record = new ErrorRecord(new SampleRunFailedException(Redactor.Redact(message), result.FailedStage.ToString()),
-                "DicomTools.SampleRunFailed." + result.FailedStage, category, result.SampleId);
+                "DicomTools.SampleRunFailed." + result.FailedStage, category, summary);
             record.ErrorDetails = new ErrorDetails(Redactor.Redact(message))
             {
                 RecommendedAction = $"Read the log {result.LogPath}, fix the cause, and run again (a new -AttemptNumber gives the files a new PatientID).",
@@ -280,42 +288,6 @@ namespace DicomTools.Cmdlets.Commands
             if (ProxyCredential != null) Redactor.RegisterBasicCredential(ProxyCredential.UserName, ProxyCredential.Password);
         }
 
-        /// <summary>All missing settings in one error, each named by its variable and its parameter.</summary>
-        private void RequireSettings(SettingsResolver resolver)
-        {
-            var given = new Dictionary<SettingDefinition, bool>
-            {
-                [SampleRunSettings.MetadataUri] = MetadataUri != null,
-                [SampleRunSettings.MetadataKey] = MetadataApiKey != null,
-                [SampleRunSettings.UploadUri] = UploadUri != null,
-                [SampleRunSettings.UploadKey] = UploadApiKey != null || UploadCredential != null,
-                [SampleRunSettings.AnalyticsUri] = AnalyticsUri != null,
-                [SampleRunSettings.AnalyticsKey] = AnalyticsApiKey != null,
-            };
-            try
-            {
-                resolver.Require(given.Where(g => !g.Value).Select(g => g.Key), _ => null);
-            }
-            catch (MissingSettingsException ex)
-            {
-                var record = new ErrorRecord(new PSArgumentException(ex.Message), "DicomTools.MissingSetting", ErrorCategory.InvalidArgument,
-                    string.Join(",", ex.Missing.Select(m => m.Variable)));
-                record.ErrorDetails = new ErrorDetails(ex.Message)
-                {
-                    RecommendedAction = "Give " + string.Join(", ", ex.Missing.Select(m => m.Parameter)) + ", or set "
-                        + string.Join(", ", ex.Missing.Select(m => m.Variable)) + " in the environment or the .env file.",
-                };
-                ThrowTerminatingError(record);
-            }
-        }
-
-        private LogSeverity ResolveLogLevel(SettingsResolver resolver)
-        {
-            var setting = resolver.Resolve(SampleRunSettings.LogLevel, LogLevel);
-            if (setting == null) return LogSeverity.Information;
-            return Terminating(() => LogLevels.Parse(setting.Value, setting.Origin), "DicomTools.InvalidLogLevel", ErrorCategory.InvalidArgument, setting.Value);
-        }
-
         private ApiCredential? UploadCredentialFromParameters()
         {
             if (UploadApiKey != null && UploadCredential != null)
@@ -326,66 +298,6 @@ namespace DicomTools.Cmdlets.Commands
             if (UploadApiKey != null) return ApiCredential.ApiKey(UploadApiKey, ApiEndpoint.Upload.DefaultKeyHeader);
             if (UploadCredential != null) return ApiCredential.Basic(UploadCredential.UserName, UploadCredential.Password);
             return null;
-        }
-
-        private EndpointSettings Endpoint(ApiEndpoint api, Uri? uri, ApiCredential? credential, SettingsResolver resolver, string uriParameter, string keyParameter)
-        {
-            try
-            {
-                var endpoint = EndpointSettings.Resolve(api, uri, credential, null, resolver, uriParameter, keyParameter);
-                Redactor.Register(endpoint.Credential);
-                return endpoint;
-            }
-            catch (DicomTools.Engine.Http.MissingSettingException ex)
-            {
-                ThrowTerminatingError(HttpErrorRecords.MissingSetting(ex));
-                throw;
-            }
-            catch (ArgumentException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, uri));
-                throw;
-            }
-        }
-
-        /// <summary>The log API, when LOG_URL (or -LogUri) is set; a URL without a key is a warning, not a failure of the run.</summary>
-        private EndpointSettings? ResolveLogEndpoint(SettingsResolver resolver)
-        {
-            var uri = resolver.Resolve(SampleRunSettings.LogUri, LogUri?.OriginalString);
-            if (uri == null) return null;
-            var key = LogApiKey != null ? null : resolver.Resolve(SampleRunSettings.LogKey, null);
-            if (LogApiKey == null && key == null)
-            {
-                WriteWarning($"LOG_URL is set ({uri.Origin}) but LOG_KEY is not (-LogApiKey): a failed run cannot send its log.");
-                return null;
-            }
-            return Endpoint(ApiEndpoint.Logs, LogUri, LogApiKey == null ? null : ApiCredential.ApiKey(LogApiKey, ApiEndpoint.Logs.DefaultKeyHeader),
-                resolver, "LogUri", "LogApiKey");
-        }
-
-        private void LogEndpoint(EndpointSettings endpoint) =>
-            Log(LogSeverity.Information, $"The {endpoint.Api.Name} API is {UriRedaction.Redact(endpoint.Uri)}"
-                + (endpoint.UriSource == DicomTools.Engine.Http.SettingSource.Environment ? $" ({endpoint.Api.UrlVariable})" : " (parameter)")
-                + $", with {endpoint.Credential}");
-
-        private HttpExecutor Executor(double timeoutSec)
-        {
-            var executor = HttpExecutor.Create(
-                new HttpConnectionSettings
-                {
-                    SkipCertificateCheck = SkipCertificateCheck.IsPresent,
-                    Proxy = Proxy,
-                    ProxyCredential = ProxyCredential == null ? null : new NetworkCredential(ProxyCredential.UserName, ProxyCredential.Password),
-                },
-                new HttpRetryOptions
-                {
-                    MaximumRetryCount = MaximumRetryCount,
-                    RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-                    AttemptTimeout = TimeSpan.FromSeconds(timeoutSec),
-                },
-                LogQueue);
-            _disposables.Add(executor);
-            return executor;
         }
 
         private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -1,85 +1,88 @@
 using System;
+using System.Collections.Generic;
+using DicomTools.Engine.Settings;
 
 namespace DicomTools.Engine.Http
 {
-    /// <summary>Where a resolved setting came from, for verbose output ("from MD_URL").</summary>
-    public enum SettingSource { Parameter, Environment }
-
-    /// <summary>A setting neither given as a parameter nor found in the environment.</summary>
-    public sealed class MissingSettingException : Exception
-    {
-        public MissingSettingException(string parameterName, string variableName, string what)
-            : base($"No {what}: give -{parameterName} or set the environment variable {variableName}.")
-        {
-            ParameterName = parameterName;
-            VariableName = variableName;
-        }
-
-        public string ParameterName { get; }
-        public string VariableName { get; }
-    }
-
     /// <summary>
-    /// The URL and credential of one API call, resolved in one place: explicit values first, then the
-    /// environment (<see cref="ApiEndpoint.UrlVariable"/>, <see cref="ApiEndpoint.KeyVariable"/>).
+    /// The URL and credential of one API call, resolved in one place through the module's settings layers:
+    /// explicit values first, then the environment, then the .env file (<see cref="SettingsResolver"/>).
     /// </summary>
     public sealed class EndpointSettings
     {
-        private EndpointSettings(ApiEndpoint api, Uri uri, SettingSource uriSource, ApiCredential credential, SettingSource credentialSource)
+        private EndpointSettings(ApiEndpoint api, Uri uri, SettingValue? uriSetting, ApiCredential credential, SettingLayer credentialSource)
         {
             Api = api;
             Uri = uri;
-            UriSource = uriSource;
+            UriSource = uriSetting?.Layer ?? SettingLayer.Parameter;
+            UriOrigin = uriSetting;
             Credential = credential;
             CredentialSource = credentialSource;
         }
 
         public ApiEndpoint Api { get; }
         public Uri Uri { get; }
-        public SettingSource UriSource { get; }
+        public SettingLayer UriSource { get; }
+        /// <summary>Where the URL came from when it was not a parameter (null when it was).</summary>
+        public SettingValue? UriOrigin { get; }
         public ApiCredential Credential { get; }
-        public SettingSource CredentialSource { get; }
+        public SettingLayer CredentialSource { get; }
 
-        /// <param name="uri">-Uri, or null to read <see cref="ApiEndpoint.UrlVariable"/>.</param>
-        /// <param name="credential">-ApiKey/-Credential/-Token turned into a credential, or null to read <see cref="ApiEndpoint.KeyVariable"/>.</param>
-        /// <param name="apiKeyHeader">-ApiKeyHeader, or null for the API's default; used for a key from the environment.</param>
-        /// <param name="uriParameter">The parameter name to quote when the URL is missing.</param>
-        /// <param name="keyParameter">The parameter name to quote when the key is missing.</param>
-        /// <exception cref="MissingSettingException">The URL or the key is neither given nor in the environment.</exception>
-        /// <exception cref="ArgumentException">The URL (given or from the environment) is not an absolute http(s) URL.</exception>
+        /// <param name="uri">The URL given by the caller, or null to read <see cref="ApiEndpoint.UrlSetting"/>.</param>
+        /// <param name="credential">The credential given by the caller, or null to read <see cref="ApiEndpoint.KeySetting"/>.</param>
+        /// <param name="apiKeyHeader">The header for a key from the settings, or null for the API's default.</param>
+        /// <param name="settings">The layers below the parameters; the process environment alone when null.</param>
+        /// <exception cref="MissingSettingsException">The URL, the key or both are nowhere (both named at once).</exception>
+        /// <exception cref="InvalidSettingException">The URL (given or found) is not an absolute http(s) URL.</exception>
         public static EndpointSettings Resolve(ApiEndpoint api, Uri? uri, ApiCredential? credential, string? apiKeyHeader,
-            IEnvironment? environment = null, string uriParameter = "Uri", string keyParameter = "ApiKey")
+            SettingsResolver? settings = null)
         {
-            if (api == null) throw new ArgumentNullException(nameof(api));
-            environment ??= ProcessEnvironment.Instance;
-
-            var uriSource = SettingSource.Parameter;
-            if (uri == null)
-            {
-                var text = environment.Get(api.UrlVariable)?.Trim();
-                if (string.IsNullOrEmpty(text)) throw new MissingSettingException(uriParameter, api.UrlVariable, $"URL for the {api.Name} API");
-                if (!Uri.TryCreate(text, UriKind.Absolute, out uri))
-                    throw new ArgumentException($"The environment variable {api.UrlVariable} is not an absolute URL.");
-                uriSource = SettingSource.Environment;
-            }
-            ValidateHttpUri(uri, uriSource == SettingSource.Parameter ? "-" + uriParameter : api.UrlVariable);
-
-            var credentialSource = SettingSource.Parameter;
-            if (credential == null)
-            {
-                var key = environment.Get(api.KeyVariable);
-                if (key == null) throw new MissingSettingException(keyParameter, api.KeyVariable, $"key for the {api.Name} API");
-                using var secure = SecureText.Protect(key);
-                credential = ApiCredential.ApiKey(secure, string.IsNullOrWhiteSpace(apiKeyHeader) ? api.DefaultKeyHeader : apiKeyHeader!);
-                credentialSource = SettingSource.Environment;
-            }
-            return new EndpointSettings(api, uri, uriSource, credential, credentialSource);
+            settings ??= SettingsResolver.EnvironmentOnly();
+            var missing = new List<SettingDefinition>();
+            var resolved = TryResolve(api, uri, credential, apiKeyHeader, settings, missing);
+            if (resolved == null) throw settings.Missing(missing);
+            return resolved;
         }
 
-        private static void ValidateHttpUri(Uri uri, string origin)
+        /// <summary>As <see cref="Resolve"/>, but adds what is missing to <paramref name="missing"/> and returns null, so that a caller resolving several endpoints reports every missing setting in one error.</summary>
+        /// <exception cref="InvalidSettingException">The URL (given or found) is not an absolute http(s) URL.</exception>
+        public static EndpointSettings? TryResolve(ApiEndpoint api, Uri? uri, ApiCredential? credential, string? apiKeyHeader,
+            SettingsResolver settings, ICollection<SettingDefinition> missing)
+        {
+            if (api == null) throw new ArgumentNullException(nameof(api));
+            if (settings == null) throw new ArgumentNullException(nameof(settings));
+            if (missing == null) throw new ArgumentNullException(nameof(missing));
+
+            SettingValue? uriSetting = null;
+            if (uri == null)
+            {
+                uriSetting = settings.Resolve(api.UrlSetting, null);
+                if (uriSetting == null) missing.Add(api.UrlSetting);
+                else if (!Uri.TryCreate(uriSetting.Value.Trim(), UriKind.Absolute, out uri))
+                    throw new InvalidSettingException(uriSetting, InvalidSettingException.OriginPlaceholder + " is not an absolute URL.");
+            }
+            if (uri != null) ValidateHttpUri(uri, uriSetting ?? new SettingValue(api.UrlSetting, uri.OriginalString, SettingLayer.Parameter));
+
+            var credentialSource = SettingLayer.Parameter;
+            if (credential == null)
+            {
+                var key = settings.Resolve(api.KeySetting, null);
+                if (key == null) missing.Add(api.KeySetting);
+                else
+                {
+                    using var secure = SecureText.Protect(key.Value);
+                    credential = ApiCredential.ApiKey(secure, string.IsNullOrWhiteSpace(apiKeyHeader) ? api.DefaultKeyHeader : apiKeyHeader!);
+                    credentialSource = key.Layer;
+                }
+            }
+            if (uri == null || credential == null) return null;
+            return new EndpointSettings(api, uri, uriSetting, credential, credentialSource);
+        }
+
+        private static void ValidateHttpUri(Uri uri, SettingValue origin)
         {
             if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                throw new ArgumentException($"{origin} must be an absolute http:// or https:// URL, not '{UriRedaction.Redact(uri)}'.");
+                throw new InvalidSettingException(origin, InvalidSettingException.OriginPlaceholder + $" must be an absolute http:// or https:// URL, not '{UriRedaction.Redact(uri)}'.");
         }
 
         public override string ToString() => $"{Api.Name} API at {UriRedaction.Redact(Uri)} ({Credential})";

@@ -44,12 +44,16 @@ namespace DicomTools.Engine.Http
         public static HttpClient Create(HttpConnectionSettings settings)
         {
             if (settings == null) throw new ArgumentNullException(nameof(settings));
-            var handler = CreateSocketsHandler(settings) ?? CreateClientHandler(settings);
+            var handler = CreateHandler(settings);
             var client = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             client.DefaultRequestHeaders.ExpectContinue = false;
             client.DefaultRequestHeaders.UserAgent.ParseAdd("DicomTools/" + typeof(HttpClientFactory).Assembly.GetName().Version?.ToString(3));
             return client;
         }
+
+        /// <summary>The handler a client for <paramref name="settings"/> sends through (SocketsHttpHandler where there is one).</summary>
+        internal static HttpMessageHandler CreateHandler(HttpConnectionSettings settings) =>
+            CreateSocketsHandler(settings) ?? CreateClientHandler(settings);
 
         private static IWebProxy? CreateProxy(HttpConnectionSettings settings)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Net.Http;
@@ -31,15 +30,21 @@ namespace DicomTools.Engine.Http
         private readonly bool _ownsClient;
         private readonly ILogger _logger;
         private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+        private readonly TimeProvider _time;
 
         /// <param name="client">The client to send with (see <see cref="HttpClientFactory"/>); disposed with this executor when <paramref name="ownsClient"/>.</param>
-        public HttpExecutor(HttpClient client, HttpRetryOptions options, ILogger? logger = null, bool ownsClient = false)
+        /// <param name="timeProvider">
+        /// The clock of the retry delays, the per-attempt timeout, Retry-After dates and the durations reported; the
+        /// system's when null. Tests pass a fake one and move it forward instead of waiting.
+        /// </param>
+        public HttpExecutor(HttpClient client, HttpRetryOptions options, ILogger? logger = null, bool ownsClient = false, TimeProvider? timeProvider = null)
         {
             _client = client ?? throw new ArgumentNullException(nameof(client));
             Options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();
             _ownsClient = ownsClient;
             _logger = logger ?? NullLogger.Instance;
+            _time = timeProvider ?? TimeProvider.System;
             _pipeline = BuildPipeline();
         }
 
@@ -65,12 +70,12 @@ namespace DicomTools.Engine.Http
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             if (string.IsNullOrEmpty(operation)) operation = request.Method + " request";
-            var state = new CallState(_client, request, operation, readsStatus ?? (_ => false), cancellationToken, _logger);
+            var state = new CallState(_client, request, operation, readsStatus ?? (_ => false), cancellationToken, _logger, _time);
             if (request.BodyOmitted)
                 _logger.LogDebug("{Operation}: this runtime cannot send a body with {Method}; sending the query string alone.", operation, request.Method.Method);
 
             HttpClientFactory.PrepareEndpoint(request.RequestUri);
-            var clock = Stopwatch.StartNew();
+            var started = _time.GetTimestamp();
             var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
             context.Properties.Set(StateKey, state);
             HttpResponseMessage response;
@@ -81,7 +86,7 @@ namespace DicomTools.Engine.Http
             }
             catch (Exception exception) when (!(exception is DicomToolsHttpException))
             {
-                throw Failure(state, exception, clock.Elapsed);
+                throw Failure(state, exception, _time.GetElapsedTime(started));
             }
             finally
             {
@@ -100,14 +105,14 @@ namespace DicomTools.Engine.Http
                 {
                     throw new DicomToolsHttpException(
                         $"{operation} failed: {request.Method.Method} {request.DisplayUri} answered {status} with a body that cannot be read: {Redact(state, Describe(exception))}.",
-                        FailureKind.InvalidResponse, request.Method.Method, request.DisplayUri, status, state.Attempts, clock.Elapsed, null, exception);
+                        FailureKind.InvalidResponse, request.Method.Method, request.DisplayUri, status, state.Attempts, _time.GetElapsedTime(started), null, exception);
                 }
                 if (HttpStatusPolicy.IsSuccess(status) || state.ReadsStatus(status))
                 {
                     return new HttpAnswer(request.Method.Method, request.DisplayUri, status, response.ReasonPhrase,
-                        response.Content?.Headers.ContentType?.MediaType, body, CollectHeaders(response), state.Attempts, clock.Elapsed);
+                        response.Content?.Headers.ContentType?.MediaType, body, CollectHeaders(response), state.Attempts, _time.GetElapsedTime(started));
                 }
-                throw StatusFailure(state, status, response.ReasonPhrase, body, clock.Elapsed);
+                throw StatusFailure(state, status, response.ReasonPhrase, body, _time.GetElapsedTime(started));
             }
         }
 
@@ -118,7 +123,7 @@ namespace DicomTools.Engine.Http
 
         private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
         {
-            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+            var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time };
             if (Options.MaximumRetryCount > 0)
             {
                 builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -155,7 +160,7 @@ namespace DicomTools.Engine.Http
         {
             if (outcome.Result != null)
             {
-                var serverAsked = RetryAfter.FromResponse(outcome.Result, DateTimeOffset.UtcNow, Options.RetryAfterCap);
+                var serverAsked = RetryAfter.FromResponse(outcome.Result, _time.GetUtcNow(), Options.RetryAfterCap);
                 if (serverAsked.HasValue) return serverAsked.Value;
             }
             double unit;
@@ -262,12 +267,14 @@ namespace DicomTools.Engine.Http
         {
             private readonly HttpClient _client;
             private readonly ILogger _logger;
+            private readonly TimeProvider _time;
             private int _attempts;
 
             public CallState(HttpClient client, HttpRequestBuilder request, string operation, Func<int, bool> readsStatus,
-                CancellationToken callerToken, ILogger logger)
+                CancellationToken callerToken, ILogger logger, TimeProvider time)
             {
                 _client = client;
+                _time = time;
                 Request = request;
                 Operation = operation;
                 ReadsStatus = readsStatus;
@@ -284,14 +291,14 @@ namespace DicomTools.Engine.Http
             public async ValueTask<HttpResponseMessage> AttemptAsync(CancellationToken attemptToken)
             {
                 var attempt = Interlocked.Increment(ref _attempts);
-                var clock = Stopwatch.StartNew();
+                var started = _time.GetTimestamp();
                 // A new message (and content, and stream) each attempt: a sent message cannot be sent again.
                 using var message = Request.Build();
                 var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, attemptToken).ConfigureAwait(false);
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     _logger.LogDebug("{Message}", string.Format(CultureInfo.InvariantCulture, "{0} {1} (attempt {2}): {3} in {4:0} ms",
-                        Request.Method.Method, Request.DisplayUri, attempt, (int)response.StatusCode, clock.Elapsed.TotalMilliseconds));
+                        Request.Method.Method, Request.DisplayUri, attempt, (int)response.StatusCode, _time.GetElapsedTime(started).TotalMilliseconds));
                 }
                 return response;
             }

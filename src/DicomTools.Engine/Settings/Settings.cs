@@ -2,76 +2,131 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using DicomTools.Engine.Http;
 using DicomTools.Engine.Logging;
 
 namespace DicomTools.Engine.Settings
 {
-    /// <summary>One setting: the original script's environment variable and the parameter that overrides it.</summary>
+    /// <summary>
+    /// One setting's identity: the original script's environment variable and what it is for. Which parameter of
+    /// which cmdlet sets it is the cmdlet layer's business; the Engine names a setting by this object only.
+    /// </summary>
     public sealed class SettingDefinition
     {
-        public SettingDefinition(string variable, string parameter, string description, bool isSecret)
-        { Variable = variable; Parameter = parameter; Description = description; IsSecret = isSecret; }
+        public SettingDefinition(string variable, string description, bool isSecret)
+        {
+            Variable = variable ?? throw new ArgumentNullException(nameof(variable));
+            Description = description ?? throw new ArgumentNullException(nameof(description));
+            IsSecret = isSecret;
+        }
 
         public string Variable { get; }
-        public string Parameter { get; }
+        /// <summary>"the metadata API URL": what a message calls it.</summary>
         public string Description { get; }
         public bool IsSecret { get; }
 
         public override string ToString() => Variable;
     }
 
-    /// <summary>The settings a sample run reads, as the original script named them.</summary>
-    public static class SampleRunSettings
+    /// <summary>Every setting the module reads, as the original script named them.</summary>
+    public static class LabSettings
     {
-        public static readonly SettingDefinition MetadataUri = new SettingDefinition("MD_URL", "-MetadataUri", "the metadata API URL", false);
-        public static readonly SettingDefinition MetadataKey = new SettingDefinition("MD_KEY", "-MetadataApiKey", "the metadata API key", true);
-        public static readonly SettingDefinition UploadUri = new SettingDefinition("U_URL", "-UploadUri", "the upload API URL", false);
-        public static readonly SettingDefinition UploadKey = new SettingDefinition("U_KEY", "-UploadApiKey", "the upload API key", true);
-        public static readonly SettingDefinition AnalyticsUri = new SettingDefinition("A_URL", "-AnalyticsUri", "the analytics API URL", false);
-        public static readonly SettingDefinition AnalyticsKey = new SettingDefinition("A_KEY", "-AnalyticsApiKey", "the analytics API key", true);
-        public static readonly SettingDefinition LogLevel = new SettingDefinition("LOG_LEVEL", "-LogLevel", "the log file's level", false);
-        public static readonly SettingDefinition LogUri = new SettingDefinition("LOG_URL", "-LogUri", "the URL failed runs send their log to", false);
-        public static readonly SettingDefinition LogKey = new SettingDefinition("LOG_KEY", "-LogApiKey", "the log API key", true);
+        public static readonly SettingDefinition MetadataUri = new SettingDefinition("MD_URL", "the metadata API URL", false);
+        public static readonly SettingDefinition MetadataKey = new SettingDefinition("MD_KEY", "the metadata API key", true);
+        public static readonly SettingDefinition UploadUri = new SettingDefinition("U_URL", "the upload API URL", false);
+        public static readonly SettingDefinition UploadKey = new SettingDefinition("U_KEY", "the upload API key", true);
+        public static readonly SettingDefinition AnalyticsUri = new SettingDefinition("A_URL", "the analytics API URL", false);
+        public static readonly SettingDefinition AnalyticsKey = new SettingDefinition("A_KEY", "the analytics API key", true);
+        public static readonly SettingDefinition LogLevel = new SettingDefinition("LOG_LEVEL", "the log file's level", false);
+        public static readonly SettingDefinition LogUri = new SettingDefinition("LOG_URL", "the log API URL", false);
+        public static readonly SettingDefinition LogKey = new SettingDefinition("LOG_KEY", "the log API key", true);
 
         public static IReadOnlyList<SettingDefinition> All { get; } = new[]
         { MetadataUri, MetadataKey, UploadUri, UploadKey, AnalyticsUri, AnalyticsKey, LogLevel, LogUri, LogKey };
+
+        /// <summary>The definition of <paramref name="variable"/>, or a plain (non-secret) one for a variable we do not know.</summary>
+        public static SettingDefinition For(string variable) =>
+            All.FirstOrDefault(d => d.Variable == variable) ?? new SettingDefinition(variable, variable, false);
     }
 
+    /// <summary>Where a resolved setting came from, first that has it wins.</summary>
     public enum SettingLayer { Parameter, Environment, EnvFile }
 
     /// <summary>A resolved setting and where it came from (for the log: the value itself is never logged when secret).</summary>
     public sealed class SettingValue
     {
-        public SettingValue(SettingDefinition definition, string value, SettingLayer source, string origin)
-        { Definition = definition; Value = value; Source = source; Origin = origin; }
+        public SettingValue(SettingDefinition definition, string value, SettingLayer layer, string? envFilePath = null)
+        {
+            Definition = definition ?? throw new ArgumentNullException(nameof(definition));
+            Value = value ?? throw new ArgumentNullException(nameof(value));
+            Layer = layer;
+            EnvFilePath = envFilePath;
+        }
 
         public SettingDefinition Definition { get; }
         public string Value { get; }
-        public SettingLayer Source { get; }
-        /// <summary>"parameter -MetadataUri", "environment variable MD_URL", ".env file /path/.env".</summary>
-        public string Origin { get; }
+        public SettingLayer Layer { get; }
+        /// <summary>The .env file it was read from, when <see cref="Layer"/> is <see cref="SettingLayer.EnvFile"/>.</summary>
+        public string? EnvFilePath { get; }
+
+        /// <summary>"a parameter", "environment variable MD_URL", ".env file /path/.env" (no parameter names: the cmdlet adds those).</summary>
+        public string Origin => DescribeOrigin(Definition, Layer, EnvFilePath);
+
+        internal static string DescribeOrigin(SettingDefinition definition, SettingLayer layer, string? envFilePath) => layer switch
+        {
+            SettingLayer.Parameter => "a parameter",
+            SettingLayer.Environment => "environment variable " + definition.Variable,
+            _ => ".env file " + (envFilePath ?? "(unnamed)"),
+        };
 
         public override string ToString() => Definition.Variable + " from " + Origin;
     }
 
-    /// <summary>Settings that must be there and are not: names every variable and the parameter that would do.</summary>
+    /// <summary>Settings that must be there and are not, all at once so that one error names every one.</summary>
     public sealed class MissingSettingsException : Exception
     {
         public MissingSettingsException(IReadOnlyList<SettingDefinition> missing, string? envFilePath)
             : base(BuildMessage(missing, envFilePath))
-        { Missing = missing; }
+        {
+            Missing = missing;
+            EnvFilePath = envFilePath;
+        }
 
         public IReadOnlyList<SettingDefinition> Missing { get; }
 
+        /// <summary>The .env file that was read (null when there was none).</summary>
+        public string? EnvFilePath { get; }
+
         private static string BuildMessage(IReadOnlyList<SettingDefinition> missing, string? envFilePath)
         {
-            var items = string.Join("; ", missing.Select(m => $"{m.Description}: pass {m.Parameter} or set {m.Variable}"));
-            var where = envFilePath == null
-                ? "in the environment or in a .env file (-EnvFile, or ./.env)"
-                : $"in the environment or in {envFilePath}";
-            return $"Missing setting{(missing.Count == 1 ? "" : "s")} ({items}), {where}. Nothing was changed or sent.";
+            if (missing == null || missing.Count == 0) throw new ArgumentException("No setting is missing.", nameof(missing));
+            var items = string.Join("; ", missing.Select(m => $"{m.Description} ({m.Variable})"));
+            var where = envFilePath == null ? "in the environment or in a .env file" : $"in the environment or in {envFilePath}";
+            return $"Missing setting{(missing.Count == 1 ? "" : "s")}: {items}; not given and not found {where}.";
         }
+    }
+
+    /// <summary>A setting that is there but unusable (a URL that is not http(s), a level that is not a level).</summary>
+    public sealed class InvalidSettingException : ArgumentException
+    {
+        public const string OriginPlaceholder = "{origin}";
+
+        /// <param name="template">The message with <see cref="OriginPlaceholder"/> where the setting's origin goes, e.g. "{origin} must be an absolute http:// or https:// URL".</param>
+        public InvalidSettingException(SettingValue value, string template)
+            : base((template ?? throw new ArgumentNullException(nameof(template))).Replace(OriginPlaceholder, value.Origin))
+        {
+            Setting = value.Definition;
+            Layer = value.Layer;
+            MessageTemplate = template;
+        }
+
+        public SettingDefinition Setting { get; }
+        public SettingLayer Layer { get; }
+
+        /// <summary>The message with <see cref="OriginPlaceholder"/> in it, so that a cmdlet can put its own parameter's name there.</summary>
+        public string MessageTemplate { get; }
+
+        /// <summary>The message with <paramref name="origin"/> (e.g. "-Uri") where the origin goes.</summary>
+        public string MessageFor(string origin) => MessageTemplate.Replace(OriginPlaceholder, origin);
     }
 
     /// <summary>
@@ -81,7 +136,7 @@ namespace DicomTools.Engine.Settings
     /// environment variable counts as not set, so that a blank MD_URL= in a scheduled task's environment does
     /// not hide the .env file's value.
     /// </summary>
-    public sealed class SettingsResolver : IEnvironment
+    public sealed class SettingsResolver
     {
         private readonly Func<string, string?> _environment;
         private readonly Redactor _redactor;
@@ -91,11 +146,15 @@ namespace DicomTools.Engine.Settings
             _environment = environment ?? throw new ArgumentNullException(nameof(environment));
             EnvFile = envFile ?? DotEnvFile.Empty;
             _redactor = redactor ?? Redactor.Shared;
-            foreach (var secret in SampleRunSettings.All.Where(s => s.IsSecret))
+            foreach (var secret in LabSettings.All.Where(s => s.IsSecret))
             {
                 if (EnvFile.Values.TryGetValue(secret.Variable, out var v)) _redactor.Register(v);
             }
         }
+
+        /// <summary>The process environment alone, no .env file.</summary>
+        public static SettingsResolver EnvironmentOnly(Redactor? redactor = null) =>
+            new SettingsResolver(System.Environment.GetEnvironmentVariable, DotEnvFile.Empty, redactor);
 
         public DotEnvFile EnvFile { get; }
 
@@ -103,6 +162,7 @@ namespace DicomTools.Engine.Settings
         /// The resolver for this process: <paramref name="envFilePath"/> when given (it must exist), else
         /// <c>.env</c> in <paramref name="currentDirectory"/> when there is one.
         /// </summary>
+        /// <exception cref="FileNotFoundException">The named .env file does not exist.</exception>
         public static SettingsResolver ForProcess(string? envFilePath, string currentDirectory, Redactor? redactor = null)
         {
             DotEnvFile file;
@@ -116,26 +176,19 @@ namespace DicomTools.Engine.Settings
                 var fallback = Path.Combine(currentDirectory, ".env");
                 file = File.Exists(fallback) ? DotEnvFile.Load(fallback) : DotEnvFile.Empty;
             }
-            return new SettingsResolver(Environment.GetEnvironmentVariable, file, redactor);
+            return new SettingsResolver(System.Environment.GetEnvironmentVariable, file, redactor);
         }
 
-        /// <summary>The environment variable, else the .env value; null when neither has it. The lookup HTTP clients fall back on.</summary>
-        public string? Lookup(string variable) => Find(variable)?.Value;
-
-        /// <summary>The HTTP core's settings seam: endpoints resolved through this see the .env layer too.</summary>
-        string? IEnvironment.Get(string name)
-        {
-            var value = Find(name);
-            if (value != null && SampleRunSettings.All.Any(d => d.IsSecret && d.Variable == name)) _redactor.Register(value.Value);
-            return value?.Value;
-        }
+        /// <summary>The environment variable, else the .env value; null when neither has it.</summary>
+        public string? Lookup(string variable) => Find(LabSettings.For(variable))?.Value;
 
         /// <summary>The parameter's value when given, else the environment, else the .env file; null when none.</summary>
         public SettingValue? Resolve(SettingDefinition definition, string? parameterValue)
         {
+            if (definition == null) throw new ArgumentNullException(nameof(definition));
             var found = !string.IsNullOrEmpty(parameterValue)
-                ? new SettingValue(definition, parameterValue!, SettingLayer.Parameter, "parameter " + definition.Parameter)
-                : Find(definition.Variable, definition);
+                ? new SettingValue(definition, parameterValue!, SettingLayer.Parameter)
+                : Find(definition);
             if (found != null && definition.IsSecret) _redactor.Register(found.Value);
             return found;
         }
@@ -144,6 +197,7 @@ namespace DicomTools.Engine.Settings
         /// Resolves every required setting at once, so one error lists all that are missing.
         /// <paramref name="parameters"/> maps a definition to the value its parameter was given (null when not).
         /// </summary>
+        /// <exception cref="MissingSettingsException">One or more settings are nowhere.</exception>
         public IReadOnlyDictionary<SettingDefinition, SettingValue> Require(
             IEnumerable<SettingDefinition> required, Func<SettingDefinition, string?> parameters)
         {
@@ -154,19 +208,20 @@ namespace DicomTools.Engine.Settings
                 var value = Resolve(definition, parameters(definition));
                 if (value == null) missing.Add(definition); else result[definition] = value;
             }
-            if (missing.Count > 0) throw new MissingSettingsException(missing, EnvFile.Path);
+            if (missing.Count > 0) throw Missing(missing);
             return result;
         }
 
-        private SettingValue? Find(string variable, SettingDefinition? definition = null)
+        /// <summary>The exception for <paramref name="missing"/>, saying where this resolver looked.</summary>
+        public MissingSettingsException Missing(IReadOnlyList<SettingDefinition> missing) => new MissingSettingsException(missing, EnvFile.Path);
+
+        private SettingValue? Find(SettingDefinition definition)
         {
-            definition ??= SampleRunSettings.All.FirstOrDefault(d => d.Variable == variable)
-                ?? new SettingDefinition(variable, "", variable, false);
-            var fromEnvironment = _environment(variable);
+            var fromEnvironment = _environment(definition.Variable);
             if (!string.IsNullOrEmpty(fromEnvironment))
-                return new SettingValue(definition, fromEnvironment!, SettingLayer.Environment, "environment variable " + variable);
-            if (EnvFile.Values.TryGetValue(variable, out var fromFile) && fromFile.Length > 0)
-                return new SettingValue(definition, fromFile, SettingLayer.EnvFile, ".env file " + EnvFile.Path);
+                return new SettingValue(definition, fromEnvironment!, SettingLayer.Environment);
+            if (EnvFile.Values.TryGetValue(definition.Variable, out var fromFile) && fromFile.Length > 0)
+                return new SettingValue(definition, fromFile, SettingLayer.EnvFile, EnvFile.Path);
             return null;
         }
     }

@@ -27,10 +27,17 @@ function Get-DotnetPath {
     return $dotnet.Source
 }
 
-function Get-FreeLoopbackPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { return ([System.Net.IPEndPoint] $listener.LocalEndpoint).Port } finally { $listener.Stop() }
+# Orthanc cannot bind port 0 and report it: it needs a port in its configuration. This offers one the system just
+# handed out; another process may still take it before Orthanc binds it, so Start-TestOrthanc retries on a new port
+# when Orthanc says the port is in use. (The lab server binds port 0 itself and prints the port it got.)
+function Get-OrthancPortCandidate {
+    $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork,
+        [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
+    try {
+        $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+        return ([System.Net.IPEndPoint] $socket.LocalEndPoint).Port
+    }
+    finally { $socket.Dispose() }
 }
 
 function New-TestServerDirectory([string] $Parent, [string] $Prefix) {
@@ -276,56 +283,65 @@ function Start-TestOrthanc {
     if (-not $plugin) { throw 'The Orthanc DICOMweb plugin is not installed (apt-get install orthanc-dicomweb).' }
 
     $root = New-TestServerDirectory -Parent $StorageRoot -Prefix 'dicomtools-orthanc-'
-    $port = Get-FreeLoopbackPort
     $user = 'dicomtools'
     $password = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('+', 'A').Replace('/', 'B')
-    $config = [ordered]@{
-        Name                   = 'dicomtools-test'
-        HttpPort               = $port
-        RemoteAccessAllowed    = $false
-        DicomServerEnabled     = $false
-        AuthenticationEnabled  = $true
-        RegisteredUsers        = @{ $user = $password }
-        StorageDirectory       = Join-Path $root 'storage'
-        IndexDirectory         = Join-Path $root 'index'
-        Plugins                = @($plugin)
-        DicomWeb               = [ordered]@{ Enable = $true; Root = '/dicom-web/' }
-    }
-    $configPath = Join-Path $root 'orthanc.json'
-    $config | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
-    if (-not $IsWindows) { & chmod 600 $configPath }   # it holds the password
-
-    $logPath = Join-Path $root 'orthanc.log'
-    $process = Start-Process -FilePath $orthanc -ArgumentList @($configPath) -PassThru `
-        -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $logPath
-
     $credential = [pscredential]::new($user, (ConvertTo-SecureString -String $password -AsPlainText -Force))
-    $url = "http://127.0.0.1:$port"
     $client = [System.Net.Http.HttpClient]::new()
     $client.DefaultRequestHeaders.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new(
         'Basic', [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes("${user}:$password")))
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $logPath = Join-Path $root 'orthanc.log'
+    $attempt = 0
     $ready = $false
+    $process = $null
     try {
         while (-not $ready) {
-            if ($process.HasExited) {
-                $tail = (Get-Content -LiteralPath $logPath -Tail 15 -ErrorAction Ignore) -join "`n"
-                throw "Orthanc exited with code $($process.ExitCode) before it was ready. Its log:`n$tail"
+            $attempt++
+            $port = Get-OrthancPortCandidate
+            $config = [ordered]@{
+                Name                   = 'dicomtools-test'
+                HttpPort               = $port
+                RemoteAccessAllowed    = $false
+                DicomServerEnabled     = $false
+                AuthenticationEnabled  = $true
+                RegisteredUsers        = @{ $user = $password }
+                StorageDirectory       = Join-Path $root 'storage'
+                IndexDirectory         = Join-Path $root 'index'
+                Plugins                = @($plugin)
+                DicomWeb               = [ordered]@{ Enable = $true; Root = '/dicom-web/' }
             }
-            if ($watch.Elapsed.TotalSeconds -gt $TimeoutSec) {
-                throw "Orthanc did not answer GET $url/system within $TimeoutSec s (log: $logPath)."
+            $configPath = Join-Path $root 'orthanc.json'
+            $config | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
+            if (-not $IsWindows) { & chmod 600 $configPath }   # it holds the password
+
+            $process = Start-Process -FilePath $orthanc -ArgumentList @($configPath) -PassThru `
+                -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $logPath
+            $url = "http://127.0.0.1:$port"
+            while (-not $ready) {
+                if ($process.HasExited) {
+                    $tail = (Get-Content -LiteralPath $logPath -Tail 15 -ErrorAction Ignore) -join "`n"
+                    if ($tail -match 'already in use' -and $attempt -lt 5) {
+                        Write-Verbose "Orthanc's port $port was taken before it could bind it; trying another (attempt $attempt)."
+                        break
+                    }
+                    throw "Orthanc exited with code $($process.ExitCode) before it was ready (attempt $attempt). Its log:`n$tail"
+                }
+                if ($watch.Elapsed.TotalSeconds -gt $TimeoutSec) {
+                    throw "Orthanc did not answer GET $url/system within $TimeoutSec s (log: $logPath)."
+                }
+                try {
+                    $response = $client.GetAsync("$url/system").GetAwaiter().GetResult()
+                    $ready = $response.IsSuccessStatusCode
+                    $response.Dispose()
+                }
+                catch [System.Net.Http.HttpRequestException] { }
+                # Polling an external process's startup (its log is a file here): the timeout above is the guard.
+                if (-not $ready -and -not $process.HasExited) { $null = $process.WaitForExit(20) }
             }
-            try {
-                $response = $client.GetAsync("$url/system").GetAwaiter().GetResult()
-                $ready = $response.IsSuccessStatusCode
-                $response.Dispose()
-            }
-            catch [System.Net.Http.HttpRequestException] { }
-            if (-not $ready) { Start-Sleep -Milliseconds 20 }
         }
     }
     catch {
-        if (-not $process.HasExited) { $process.Kill($true); $process.WaitForExit(5000) | Out-Null }
+        if ($process -and -not $process.HasExited) { $process.Kill($true); $process.WaitForExit(5000) | Out-Null }
         Remove-Item -LiteralPath $root -Recurse -Force -ErrorAction Ignore
         throw
     }

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Logging;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 using Step = DicomTools.Tests.Unit.Http.ScriptedHttpServer.Step;
 
@@ -22,10 +23,14 @@ namespace DicomTools.Tests.Unit.Http
             return s;
         }
 
-        internal static HttpRetryOptions FastRetries(int retries = 2, double timeoutSec = 5) => new HttpRetryOptions
+        /// <summary>
+        /// Retries with no backoff by default, so that no test waits on the wall clock between attempts; a test about
+        /// the backoff gives <paramref name="intervalMs"/> and moves a <see cref="ManualClock"/> past it.
+        /// </summary>
+        internal static HttpRetryOptions FastRetries(int retries = 2, double timeoutSec = 5, double intervalMs = 0) => new HttpRetryOptions
         {
             MaximumRetryCount = retries,
-            RetryInterval = TimeSpan.FromMilliseconds(20),
+            RetryInterval = TimeSpan.FromMilliseconds(intervalMs),
             AttemptTimeout = TimeSpan.FromSeconds(timeoutSec),
         };
 
@@ -34,6 +39,11 @@ namespace DicomTools.Tests.Unit.Http
                 .WithCredential(ApiCredential.ApiKey(Secure(DistinctiveKey), "x-api-key"))
                 .WithQuery("sample_id", "s1")
                 .WithJsonBody("{\"sample_id\":\"s1\"}");
+
+        /// <summary>An executor on <paramref name="clock"/>: its delays and timeouts pass only when the test moves the clock.</summary>
+        internal static HttpExecutor OnClock(ManualClock clock, HttpRetryOptions options, QueueLoggerProvider? log = null) =>
+            new HttpExecutor(HttpClientFactory.GetClient(HttpConnectionSettings.Default, out var owned), options,
+                log?.CreateLogger(typeof(HttpExecutor).FullName!), owned, clock);
 
         private static string[] Drain(QueueLoggerProvider log)
         {
@@ -117,41 +127,59 @@ namespace DicomTools.Tests.Unit.Http
         [Fact]
         public async Task HonoursRetryAfterAsAnHttpDate()
         {
-            var inTwoSeconds = DateTimeOffset.UtcNow.AddSeconds(2).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+            var clock = new ManualClock();
+            var inTwoSeconds = clock.GetUtcNow().AddSeconds(2).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
             await using var server = new ScriptedHttpServer(Step.Status(429, "slow down", retryAfter: inTwoSeconds));
             var log = new QueueLoggerProvider();
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), log);
+            using var executor = OnClock(clock, FastRetries(), log);
 
-            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            // The backoff alone would not wait at all; the date asks for 2 s, and nothing moves until the clock does.
+            var waited = await clock.ElapseNextWaitAsync(d => d > TimeSpan.FromSeconds(1) && d < FastRetries().AttemptTimeout);
+            var answer = await pending.Guarded();
 
+            Assert.Equal(TimeSpan.FromSeconds(2), waited);
             Assert.Equal(2, answer.Attempts);
-            // The backoff alone would have waited ~20 ms; the date asked for up to 2 s (whole seconds on the wire).
-            Assert.True(answer.Duration >= TimeSpan.FromSeconds(0.9), $"waited only {answer.Duration}");
+            Assert.Equal(TimeSpan.FromSeconds(2), answer.Duration);
             var line = Assert.Single(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
             Assert.Contains("429", line);
             Assert.Contains("Retry-After", line);
+            Assert.Contains("retrying in 2.0 s", line);
         }
 
         [Fact]
         public async Task GarbageRetryAfterFallsBackToTheBackoff()
         {
+            var clock = new ManualClock();
             await using var server = new ScriptedHttpServer(Step.Status(503, "", retryAfter: "whenever"));
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
-            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            using var executor = OnClock(clock, FastRetries(intervalMs: 20));
+
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            var waited = await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromSeconds(1));
+            var answer = await pending.Guarded();
+
+            // 20 ms ± 20 % jitter.
+            Assert.InRange(waited, TimeSpan.FromMilliseconds(16), TimeSpan.FromMilliseconds(24));
             Assert.Equal(2, answer.Attempts);
-            Assert.True(answer.Duration < TimeSpan.FromSeconds(2));
+            Assert.Equal(waited, answer.Duration);
         }
 
         [Fact]
         public async Task RetryAfterIsCapped()
         {
+            var clock = new ManualClock();
             await using var server = new ScriptedHttpServer(Step.Status(503, "", retryAfter: "3600"));
             var options = FastRetries();
             options.RetryAfterCap = TimeSpan.FromMilliseconds(200);
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, options, null);
-            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            using var executor = OnClock(clock, options);
+
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            var waited = await clock.ElapseNextWaitAsync(d => d < options.AttemptTimeout);
+            var answer = await pending.Guarded();
+
+            Assert.Equal(TimeSpan.FromMilliseconds(200), waited);
             Assert.Equal(2, answer.Attempts);
-            Assert.True(answer.Duration < TimeSpan.FromSeconds(5));
+            Assert.Equal(TimeSpan.FromMilliseconds(200), answer.Duration);
         }
 
         [Fact]
@@ -176,13 +204,19 @@ namespace DicomTools.Tests.Unit.Http
         [Fact]
         public async Task ASlowAttemptTimesOutAndIsRetried()
         {
-            await using var server = new ScriptedHttpServer(Step.Slow(TimeSpan.FromSeconds(5)));
+            var clock = new ManualClock();
+            await using var server = new ScriptedHttpServer(Step.NoAnswer());
             var log = new QueueLoggerProvider();
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(timeoutSec: 0.3), log);
+            var options = FastRetries(timeoutSec: 0.3);
+            using var executor = OnClock(clock, options, log);
 
-            var answer = await executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            await server.WaitForRequestsAsync(1);
+            await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);       // the first attempt's 0.3 s run out
+            var answer = await pending.Guarded();
 
             Assert.Equal(2, answer.Attempts);
+            Assert.Equal(2, server.Requests.Count);
             var line = Assert.Single(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
             Assert.Contains("no complete answer within 0.3 s", line);
         }
@@ -190,24 +224,41 @@ namespace DicomTools.Tests.Unit.Http
         [Fact]
         public async Task AlwaysSlowEndsAsATimeout()
         {
-            await using var server = new ScriptedHttpServer { Fallback = Step.Slow(TimeSpan.FromSeconds(5)) };
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 1, timeoutSec: 0.2), null);
-            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
+            var clock = new ManualClock();
+            await using var server = new ScriptedHttpServer { Fallback = Step.NoAnswer() };
+            var options = FastRetries(retries: 1, timeoutSec: 0.2);
+            using var executor = OnClock(clock, options);
+
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            await server.WaitForRequestsAsync(1);
+            await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
+            await server.WaitForRequestsAsync(2);
+            await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
+
             Assert.Equal(FailureKind.Timeout, ex.Kind);
             Assert.Equal(2, ex.Attempts);
             Assert.Null(ex.StatusCode);
             Assert.Contains("-TimeoutSec", ex.Message);
+            Assert.Contains("0.2 s", ex.Message);
         }
 
         [Fact]
         public async Task ARefusedConnectionIsAConnectionFailureAfterRetries()
         {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(retries: 1), null);
-            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(new Uri($"http://127.0.0.1:{port}/")), "Test call", CancellationToken.None));
+            // A socket bound and kept, but not listening: connections to its port are refused, and no other
+            // process can take the port while the test runs.
+            using var bound = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+                System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            bound.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            var port = ((System.Net.IPEndPoint)bound.LocalEndPoint!).Port;
+            var clock = new ManualClock();
+            using var executor = OnClock(clock, FastRetries(retries: 1, intervalMs: 20));
+
+            var pending = executor.SendAsync(Get(new Uri($"http://127.0.0.1:{port}/")), "Test call", CancellationToken.None);
+            await clock.ElapseNextWaitAsync(d => d < TimeSpan.FromMilliseconds(100));   // the backoff between the two refusals
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
+
             Assert.Equal(FailureKind.ConnectionFailed, ex.Kind);
             Assert.Equal(2, ex.Attempts);
         }
@@ -215,16 +266,20 @@ namespace DicomTools.Tests.Unit.Http
         [Fact]
         public async Task CancellationStopsAWaitBetweenAttemptsPromptly()
         {
+            var clock = new ManualClock();
             await using var server = new ScriptedHttpServer { Fallback = Step.Status(503, "", retryAfter: "30") };
-            using var executor = HttpExecutor.Create(HttpConnectionSettings.Default, FastRetries(), null);
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var executor = OnClock(clock, FastRetries());
+            using var cancel = new CancellationTokenSource();
 
-            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(server.BaseAddress), "Test call", cancel.Token));
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", cancel.Token);
+            Assert.Equal(TimeSpan.FromSeconds(30), await clock.NextWaitAsync(d => d == TimeSpan.FromSeconds(30)));
+            cancel.Cancel();
+            // The clock never moves: the call can only end because the wait honoured the token.
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
 
             Assert.Equal(FailureKind.Cancelled, ex.Kind);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
             Assert.Single(server.Requests);
+            Assert.Equal(TimeSpan.Zero, ex.Duration);
         }
 
         [Fact]

@@ -9,6 +9,7 @@ using DicomTools.Engine.Http;
 using DicomTools.Engine.Logging;
 using DicomTools.Engine.Metadata;
 using DicomTools.LabServer;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 using static DicomTools.Tests.Unit.Http.HttpExecutorTests;
 
@@ -27,9 +28,11 @@ namespace DicomTools.Tests.Unit.Http
 
         private Uri MetadataUri => new Uri(_server.BaseAddress, "api/metadata");
 
-        private MetadataClient Metadata(string? key = null, HttpRetryOptions? options = null, bool canSendBodyWithGet = true) =>
+        private MetadataClient Metadata(string? key = null, HttpRetryOptions? options = null, bool canSendBodyWithGet = true, ManualClock? clock = null) =>
             new MetadataClient(
-                HttpExecutor.Create(HttpConnectionSettings.Default, options ?? FastRetries(), _log),
+                clock == null
+                    ? HttpExecutor.Create(HttpConnectionSettings.Default, options ?? FastRetries(), _log)
+                    : OnClock(clock, options ?? FastRetries(), _log),
                 EndpointSettings.Resolve(ApiEndpoint.Metadata, MetadataUri, ApiCredential.ApiKey(Secure(key ?? DistinctiveKey), "x-api-key"), null, new FakeEnvironment()))
             { CanSendBodyWithGet = canSendBodyWithGet };
 
@@ -122,7 +125,11 @@ namespace DicomTools.Tests.Unit.Http
         public async Task TwoTransient503sWithRetryAfter_SucceedOnTheThirdAttempt()
         {
             _server.Faults.Add(new FaultRule(LabEndpoints.Metadata, FaultMode.Status) { StatusCode = 503, Count = 2, RetryAfterSec = 1 });
-            var metadata = await Metadata().GetAsync("ref0000022tes-cbc", CancellationToken.None);
+            var clock = new ManualClock();
+            var pending = Metadata(clock: clock).GetAsync("ref0000022tes-cbc", CancellationToken.None);
+            Assert.Equal(TimeSpan.FromSeconds(1), await clock.ElapseNextWaitAsync(d => d == TimeSpan.FromSeconds(1)));
+            Assert.Equal(TimeSpan.FromSeconds(1), await clock.ElapseNextWaitAsync(d => d == TimeSpan.FromSeconds(1)));
+            var metadata = await pending.Guarded();
 
             Assert.Equal("Rex^Bobby", metadata.PatientName);
             Assert.Equal(new[] { 503, 503, 200 }, _server.Journal.For(LabEndpoints.Metadata).Select(e => e.StatusCode));
@@ -130,7 +137,7 @@ namespace DicomTools.Tests.Unit.Http
             Assert.Equal(2, retries.Length);
             Assert.Contains("attempt 1/3", retries[0]);
             Assert.Contains("attempt 2/3", retries[1]);
-            // Retry-After: 1 wins over the 20 ms backoff.
+            // Retry-After: 1 wins over the (zero) backoff.
             Assert.All(retries, l => Assert.Contains("retrying in 1.0 s", l));
         }
 
@@ -147,7 +154,13 @@ namespace DicomTools.Tests.Unit.Http
         public async Task ASlowAnswerBeyondTheTimeoutIsRetried()
         {
             _server.Faults.Add(new FaultRule(LabEndpoints.Metadata, FaultMode.Slow) { Count = 1, DelayMs = 5000 });
-            var metadata = await Metadata(options: FastRetries(timeoutSec: 0.5)).GetAsync("ascii0001-chem", CancellationToken.None);
+            var clock = new ManualClock();
+            var options = FastRetries(timeoutSec: 0.5);
+            var pending = Metadata(options: options, clock: clock).GetAsync("ascii0001-chem", CancellationToken.None);
+            // The server holds the first request; the attempt's 0.5 s pass on the test's clock, not the wall's.
+            await Conditions.UntilAsync(() => _server.Journal.For(LabEndpoints.Metadata).Count == 1, "the first request to reach the server");
+            await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
+            var metadata = await pending.Guarded();
             Assert.Equal("CHEM", metadata.TestType);
             Assert.Contains(LogLines(), l => l.Contains("no complete answer within 0.5 s"));
         }

@@ -5,6 +5,8 @@ using System.Net.Http;
 using System.Text;
 using DicomTools.Engine.Analytics;
 using DicomTools.Engine.Http;
+using DicomTools.Engine.Logging;
+using DicomTools.Engine.Settings;
 using DicomTools.Engine.Metadata;
 using Xunit;
 using static DicomTools.Tests.Unit.Http.HttpExecutorTests;
@@ -148,9 +150,13 @@ namespace DicomTools.Tests.Unit.Http
         public void UrisAreShownWithoutSecrets(string uri, string shown) => Assert.Equal(shown, UriRedaction.Redact(new Uri(uri)));
     }
 
-    internal sealed class FakeEnvironment : Dictionary<string, string>, IEnvironment
+    /// <summary>Environment variables for a test: becomes the settings layers (no .env file) wherever a resolver is wanted.</summary>
+    internal sealed class FakeEnvironment : Dictionary<string, string>
     {
         public string? Get(string name) => TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+
+        public static implicit operator SettingsResolver(FakeEnvironment environment) =>
+            new SettingsResolver(environment.Get, DotEnvFile.Empty, new Redactor());
     }
 
     public class EndpointSettingsTests
@@ -161,8 +167,8 @@ namespace DicomTools.Tests.Unit.Http
             var environment = new FakeEnvironment { ["MD_URL"] = "http://127.0.0.1:5000/api/metadata", ["MD_KEY"] = DistinctiveKey };
             var settings = EndpointSettings.Resolve(ApiEndpoint.Metadata, null, null, null, environment);
             Assert.Equal(new Uri("http://127.0.0.1:5000/api/metadata"), settings.Uri);
-            Assert.Equal(SettingSource.Environment, settings.UriSource);
-            Assert.Equal(SettingSource.Environment, settings.CredentialSource);
+            Assert.Equal(SettingLayer.Environment, settings.UriSource);
+            Assert.Equal(SettingLayer.Environment, settings.CredentialSource);
             Assert.Equal("x-api-key", settings.Credential.HeaderName);
             using var request = new HttpRequestBuilder(HttpMethod.Get, settings.Uri).WithCredential(settings.Credential).Build();
             Assert.Equal(DistinctiveKey, request.Headers.GetValues("x-api-key").Single());
@@ -174,23 +180,42 @@ namespace DicomTools.Tests.Unit.Http
             var environment = new FakeEnvironment { ["U_URL"] = "http://env.example/", ["U_KEY"] = "env-key" };
             var fromEnvironmentKey = EndpointSettings.Resolve(ApiEndpoint.Upload, new Uri("http://param.example/"), null, "X-Upload-Key", environment);
             Assert.Equal("param.example", fromEnvironmentKey.Uri.Host);
-            Assert.Equal(SettingSource.Parameter, fromEnvironmentKey.UriSource);
+            Assert.Equal(SettingLayer.Parameter, fromEnvironmentKey.UriSource);
             Assert.Equal("X-Upload-Key", fromEnvironmentKey.Credential.HeaderName);
             Assert.Equal("Authorization", EndpointSettings.Resolve(ApiEndpoint.Upload, null, null, null, environment).Credential.HeaderName);
         }
 
         [Theory]
-        [InlineData("A_URL", "Uri")]
-        [InlineData("A_KEY", "ApiKey")]
-        public void AMissingSettingNamesTheParameterAndTheVariable(string variable, string parameter)
+        [InlineData("A_URL")]
+        [InlineData("A_KEY")]
+        public void AMissingSettingIsNamedByItsVariable_NotByAnyCmdletParameter(string variable)
         {
             var environment = new FakeEnvironment { ["A_URL"] = "http://127.0.0.1/", ["A_KEY"] = "k-1234" };
             environment.Remove(variable);
-            var ex = Assert.Throws<MissingSettingException>(() => EndpointSettings.Resolve(ApiEndpoint.Analytics, null, null, null, environment));
-            Assert.Equal(variable, ex.VariableName);
-            Assert.Equal(parameter, ex.ParameterName);
+            var ex = Assert.Throws<MissingSettingsException>(() => EndpointSettings.Resolve(ApiEndpoint.Analytics, null, null, null, environment));
+            var missing = Assert.Single(ex.Missing);
+            Assert.Equal(variable, missing.Variable);
             Assert.Contains(variable, ex.Message);
-            Assert.Contains("-" + parameter, ex.Message);
+            // The Engine does not know the cmdlets' parameters: the cmdlet layer phrases those.
+            Assert.DoesNotContain("-Uri", ex.Message);
+            Assert.DoesNotContain("-ApiKey", ex.Message);
+        }
+
+        [Fact]
+        public void BothMissingAreNamedInOneException()
+        {
+            var ex = Assert.Throws<MissingSettingsException>(() => EndpointSettings.Resolve(ApiEndpoint.Metadata, null, null, null, new FakeEnvironment()));
+            Assert.Equal(new[] { "MD_URL", "MD_KEY" }, ex.Missing.Select(m => m.Variable));
+        }
+
+        [Fact]
+        public void AKeyFromTheEnvFileSaysSo()
+        {
+            var settings = new SettingsResolver(_ => null, DotEnvFile.Parse("MD_URL=http://md.example/\nMD_KEY=k-5678\n", _ => null, "/cfg/.env"), new Redactor());
+            var endpoint = EndpointSettings.Resolve(ApiEndpoint.Metadata, null, null, null, settings);
+            Assert.Equal(SettingLayer.EnvFile, endpoint.UriSource);
+            Assert.Equal(SettingLayer.EnvFile, endpoint.CredentialSource);
+            Assert.Equal("/cfg/.env", endpoint.UriOrigin!.EnvFilePath);
         }
 
         [Theory]
@@ -199,8 +224,10 @@ namespace DicomTools.Tests.Unit.Http
         public void RejectsUrlsThatAreNotHttp(string url)
         {
             var environment = new FakeEnvironment { ["MD_URL"] = url, ["MD_KEY"] = "k-1234" };
-            var ex = Assert.Throws<ArgumentException>(() => EndpointSettings.Resolve(ApiEndpoint.Metadata, null, null, null, environment));
+            var ex = Assert.Throws<InvalidSettingException>(() => EndpointSettings.Resolve(ApiEndpoint.Metadata, null, null, null, environment));
             Assert.Contains("MD_URL", ex.Message);
+            Assert.Equal(SettingLayer.Environment, ex.Layer);
+            Assert.Equal("-Uri " + ex.MessageTemplate.Substring(InvalidSettingException.OriginPlaceholder.Length + 1), ex.MessageFor("-Uri"));
         }
     }
 }

@@ -52,6 +52,19 @@ namespace DicomTools.Tests.Unit.Http
 
         public ConcurrentQueue<RecordedRequest> Requests { get; } = new ConcurrentQueue<RecordedRequest>();
 
+        private readonly SemaphoreSlim _arrived = new SemaphoreSlim(0);
+
+        /// <summary>Completes when <paramref name="count"/> requests have arrived; the real-time guard only catches a hang.</summary>
+        public async Task WaitForRequestsAsync(int count)
+        {
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (Requests.Count < count)
+            {
+                try { await _arrived.WaitAsync(guard.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { throw new TimeoutException($"Only {Requests.Count} of {count} requests arrived within 30 s."); }
+            }
+        }
+
         public async ValueTask DisposeAsync()
         {
             _stop.Cancel();
@@ -89,6 +102,7 @@ namespace DicomTools.Tests.Unit.Http
                     var request = await ReadRequest(stream).ConfigureAwait(false);
                     if (request == null) return;
                     Requests.Enqueue(request);
+                    _arrived.Release();
                     var step = _script.TryDequeue(out var next) ? next : Fallback;
                     if (step.Reset)
                     {
@@ -97,7 +111,7 @@ namespace DicomTools.Tests.Unit.Http
                         client.Client.Close();
                         return;
                     }
-                    if (step.Delay > TimeSpan.Zero)
+                    if (step.Delay > TimeSpan.Zero || step.Delay == Timeout.InfiniteTimeSpan)
                     {
                         try { await Task.Delay(step.Delay, _stop.Token).ConfigureAwait(false); } catch { return; }
                     }
@@ -191,6 +205,9 @@ namespace DicomTools.Tests.Unit.Http
             };
 
             public static Step ResetConnection() => new Step { Reset = true };
+
+            /// <summary>Holds the request and never answers (until the server stops): the client's timeout decides.</summary>
+            public static Step NoAnswer() => new Step { Delay = Timeout.InfiniteTimeSpan };
 
             public static Step Slow(TimeSpan delay, int statusCode = 200, string body = "{\"ok\":true}") =>
                 new Step { Delay = delay, StatusCode = statusCode, Body = body };

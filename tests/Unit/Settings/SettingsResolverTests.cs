@@ -19,14 +19,14 @@ namespace DicomTools.Tests.Unit.Settings
             var resolver = Resolver(new Dictionary<string, string> { ["MD_URL"] = "http://env", ["U_URL"] = "http://env-u" },
                 "MD_URL=http://file\nU_URL=http://file-u\nA_URL=http://file-a\n");
 
-            var md = resolver.Resolve(SampleRunSettings.MetadataUri, "http://param")!;
-            Assert.Equal(("http://param", SettingLayer.Parameter), (md.Value, md.Source));
-            var u = resolver.Resolve(SampleRunSettings.UploadUri, null)!;
-            Assert.Equal(("http://env-u", SettingLayer.Environment), (u.Value, u.Source));
-            var a = resolver.Resolve(SampleRunSettings.AnalyticsUri, null)!;
-            Assert.Equal(("http://file-a", SettingLayer.EnvFile), (a.Value, a.Source));
+            var md = resolver.Resolve(LabSettings.MetadataUri, "http://param")!;
+            Assert.Equal(("http://param", SettingLayer.Parameter), (md.Value, md.Layer));
+            var u = resolver.Resolve(LabSettings.UploadUri, null)!;
+            Assert.Equal(("http://env-u", SettingLayer.Environment), (u.Value, u.Layer));
+            var a = resolver.Resolve(LabSettings.AnalyticsUri, null)!;
+            Assert.Equal(("http://file-a", SettingLayer.EnvFile), (a.Value, a.Layer));
             Assert.Equal(".env file /cfg/.env", a.Origin);
-            Assert.Null(resolver.Resolve(SampleRunSettings.LogUri, null));
+            Assert.Null(resolver.Resolve(LabSettings.LogUri, null));
         }
 
         [Fact]
@@ -37,17 +37,18 @@ namespace DicomTools.Tests.Unit.Settings
         }
 
         [Fact]
-        public void MissingSettingsAreAllNamedWithVariableAndParameter()
+        public void MissingSettingsAreAllNamedByVariable_TheCmdletAddsItsParameters()
         {
             var resolver = Resolver(new Dictionary<string, string> { ["MD_URL"] = "http://md" }, "U_URL=http://u\n");
             var ex = Assert.Throws<MissingSettingsException>(() => resolver.Require(
-                new[] { SampleRunSettings.MetadataUri, SampleRunSettings.MetadataKey, SampleRunSettings.UploadUri, SampleRunSettings.UploadKey },
+                new[] { LabSettings.MetadataUri, LabSettings.MetadataKey, LabSettings.UploadUri, LabSettings.UploadKey },
                 _ => null));
-            Assert.Equal(new[] { SampleRunSettings.MetadataKey, SampleRunSettings.UploadKey }, ex.Missing);
+            Assert.Equal(new[] { LabSettings.MetadataKey, LabSettings.UploadKey }, ex.Missing);
             Assert.Contains("MD_KEY", ex.Message);
-            Assert.Contains("-MetadataApiKey", ex.Message);
+            Assert.Contains("the metadata API key", ex.Message);
             Assert.Contains("U_KEY", ex.Message);
-            Assert.Contains("-UploadApiKey", ex.Message);
+            Assert.DoesNotContain("-MetadataApiKey", ex.Message);
+            Assert.DoesNotContain("-UploadApiKey", ex.Message);
             Assert.Contains("/cfg/.env", ex.Message);
             Assert.DoesNotContain("MD_URL", ex.Message);
         }
@@ -57,8 +58,8 @@ namespace DicomTools.Tests.Unit.Settings
         {
             var redactor = new Redactor();
             var resolver = Resolver(new Dictionary<string, string> { ["U_KEY"] = "env-secret-42" }, "A_KEY=file-secret-43\n", redactor);
-            resolver.Resolve(SampleRunSettings.MetadataKey, "param-secret-41");
-            resolver.Resolve(SampleRunSettings.UploadKey, null);
+            resolver.Resolve(LabSettings.MetadataKey, "param-secret-41");
+            resolver.Resolve(LabSettings.UploadKey, null);
             var text = redactor.Redact("param-secret-41 env-secret-42 file-secret-43 http://md");
             Assert.Equal("*** *** *** http://md", text);
         }

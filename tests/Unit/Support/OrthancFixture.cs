@@ -85,12 +85,26 @@ namespace DicomTools.Tests.Unit.Support
                 ?? throw new InvalidOperationException("The Orthanc DICOMweb plugin is not installed (apt-get install orthanc-dicomweb).");
         }
 
-        private static int FreeLoopbackPort()
+        /// <summary>How many ports to try when another process takes the one chosen before Orthanc binds it.</summary>
+        public int MaximumStartAttempts { get; init; } = 5;
+
+        /// <summary>The ports to offer Orthanc, one per start attempt; by default one the system has just handed out.</summary>
+        public Func<int> PortCandidates { get; init; } = EphemeralPortCandidate;
+
+        /// <summary>How many starts it took (more than 1 when a port was taken under our feet).</summary>
+        public int StartAttempts { get; private set; }
+
+        /// <summary>
+        /// Orthanc cannot bind port 0 and tell us the port: it needs one in its configuration. So this offers one the
+        /// system just handed out (likely free) and, since another process may take it before Orthanc binds it, the
+        /// start is retried on a new port when Orthanc reports the port in use. Never a silent race: either Orthanc
+        /// owns the port or it exits saying so.
+        /// </summary>
+        internal static int EphemeralPortCandidate()
         {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
-            finally { listener.Stop(); }
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
         }
 
         private async Task StartAsync(string orthanc, TimeSpan timeout)
@@ -99,7 +113,26 @@ namespace DicomTools.Tests.Unit.Support
             StoragePath = Path.Combine(StorageRoot ?? Path.GetTempPath(), "dicomtools-orthanc-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(StoragePath);
             Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-            var port = FreeLoopbackPort();
+            var watch = Stopwatch.StartNew();
+            for (var attempt = 1; ; attempt++)
+            {
+                StartAttempts = attempt;
+                var port = PortCandidates();
+                var outcome = await StartOnPortAsync(orthanc, plugin, port, timeout);
+                if (outcome == null) break;
+                var portTaken = outcome.Contains("already in use", StringComparison.OrdinalIgnoreCase);
+                if (!portTaken || attempt >= MaximumStartAttempts)
+                {
+                    await DisposeAsync();
+                    throw new InvalidOperationException(outcome + (portTaken ? $" (tried {attempt} ports)" : string.Empty));
+                }
+            }
+            StartupTime = watch.Elapsed;
+        }
+
+        /// <summary>Starts Orthanc on <paramref name="port"/>; null when it answers, else why it did not (its process is gone then).</summary>
+        private async Task<string?> StartOnPortAsync(string orthanc, string plugin, int port, TimeSpan timeout)
+        {
             var config = new Dictionary<string, object>
             {
                 ["Name"] = "dicomtools-test",
@@ -117,46 +150,50 @@ namespace DicomTools.Tests.Unit.Support
             await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // it holds the password
 
+            lock (_logTail) _logTail.Clear();
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var startInfo = new ProcessStartInfo(orthanc) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             startInfo.ArgumentList.Add(configPath);
-            var watch = Stopwatch.StartNew();
-            _process = Process.Start(startInfo) ?? throw new InvalidOperationException("Orthanc did not start.");
-            _process.OutputDataReceived += (_, e) => KeepLog(e.Data);
-            _process.ErrorDataReceived += (_, e) => KeepLog(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-
+            var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Orthanc did not start.");
+            _process = process;
+            process.OutputDataReceived += (_, e) => KeepLog(e.Data, started);
+            process.ErrorDataReceived += (_, e) => KeepLog(e.Data, started);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
             BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            client.DefaultRequestHeaders.Authorization = Authorization;
-            while (true)
+
+            // Orthanc says "Orthanc has started" once its HTTP server listens; or it exits. The timeout only guards.
+            var exited = process.WaitForExitAsync();
+            var first = await Task.WhenAny(started.Task, exited, Task.Delay(timeout));
+            if (first == exited || process.HasExited)
             {
-                if (_process.HasExited)
-                {
-                    var exitCode = _process.ExitCode;
-                    await DisposeAsync();
-                    throw new InvalidOperationException($"Orthanc exited with code {exitCode} before it was ready. Its log:\n{LogTail()}");
-                }
-                if (watch.Elapsed > timeout)
-                {
-                    await DisposeAsync();
-                    throw new TimeoutException($"Orthanc did not answer GET /system within {timeout.TotalSeconds:0} s.");
-                }
-                try
-                {
-                    using var response = await client.GetAsync(new Uri(BaseAddress, "system"));
-                    if (response.IsSuccessStatusCode) break;
-                }
-                catch (HttpRequestException) { }
-                catch (TaskCanceledException) { }
-                await Task.Delay(20);
+                await exited;   // the output handlers have run: the log tail is complete
+                var why = $"Orthanc exited with code {process.ExitCode} before it was ready. Its log:\n{LogTail()}";
+                await DisposeProcessAsync();
+                return why;
             }
-            StartupTime = watch.Elapsed;
+            if (first != started.Task)
+            {
+                await DisposeAsync();
+                throw new TimeoutException($"Orthanc did not say it had started within {timeout.TotalSeconds:0} s. Its log:\n{LogTail()}");
+            }
+
+            // It is ours on that port: our random password is accepted there.
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            client.DefaultRequestHeaders.Authorization = Authorization;
+            using var response = await client.GetAsync(new Uri(BaseAddress, "system"));
+            if (!response.IsSuccessStatusCode)
+            {
+                await DisposeAsync();
+                throw new InvalidOperationException($"GET {BaseAddress}system answered {(int)response.StatusCode} with our credentials: not our Orthanc.");
+            }
+            return null;
         }
 
-        private void KeepLog(string? line)
+        private void KeepLog(string? line, TaskCompletionSource started)
         {
             if (line == null) return;
+            if (line.Contains("Orthanc has started", StringComparison.Ordinal)) started.TrySetResult();
             lock (_logTail)
             {
                 _logTail.Enqueue(line);
@@ -176,6 +213,16 @@ namespace DicomTools.Tests.Unit.Support
         /// <summary>SIGTERM, wait for a clean stop (kill if it hangs), then remove the folder.</summary>
         public async Task DisposeAsync()
         {
+            await DisposeProcessAsync();
+            if (StoragePath.Length > 0 && Directory.Exists(StoragePath))
+            {
+                try { Directory.Delete(StoragePath, recursive: true); }
+                catch (IOException) { }
+            }
+        }
+
+        private async Task DisposeProcessAsync()
+        {
             var process = Interlocked.Exchange(ref _process, null);
             if (process != null)
             {
@@ -192,11 +239,6 @@ namespace DicomTools.Tests.Unit.Support
                     }
                 }
                 process.Dispose();
-            }
-            if (StoragePath.Length > 0 && Directory.Exists(StoragePath))
-            {
-                try { Directory.Delete(StoragePath, recursive: true); }
-                catch (IOException) { }
             }
         }
     }
