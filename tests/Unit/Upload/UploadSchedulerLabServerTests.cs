@@ -11,6 +11,7 @@ using DicomTools.Engine.Upload.Protocols;
 using DicomTools.Engine.Upload.Scheduling;
 using DicomTools.LabServer;
 using DicomTools.Tests.Unit.LabServer;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload
@@ -54,10 +55,11 @@ namespace DicomTools.Tests.Unit.Upload
         }
 
         private async Task<IReadOnlyList<UploadResult>> Upload(UploadOptions options, IEnumerable<UploadFile> files,
-            HttpRetryOptions? retry = null, string? key = null, CancellationToken cancellationToken = default, Func<IUploadSender, IUploadSender>? wrap = null)
+            HttpRetryOptions? retry = null, string? key = null, CancellationToken cancellationToken = default, Func<IUploadSender, IUploadSender>? wrap = null,
+            TimeProvider? clock = null)
         {
             retry ??= new HttpRetryOptions { MaximumRetryCount = 3, RetryInterval = TimeSpan.FromMilliseconds(20), AttemptTimeout = TimeSpan.FromSeconds(20) };
-            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), retry, null, ownsClient: true);
+            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), retry, null, ownsClient: true, timeProvider: clock);
             using var secret = SecureText.Protect(key ?? _server.Options.Keys.UploadKey);
             IUploadSender sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
             if (wrap != null) sender = wrap(sender);
@@ -83,11 +85,17 @@ namespace DicomTools.Tests.Unit.Upload
         public async Task Raw503WithRetryAfterIsRetriedUntilStored()
         {
             _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 503, Count = 2, RetryAfterSec = 1 });
-            var clock = Stopwatch.StartNew();
-            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1)));
+            var clock = new ManualClock();
+            var upload = Upload(new UploadOptions(Url("api/upload")), Files(1), clock: clock);
+            // Each retry waits what Retry-After says (1 s, not the 20 ms interval); the test moves the clock by it.
+            for (var retry = 0; retry < 2; retry++)
+            {
+                Assert.Equal(TimeSpan.FromSeconds(1), await clock.NextWaitAsync(due => due < TimeSpan.FromSeconds(20)));
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+            var result = Assert.Single(await upload.WaitAsync(ManualClock.Guard));
             Assert.Equal(UploadStatus.Stored, result.Status);
             Assert.Equal(3, result.Attempts);
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.8), "Retry-After: 1 was not honoured: " + clock.Elapsed);
             Assert.Equal(new[] { 503, 503, 200 }, _server.Journal.For("upload").Select(e => e.StatusCode));
             Assert.All(_server.Journal.For("upload"), e => Assert.True(e.BodyBytes > 0)); // the file was re-sent in full each attempt
         }

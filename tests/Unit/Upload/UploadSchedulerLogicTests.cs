@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using DicomTools.Engine.Upload;
 using DicomTools.Engine.Upload.Protocols;
 using DicomTools.Engine.Upload.Scheduling;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload
