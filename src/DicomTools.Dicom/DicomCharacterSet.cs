@@ -133,7 +133,7 @@ namespace DicomTools.Dicom
         public string Decode(byte[] data, int offset, int count, string vr)
         {
             if (count == 0) return string.Empty;
-            if (!DicomVr.UsesCharacterSet(vr)) return Latin1.GetString(data, offset, count);
+            if (!VrRules.UsesCharacterSet(vr)) return Latin1.GetString(data, offset, count);
             if (!IsIso2022)
             {
                 if (_single!.CodePage == 65001 || HasHighBytes(data, offset, count)) return _single.GetString(data, offset, count);
@@ -152,7 +152,7 @@ namespace DicomTools.Dicom
         public byte[]? TryEncode(string text, string vr)
         {
             if (text.Length == 0) return Array.Empty<byte>();
-            var enc = DicomVr.UsesCharacterSet(vr) ? _writeEncoding : Encoding.ASCII;
+            var enc = VrRules.UsesCharacterSet(vr) ? _writeEncoding : Encoding.ASCII;
             if (enc.CodePage == 65001) return Encoding.UTF8.GetBytes(text);
             var strict = Encoding.GetEncoding(enc.CodePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
             byte[] bytes;

@@ -77,6 +77,7 @@ namespace DicomTools.Dicom
             return sb.ToString();
         }
 
+        /// <summary>The entry of a tag (repeating groups such as 60xx overlays match by range); false for private and unknown tags.</summary>
         public static bool TryGetByTag(DicomTag tag, out DicomDictionaryEntry entry)
         {
             var t = Data.Value;
@@ -94,6 +95,7 @@ namespace DicomTools.Dicom
             return false;
         }
 
+        /// <summary>The entry of a keyword (case-insensitive); false when the registry has no such keyword.</summary>
         public static bool TryGetByKeyword(string keyword, out DicomDictionaryEntry entry)
         {
             entry = null!;
@@ -101,6 +103,7 @@ namespace DicomTools.Dicom
             return Data.Value.ByKeyword.TryGetValue(keyword.Trim(), out entry!);
         }
 
+        /// <summary>Every exact (non-range) entry of the registry.</summary>
         public static IReadOnlyCollection<DicomDictionaryEntry> Entries => Data.Value.ByTag.Values;
 
         /// <summary>Resolves a keyword ("PatientName") or a numeric tag ("(0010,0010)", "00100010").</summary>

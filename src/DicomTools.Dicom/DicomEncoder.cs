@@ -6,11 +6,11 @@ namespace DicomTools.Dicom
     /// <summary>Writes element headers and byte-swapped values in any native transfer syntax.</summary>
     internal static class DicomEncoder
     {
-        public static int HeaderLength(string vr, TransferSyntax ts, DicomTag tag) =>
-            tag.Group == 0xFFFE || !ts.ExplicitVr ? 8 : DicomVr.HasLongHeader(vr) ? 12 : 8;
+        public static int HeaderLength(string vr, DicomTransferSyntax ts, DicomTag tag) =>
+            tag.Group == 0xFFFE || !ts.ExplicitVr ? 8 : VrRules.HasLongHeader(vr) ? 12 : 8;
 
         /// <summary>Writes a header into <paramref name="buffer"/>; returns its length.</summary>
-        public static int WriteHeader(byte[] buffer, int offset, DicomTag tag, string vr, uint length, TransferSyntax ts)
+        public static int WriteHeader(byte[] buffer, int offset, DicomTag tag, string vr, uint length, DicomTransferSyntax ts)
         {
             var be = ts.BigEndian;
             Put16(buffer, offset, tag.Group, be);
@@ -22,7 +22,7 @@ namespace DicomTools.Dicom
             }
             buffer[offset + 4] = (byte)vr[0];
             buffer[offset + 5] = (byte)vr[1];
-            if (DicomVr.HasLongHeader(vr))
+            if (VrRules.HasLongHeader(vr))
             {
                 buffer[offset + 6] = 0;
                 buffer[offset + 7] = 0;
@@ -35,7 +35,7 @@ namespace DicomTools.Dicom
             return 8;
         }
 
-        public static void WriteHeader(Stream s, DicomTag tag, string vr, uint length, TransferSyntax ts)
+        public static void WriteHeader(Stream s, DicomTag tag, string vr, uint length, DicomTransferSyntax ts)
         {
             var b = new byte[12];
             var n = WriteHeader(b, 0, tag, vr, length, ts);
@@ -57,7 +57,7 @@ namespace DicomTools.Dicom
         /// <summary>Little-endian words to big endian (or back): the value is swapped per the VR's word size.</summary>
         public static byte[] Swap(byte[] value, string vr)
         {
-            var size = DicomVr.WordSize(vr);
+            var size = VrRules.WordSize(vr);
             if (vr == "AT") size = 2;
             if (size == 1) return value;
             var r = (byte[])value.Clone();
@@ -66,7 +66,7 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>A whole element (header + value) as bytes.</summary>
-        public static byte[] Element(DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        public static byte[] Element(DicomTag tag, string vr, byte[] value, DicomTransferSyntax ts)
         {
             var hl = HeaderLength(vr, ts, tag);
             var r = new byte[hl + value.Length];

@@ -12,16 +12,13 @@ namespace DicomTools.Dicom
     /// Streams a Part 10 file and applies top-level edits, writing atomically. Everything not edited is copied as byte
     /// ranges (never held whole); the scan stops right after the last edited tag and the rest is one buffered copy.
     /// </summary>
-    public static class DicomFileEditor
+    public static partial class DicomFileEditor
     {
         private const int ScanBufferSize = 16 * 1024;
         private const int CopyBufferSize = 256 * 1024;
         /// <summary>An edited element's old value is read to compare and report it only up to this size.</summary>
         private const int MaxOldValue = 1024 * 1024;
 
-        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
-        private static readonly DicomTag MediaStorageSopClassUid = new DicomTag(0x0002, 0x0002);
-        private static readonly DicomTag MediaStorageSopInstanceUid = new DicomTag(0x0002, 0x0003);
 
         /// <summary>Test hook: runs after the new file is complete and before it replaces the target (inject failures).</summary>
         internal static Action<string>? BeforeReplace;
@@ -34,6 +31,8 @@ namespace DicomTools.Dicom
             public byte[]? Value; // read only when needed (edited, charset, group length, SOP instance UID)
             public byte[]? Replacement; // whole new element bytes (transcoding)
             public int EditIndex = -1;
+            public List<NestedEdit>? Nested; // edits inside this sequence's items
+            public List<Patch>? Patches; // how they are written while the sequence is copied
         }
 
         /// <summary>What an edit resolves to.</summary>
@@ -46,24 +45,33 @@ namespace DicomTools.Dicom
             public bool Changes;
         }
 
+        /// <summary>
+        /// Applies <paramref name="edits"/> (top-level or by path) to the file at <paramref name="path"/>, atomically: the
+        /// file is replaced only when complete, and left byte-identical on any error. Values are validated per VR first.
+        /// </summary>
+        /// <exception cref="DicomFormatException">The file is not DICOM or is damaged (nothing is written).</exception>
+        /// <exception cref="DicomValueException">A value its VR does not allow, an element that cannot be edited, a missing item.</exception>
+        /// <exception cref="DicomCharacterSetException">A value the character set cannot carry, with <see cref="CharacterSetPolicy.Refuse"/>.</exception>
         public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (edits == null) throw new ArgumentNullException(nameof(edits));
             options ??= new DicomEditOptions();
-            var sorted = SortEdits(edits);
+            var sorted = SortEdits(edits, out var nested);
 
             // Pass 1: read only as far as the last edited tag (and the SOP Instance UID for the result).
-            var last = SopClassUid < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : SopClassUid;
+            var last = DicomTags.SOPClassUID < DicomTag.SopInstanceUid ? DicomTag.SopInstanceUid : DicomTags.SOPClassUID;
             foreach (var e in sorted) if (e.Tag > last) last = e.Tag;
+            foreach (var e in nested) if (e.Path.SequenceAt(0) > last) last = e.Path.SequenceAt(0);
             DicomFileHeader header;
             var elements = new List<Element>(128);
             long tailOffset;
             var input = DicomParser.Open(path, out header, ScanBufferSize);
             try
             {
-                tailOffset = Scan(input, header.Syntax, elements, sorted, last, false, out var pending);
-                return Apply(path, input, header, elements, sorted, tailOffset, pending, options);
+                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last };
+                tailOffset = Scan(walker, elements, sorted, nested, false);
+                return Apply(path, walker, header, elements, sorted, nested, tailOffset, options);
             }
             finally
             {
@@ -71,7 +79,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static DicomEditResult Apply(string path, DicomInput scanInput, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, long tailOffset, ElementHeader? pending, DicomEditOptions options)
+        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, List<DicomEdit> nested, long tailOffset, DicomEditOptions options)
         {
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
@@ -82,32 +90,37 @@ namespace DicomTools.Dicom
             foreach (var e in sorted)
                 if (e.Tag == DicomTag.SpecificCharacterSet && !e.IsRemove) charset = DicomCharacterSet.Parse(e.Value);
             var plan = PlanEdits(path, sorted, elements, ts, charset, out var unrepresentable);
+            var unrepresentableNested = PlanNested(NestedOf(elements, nested), charset, ts.BigEndian);
             var transcode = false;
-            if (unrepresentable != null)
+            if (unrepresentable != null || unrepresentableNested != null)
             {
+                var what = unrepresentable != null ? Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + ")" : unrepresentableNested!.Edit.Path + " (" + unrepresentableNested.VR + ")";
+                var first = unrepresentable?.Edit ?? unrepresentableNested!.Edit;
+                var firstVr = unrepresentable?.VR ?? unrepresentableNested!.VR;
                 if (options.CharacterSetPolicy == CharacterSetPolicy.Refuse)
                     throw new DicomCharacterSetException(
-                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the value cannot be represented in the file's character set '" +
-                        (charset.IsDefault ? "default repertoire (no (0008,0005))" : charset.Value) + "' [rule character-repertoire; the value has " + unrepresentable.Edit.Value!.Length +
+                        what + ": the value cannot be represented in the file's character set '" +
+                        (charset.IsDefault ? "default repertoire (no (0008,0005))" : charset.Value) + "' [rule character-repertoire; the value has " + first.Value!.Length +
                         " characters]. Allow conversion to UTF-8 (ISO_IR 192) or use only characters of that repertoire.",
-                        unrepresentable.Edit.Tag, unrepresentable.VR);
+                        first.Tag, firstVr);
                 // Convert: the whole dataset becomes ISO_IR 192; every text element is transcoded, so a full scan is needed.
                 if (!charset.IsKnown)
                     throw new DicomCharacterSetException(
-                        Name(unrepresentable.Edit.Tag) + " (" + unrepresentable.VR + "): the file's character set '" + charset.Value + "' is not one this codec can decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire; the value has " +
-                        unrepresentable.Edit.Value!.Length + " characters]. Use only ASCII characters for this file.", unrepresentable.Edit.Tag, unrepresentable.VR);
+                        what + ": the file's character set '" + charset.Value + "' is not one this codec can decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire; the value has " +
+                        first.Value!.Length + " characters]. Use only ASCII characters for this file.", first.Tag, firstVr);
                 transcode = true;
                 var withCharset = new List<DicomEdit>(sorted);
                 withCharset.RemoveAll(e => e.Tag == DicomTag.SpecificCharacterSet);
                 withCharset.Add(DicomEdit.Set(DicomTag.SpecificCharacterSet, DicomCharacterSet.Utf8Term, "CS"));
-                sorted = SortEdits(withCharset);
+                sorted = SortEdits(withCharset, out _);
                 elements.Clear();
                 using (var input = DicomParser.Open(path, out header, CopyBufferSize))
                 {
-                    tailOffset = Scan(input, ts, elements, sorted, null, true, out _, charset);
+                    tailOffset = Scan(new DicomWalker(input, ts), elements, sorted, nested, true, charset);
                 }
                 charset = DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term);
                 plan = PlanEdits(path, sorted, elements, ts, charset, out unrepresentable);
+                if (PlanNested(NestedOf(elements, nested), charset, ts.BigEndian) != null) unrepresentable ??= plan[0];
                 if (unrepresentable != null) throw new InvalidOperationException("UTF-8 failed to represent a value."); // cannot happen: UTF-8 carries all text
             }
 
@@ -125,11 +138,19 @@ namespace DicomTools.Dicom
                 changes.Add(new DicomTagChange(p.Edit.Tag, DicomDictionary.KeywordOf(p.Edit.Tag), p.VR, oldValue, p.Edit.IsRemove ? null : p.Edit.Value));
                 if (p.Edit.Tag == DicomTag.SopInstanceUid) sopInstanceUid = p.Edit.IsRemove ? null : p.Edit.Value;
             }
+            foreach (var n in NestedOf(elements, nested))
+            {
+                if (!n.Changes) continue;
+                string? oldValue = null;
+                if (n.HasExisting)
+                    oldValue = n.OldValue != null ? DicomValues.Decode(n.OldValue, n.Existing.VR, transcode ? DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term) : n.ItemCharset ?? oldCharset, ts.BigEndian) : "[" + n.Existing.Length + " bytes]";
+                changes.Add(new DicomTagChange(n.Edit.Path, DicomDictionary.KeywordOf(n.Edit.Tag), n.VR, oldValue, n.Edit.IsRemove ? null : n.Edit.Value));
+            }
 
             var target = options.DestinationPath ?? path;
             var written = false;
             // Before writing, make sure the part we will copy blindly is sound: a damaged file is refused, not copied.
-            if (changes.Count > 0 && !transcode && pending != null) ValidateRest(scanInput, header.Syntax, pending.Value, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
+            if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
                 WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
@@ -138,17 +159,42 @@ namespace DicomTools.Dicom
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);
         }
 
-        private static List<DicomEdit> SortEdits(IReadOnlyList<DicomEdit> edits)
+        /// <summary>Every nested edit as located by the scan; one the scan never reached (no such sequence) is unfound.</summary>
+        private static List<NestedEdit> NestedOf(List<Element> elements, List<DicomEdit> nested)
         {
-            // One edit per tag: the last one given wins, as later parameters override earlier ones.
+            var all = new List<NestedEdit>();
+            if (nested.Count == 0) return all;
+            foreach (var e in elements) if (e.Nested != null) all.AddRange(e.Nested);
+            foreach (var edit in nested)
+            {
+                var seen = false;
+                foreach (var n in all) if (ReferenceEquals(n.Edit, edit)) { seen = true; break; }
+                if (!seen) all.Add(new NestedEdit { Edit = edit });
+            }
+            return all;
+        }
+
+        private static List<DicomEdit> SortEdits(IReadOnlyList<DicomEdit> edits, out List<DicomEdit> nested)
+        {
+            // One edit per tag (per path): the last one given wins, as later parameters override earlier ones.
             var byTag = new SortedDictionary<uint, DicomEdit>();
+            var byPath = new Dictionary<DicomTagPath, DicomEdit>();
             foreach (var e in edits)
             {
                 if (e == null) throw new ArgumentException("An edit is null.", nameof(edits));
+                if (e.IsNested)
+                {
+                    if (e.Tag.Group == 0xFFFE || e.Tag.IsGroupLength || e.Tag == DicomTag.SpecificCharacterSet || e.Tag.Group < 0x0008)
+                        throw new DicomValueException(e.Path + ": item tags, group lengths and an item's character set are maintained by the codec and cannot be edited [rule not-editable].", e.Tag, e.VR ?? "", "not-editable");
+                    byPath.Remove(e.Path);
+                    byPath[e.Path] = e;
+                    continue;
+                }
                 if (e.Tag.Group == 0x0002 || e.Tag.Group == 0xFFFE || e.Tag.IsGroupLength || e.Tag.Group < 0x0008)
                     throw new DicomValueException(e.Tag + ": File Meta, command, group length and item tags are maintained by the codec and cannot be edited [rule not-editable].", e.Tag, e.VR ?? "", "not-editable");
                 byTag[e.Tag.Value] = e;
             }
+            nested = new List<DicomEdit>(byPath.Values);
             return new List<DicomEdit>(byTag.Values);
         }
 
@@ -164,64 +210,84 @@ namespace DicomTools.Dicom
             return false;
         }
 
-        /// <summary>Walks top-level elements; stops before the first tag past <paramref name="last"/> (null: to the end).
-        /// Returns the offset where the untouched tail starts.</summary>
-        private static long Scan(DicomInput input, TransferSyntax ts, List<Element> elements, List<DicomEdit> edits, DicomTag? last, bool transcode, out ElementHeader? pending, DicomCharacterSet? oldCharset = null)
+        /// <summary>Walks top-level elements (sequences with every rule of the walker); stops before the first tag past the
+        /// walker's <see cref="DicomWalker.StopAfter"/> (none: to the end). Returns the offset where the untouched tail starts.</summary>
+        private static long Scan(DicomWalker walker, List<Element> elements, List<DicomEdit> edits, List<DicomEdit> nested, bool transcode, DicomCharacterSet? oldCharset = null)
         {
-            pending = null;
-            while (true)
+            var input = walker.Input;
+            var ts = walker.Syntax;
+            while (walker.Next())
             {
-                var at = input.Position;
-                if (!DicomParser.TryReadHeader(input, ts, out var h)) return at;
-                // Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.
-                if (elements.Count > 0 && h.Tag <= elements[elements.Count - 1].Header.Tag)
-                    throw input.Error("Top-level element " + h.Tag + " follows " + elements[elements.Count - 1].Header.Tag + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
-                if (last != null && h.Tag > last.Value) { pending = h; return h.Offset; }
-                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
-                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
-                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
+                var h = walker.Header;
+                CheckOrder(input, elements, h);
                 var e = new Element { Header = h };
-                var needValue = !h.IsUndefinedLength && !DicomParser.IsSequence(h) && h.Length <= MaxOldValue &&
-                                (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == SopClassUid ||
-                                 (transcode && DicomVr.UsesCharacterSet(h.VR)));
-                if (needValue)
+                if (walker.Event == DicomWalkEvent.SequenceStart)
                 {
-                    e.Value = input.ReadBytes(h.Length, "the value of ", h.Tag);
-                    if (transcode && DicomVr.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
+                    var inside = EditsUnder(nested, h.Tag);
+                    if (transcode)
+                    {
+                        e.Replacement = RebuildSequence(walker, oldCharset!);
+                        if (inside != null) e.Nested = LocateIn(e.Replacement, ts, inside, input.Path);
+                    }
+                    else if (inside != null)
+                    {
+                        e.Nested = Locate(walker, inside);
+                    }
+                    else
+                    {
+                        walker.SkipValue();
+                    }
+                }
+                else if (!h.IsUndefinedLength && h.Length <= MaxOldValue &&
+                         (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == DicomTags.SOPClassUID ||
+                          (transcode && VrRules.UsesCharacterSet(h.VR))))
+                {
+                    e.Value = walker.ReadValue();
+                    if (transcode && VrRules.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
                     {
                         var converted = Transcode(e.Value, h.VR, oldCharset!);
                         if (converted != null) e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
                     }
                 }
-                else if (transcode && DicomParser.IsSequence(h))
-                {
-                    e.Replacement = RebuildSequence(input, ts, h, 1, oldCharset!);
-                }
                 else
                 {
-                    DicomParser.SkipValue(input, ts, h, 0);
+                    walker.SkipValue();
                 }
                 e.End = input.Position;
                 elements.Add(e);
             }
+            if (!walker.Stopped) return input.Position;
+            CheckOrder(input, elements, walker.Header);
+            return walker.Header.Offset;
         }
 
-        /// <summary>Walks the top-level elements after the scan (headers only; values are skipped by seeking) to the end.</summary>
-        private static void ValidateRest(DicomInput input, TransferSyntax ts, ElementHeader first, DicomTag previous)
+        private static List<DicomEdit>? EditsUnder(List<DicomEdit> nested, DicomTag sequence)
         {
-            var h = first;
-            while (true)
+            List<DicomEdit>? inside = null;
+            foreach (var n in nested) if (n.Path.SequenceAt(0) == sequence) (inside ??= new List<DicomEdit>()).Add(n);
+            return inside;
+        }
+
+        /// <summary>Edits are placed by tag order; a file out of order (or with a tag twice) could make an edit miss its element.</summary>
+        private static void CheckOrder(DicomInput input, List<Element> elements, in ElementHeader h)
+        {
+            if (elements.Count > 0 && h.Tag <= elements[elements.Count - 1].Header.Tag)
+                throw input.Error("Top-level element " + h.Tag + " follows " + elements[elements.Count - 1].Header.Tag + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
+        }
+
+        /// <summary>Walks the rest after a stopped scan (values skipped by seeking) to the end: a damaged tail is refused, not copied.</summary>
+        private static void ValidateRest(DicomWalker walker, DicomTag previous)
+        {
+            walker.Resume();
+            do
             {
+                var h = walker.Header;
                 if (h.Tag <= previous)
-                    throw input.Error("Top-level element " + h.Tag + " follows " + previous + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
+                    throw walker.Input.Error("Top-level element " + h.Tag + " follows " + previous + ": elements are not in ascending tag order, so the file is not edited", h.Offset);
                 previous = h.Tag;
-                if (h.Tag.Group == 0xFFFE) throw input.Error("Unexpected " + h.Tag + " at the top level of the dataset", h.Offset);
-                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
-                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
-                if (DicomParser.IsSequence(h)) DicomParser.SkipItems(input, DicomParser.ItemSyntax(h, ts), h, 1);
-                else DicomParser.SkipValue(input, ts, h, 0);
-                if (!DicomParser.TryReadHeader(input, ts, out h)) return;
+                walker.SkipValue();
             }
+            while (walker.Next());
         }
 
         /// <summary>Old-charset bytes → UTF-8 bytes (padded), or null when they are the same bytes.</summary>
@@ -237,41 +303,36 @@ namespace DicomTools.Dicom
             return bytes;
         }
 
-        /// <summary>A sequence with its text transcoded to UTF-8 (held in memory: sequences are small), lengths recomputed.</summary>
-        private static byte[] RebuildSequence(DicomInput input, TransferSyntax outerTs, in ElementHeader seq, int depth, DicomCharacterSet oldCharset)
+        /// <summary>The sequence the walker is at, with its text transcoded to UTF-8 and lengths recomputed (held in memory).</summary>
+        private static byte[] RebuildSequence(DicomWalker walker, DicomCharacterSet oldCharset)
         {
-            if (depth > DicomParser.MaxDepth) throw input.Error("Sequences are nested deeper than " + DicomParser.MaxDepth + " levels", seq.Offset);
-            var ts = DicomParser.ItemSyntax(seq, outerTs);
+            var seq = walker.Header;
+            var outerTs = walker.HeaderSyntax;
+            var ts = walker.Syntax;
             using (var content = new MemoryStream())
             {
-                var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
-                while (input.Position < end)
+                while (walker.Next() && walker.Event == DicomWalkEvent.ItemStart)
                 {
-                    if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside sequence " + seq.Tag + " (truncated)");
-                    if (item.Tag == DicomTag.SequenceDelimitation) break;
-                    if (item.Tag != DicomTag.Item) throw input.Error("Expected an item in sequence " + seq.Tag + ", found " + item.Tag, item.Offset);
-                    var itemEnd = item.IsUndefinedLength ? -1 : item.End;
+                    var item = walker.Header;
                     using (var itemContent = new MemoryStream())
                     {
-                        while (itemEnd < 0 || input.Position < itemEnd)
+                        while (walker.Next() && walker.Event != DicomWalkEvent.ItemEnd)
                         {
-                            if (!DicomParser.TryReadHeader(input, ts, out var h)) throw input.Error("The file ends inside a sequence item (truncated)");
-                            if (h.Tag == DicomTag.ItemDelimitation) { if (itemEnd < 0) break; continue; }
-                            if (DicomParser.IsSequence(h))
+                            var h = walker.Header;
+                            if (walker.Event == DicomWalkEvent.SequenceStart)
                             {
-                                var nested = RebuildSequence(input, ts, h, depth + 1, oldCharset);
+                                var nested = RebuildSequence(walker, oldCharset);
                                 itemContent.Write(nested, 0, nested.Length);
                             }
-                            else if (DicomParser.IsEncapsulatedPixelData(h))
+                            else if (walker.IsEncapsulated)
                             {
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, h.Length, ts);
-                                CopyFragments(input, ts, itemContent);
+                                walker.CopyValue(itemContent);
                             }
                             else
                             {
-                                if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " has an undefined length", h.Offset);
-                                var value = input.ReadBytes(h.Length, "the value of ", h.Tag);
-                                if (DicomVr.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
+                                var value = walker.ReadValue();
+                                if (VrRules.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
                                 DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
                                 itemContent.Write(value, 0, value.Length);
                             }
@@ -282,6 +343,7 @@ namespace DicomTools.Dicom
                         if (item.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.ItemDelimitation, "", 0, ts);
                     }
                 }
+                // The walker is now at this sequence's end (any other event would have been damage, reported by it).
                 if (seq.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.SequenceDelimitation, "", 0, ts);
                 var headerLength = DicomEncoder.HeaderLength(seq.VR, outerTs, seq.Tag);
                 var result = new byte[headerLength + content.Length];
@@ -292,19 +354,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void CopyFragments(DicomInput input, TransferSyntax ts, Stream output)
-        {
-            while (true)
-            {
-                if (!DicomParser.TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside encapsulated pixel data (truncated)");
-                DicomEncoder.WriteHeader(output, item.Tag, "", item.Length, ts);
-                if (item.Tag == DicomTag.SequenceDelimitation) return;
-                if (item.Tag != DicomTag.Item || item.IsUndefinedLength) throw input.Error("Expected a pixel data fragment item, found " + item.Tag, item.Offset);
-                input.CopyTo(output, item.Length, "a pixel data fragment");
-            }
-        }
-
-        private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, TransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
+        private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, DicomTransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
         {
             unrepresentable = null;
             var plan = new List<Planned>(edits.Count);
@@ -322,12 +372,12 @@ namespace DicomTools.Dicom
                     continue;
                 }
                 var vr = edit.VR ?? (existing != null && (ts.ExplicitVr || existing.Header.VR != "UN") ? existing.Header.VR : null) ?? DicomDictionary.VrOf(edit.Tag);
-                if (vr == null || !DicomVr.IsKnown(vr))
+                if (vr == null || !VrRules.IsKnown(vr))
                     throw new DicomValueException(Name(edit.Tag) + ": the VR is unknown (private or unregistered tag); give the VR with the edit [rule unknown-vr].", edit.Tag, vr ?? "", "unknown-vr");
                 p.VR = vr;
                 if (vr == "SQ" || (existing != null && (DicomParser.IsSequence(existing.Header) || existing.Header.IsUndefinedLength)))
                     throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): sequences and pixel data cannot be set from text [rule not-editable].", edit.Tag, vr, "not-editable");
-                if (!DicomVr.IsText(vr) && DicomVr.WordSize(vr) == 1 || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV")
+                if (!VrRules.IsText(vr) && VrRules.WordSize(vr) == 1 || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV")
                     throw new DicomValueException(Name(edit.Tag) + " (" + vr + "): binary values cannot be set from text [rule binary-value; the value has " + edit.Value!.Length + " characters].", edit.Tag, vr, "binary-value");
                 var encoded = DicomValues.Encode(edit.Tag, vr, edit.Value!, charset, ts.BigEndian);
                 if (encoded == null)
@@ -354,7 +404,7 @@ namespace DicomTools.Dicom
             return true;
         }
 
-        private static int ElementSize(DicomTag tag, string vr, int valueLength, TransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
+        private static int ElementSize(DicomTag tag, string vr, int valueLength, DicomTransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
 
         private static void WriteAtomically(string source, string target, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, DicomEditOptions options, bool transcode)
         {
@@ -402,6 +452,15 @@ namespace DicomTools.Dicom
             var deltas = new Dictionary<ushort, long>();
             foreach (var e in elements)
             {
+                if (e.Nested == null) continue;
+                var patches = BuildPatches(e.Nested, out var grown);
+                if (patches.Count == 0) continue;
+                // A transcoded sequence is in memory: patch it there (its size change is counted below); else patch while copying.
+                if (e.Replacement != null) e.Replacement = ApplyPatches(e.Replacement, patches);
+                else { e.Patches = patches; AddDelta(deltas, e.Header.Tag.Group, grown); }
+            }
+            foreach (var e in elements)
+            {
                 if (e.Replacement != null && e.EditIndex < 0)
                     AddDelta(deltas, e.Header.Tag.Group, e.Replacement.Length - (e.End - e.Header.Offset));
             }
@@ -418,7 +477,7 @@ namespace DicomTools.Dicom
                 WriteFileHeader(fs, source, output, header, plan);
                 fs.Seek(header.DatasetOffset, SeekOrigin.Begin);
                 var input = header.Syntax.Deflated
-                    ? new DicomInput(new DeflateStream(fs, CompressionMode.Decompress, true), source, header.DatasetOffset, -1, true, CopyBufferSize)
+                    ? DicomInput.Inflating(fs, source, header.DatasetOffset, true, CopyBufferSize)
                     : new DicomInput(fs, source, header.DatasetOffset, fs.Length, false, CopyBufferSize);
                 try
                 {
@@ -431,7 +490,7 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, TransferSyntax ts)
+        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, DicomTransferSyntax ts)
         {
             Stream body = output;
             DeflateStream? deflate = null;
@@ -476,6 +535,15 @@ namespace DicomTools.Dicom
                         input.Skip(e.End - input.Position, "a transcoded element");
                         body.Write(e.Replacement, 0, e.Replacement.Length);
                     }
+                    else if (e.Patches != null)
+                    {
+                        foreach (var patch in e.Patches)
+                        {
+                            CopyUpTo(input, body, patch.Start);
+                            input.Skip(patch.End - patch.Start, "an edited element");
+                            body.Write(patch.Bytes, 0, patch.Bytes.Length);
+                        }
+                    }
                 }
                 CopyUpTo(input, body, tailOffset);
                 while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
@@ -501,12 +569,12 @@ namespace DicomTools.Dicom
 
         private static bool IsAddition(Planned p) => p.Changes && !p.Edit.IsRemove && p.Existing == null;
 
-        private static void WriteAddition(Stream body, Planned p, TransferSyntax ts)
+        private static void WriteAddition(Stream body, Planned p, DicomTransferSyntax ts)
         {
             if (IsAddition(p)) WriteElement(body, p.Edit.Tag, p.VR, p.NewValue!, ts);
         }
 
-        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, DicomTransferSyntax ts)
         {
             var bytes = DicomEncoder.Element(tag, vr, value, ts);
             s.Write(bytes, 0, bytes.Length);
@@ -520,12 +588,12 @@ namespace DicomTools.Dicom
             {
                 if (!p.Changes || p.Edit.IsRemove) continue;
                 if (p.Edit.Tag == DicomTag.SopInstanceUid) newInstance = p.Edit.Value;
-                if (p.Edit.Tag == SopClassUid) newClass = p.Edit.Value;
+                if (p.Edit.Tag == DicomTags.SOPClassUID) newClass = p.Edit.Value;
             }
             var rebuild = false;
             foreach (var kv in header.Meta)
             {
-                if (kv.Key.Tag == MediaStorageSopInstanceUid && newInstance != null || kv.Key.Tag == MediaStorageSopClassUid && newClass != null) rebuild = true;
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID && newInstance != null || kv.Key.Tag == DicomTags.MediaStorageSOPClassUID && newClass != null) rebuild = true;
             }
             {
                 var prefix = rebuild ? (header.HasPreamble ? 132 : 0) : header.DatasetOffset;
@@ -548,15 +616,15 @@ namespace DicomTools.Dicom
                     var h = kv.Key;
                     var value = kv.Value;
                     if (h.Tag.IsGroupLength) { groupLengthHeader = value; continue; }
-                    if (h.Tag == MediaStorageSopInstanceUid && newInstance != null) value = DicomValues.Encode(h.Tag, "UI", newInstance, DicomCharacterSet.Default, false)!;
-                    if (h.Tag == MediaStorageSopClassUid && newClass != null) value = DicomValues.Encode(h.Tag, "UI", newClass, DicomCharacterSet.Default, false)!;
-                    WriteElement(meta, h.Tag, h.VR, value, TransferSyntax.FileMeta);
+                    if (h.Tag == DicomTags.MediaStorageSOPInstanceUID && newInstance != null) value = DicomValues.Encode(h.Tag, "UI", newInstance, DicomCharacterSet.Default, false)!;
+                    if (h.Tag == DicomTags.MediaStorageSOPClassUID && newClass != null) value = DicomValues.Encode(h.Tag, "UI", newClass, DicomCharacterSet.Default, false)!;
+                    WriteElement(meta, h.Tag, h.VR, value, DicomTransferSyntax.ExplicitVRLittleEndian);
                 }
                 if (groupLengthHeader != null)
                 {
                     var gl = new byte[4];
                     DicomEncoder.Put32(gl, 0, (uint)meta.Length, false);
-                    WriteElement(output, new DicomTag(0x0002, 0x0000), "UL", gl, TransferSyntax.FileMeta);
+                    WriteElement(output, DicomTags.FileMetaInformationGroupLength, "UL", gl, DicomTransferSyntax.ExplicitVRLittleEndian);
                 }
                 meta.Position = 0;
                 meta.CopyTo(output);

@@ -9,23 +9,29 @@ namespace DicomTools.Dicom
     /// <summary>Reads elements and key facts from Part 10 files (and preamble-less datasets) as a stream.</summary>
     public static class DicomFileReader
     {
-        /// <summary>Values longer than this are summarised, not decoded (they are bulk data, not tags an admin reads).</summary>
-        private const int MaxDecodedValue = 64 * 1024;
-
-        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
-        private static readonly DicomTag StudyInstanceUid = new DicomTag(0x0020, 0x000D);
-        private static readonly DicomTag SeriesInstanceUid = new DicomTag(0x0020, 0x000E);
-        private static readonly DicomTag PatientId = new DicomTag(0x0010, 0x0020);
-
+        /// <summary>Streams the elements of a file (File Meta first unless excluded); see <see cref="DicomReadOptions"/>.</summary>
+        /// <exception cref="DicomFormatException">Not DICOM, or damaged (raised when the walk reaches the damage).</exception>
         public static IEnumerable<DicomElementInfo> ReadElements(string path, DicomReadOptions? options = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
-            return ReadElementsIterator(path, options ?? new DicomReadOptions());
+            return ReadElementsIterator(() => DicomParser.Open(path, out var header, 64 * 1024), path, options ?? new DicomReadOptions());
         }
 
-        private static IEnumerable<DicomElementInfo> ReadElementsIterator(string path, DicomReadOptions options)
+        /// <summary>
+        /// Streams the elements of a Part 10 file or bare dataset held in <paramref name="stream"/>, read from its current
+        /// position. The stream is left open; offsets are counted from where reading started.
+        /// </summary>
+        /// <exception cref="DicomFormatException">Not DICOM, or damaged.</exception>
+        public static IEnumerable<DicomElementInfo> ReadElements(Stream stream, DicomReadOptions? options = null)
         {
-            using (var input = DicomParser.Open(path, out var header, 64 * 1024))
+            if (stream == null) throw new ArgumentNullException(nameof(stream));
+            return ReadElementsIterator(() => DicomParser.Open(stream, null, out _, 64 * 1024), null, options ?? new DicomReadOptions());
+        }
+
+        private static IEnumerable<DicomElementInfo> ReadElementsIterator(Func<DicomInput> open, string? path, DicomReadOptions options)
+        {
+            DicomFileHeader header;
+            using (var input = OpenWithHeader(open, out header))
             {
                 if (options.IncludeFileMeta)
                 {
@@ -33,22 +39,20 @@ namespace DicomTools.Dicom
                     {
                         var h = kv.Key;
                         if (options.Tags != null && !Contains(options.Tags, h.Tag)) continue;
-                        yield return Info(h, 0, DicomValues.Decode(kv.Value, h.VR, DicomCharacterSet.Default, false), string.Empty);
+                        var text = DicomValues.Decode(kv.Value, h.VR, DicomCharacterSet.Default, false);
+                        yield return Info(h, 0, ValueText(kv.Value, h.VR, text, DicomCharacterSet.Default, false), text, string.Empty, kv.Value, false);
                     }
                 }
-                var last = LastTag(options.Tags);
-                var state = new ReadState(options, last);
-                foreach (var e in ReadDataset(input, header.Syntax, -1, 0, string.Empty, DicomCharacterSet.Default, state))
-                    yield return e;
+                foreach (var e in ReadDataset(input, header.Syntax, options, LastTag(options.Tags))) yield return e;
             }
         }
 
-        private sealed class ReadState
+        // Open is deferred to the first MoveNext (as before): a caller that never enumerates opens nothing.
+        private static DicomInput OpenWithHeader(Func<DicomInput> open, out DicomFileHeader header)
         {
-            public ReadState(DicomReadOptions options, DicomTag? last) { Options = options; Last = last; }
-            public readonly DicomReadOptions Options;
-            public readonly DicomTag? Last;
-            public bool Done;
+            var input = open();
+            header = input.Header!;
+            return input;
         }
 
         private static DicomTag? LastTag(IReadOnlyCollection<DicomTag>? tags)
@@ -65,115 +69,134 @@ namespace DicomTools.Dicom
             return false;
         }
 
-        private static DicomElementInfo Info(in ElementHeader h, int depth, string? value, string parent) =>
-            new DicomElementInfo(h.Tag, DicomDictionary.KeywordOf(h.Tag), h.VR, h.IsUndefinedLength ? -1 : h.Length, h.Offset, depth, value, parent);
+        private static DicomElementInfo Info(in ElementHeader h, int depth, string? value, string? display, string parent, byte[]? raw, bool bigEndian) =>
+            new DicomElementInfo(h.Tag, DicomDictionary.KeywordOf(h.Tag), h.VR, h.IsUndefinedLength ? -1 : h.Length, h.Offset, depth, value, display, parent, raw, bigEndian);
 
-        private static IEnumerable<DicomElementInfo> ReadDataset(DicomInput input, TransferSyntax ts, long end, int depth, string parent, DicomCharacterSet charset, ReadState state)
+        /// <summary>The value's text: as displayed for text VRs, every number for binary numbers, hex for up to 16 bytes, else null.</summary>
+        private static string? ValueText(byte[] raw, string vr, string display, DicomCharacterSet charset, bool bigEndian)
         {
-            var filter = depth == 0 ? state.Options.Tags : null;
-            while (true)
-            {
-                if (end >= 0 && input.Position >= end) break;
-                if (!DicomParser.TryReadHeader(input, ts, out var h))
-                {
-                    if (depth == 0) break;
-                    throw input.Error("The file ends inside a sequence item (truncated)");
-                }
-                if (h.Tag == DicomTag.ItemDelimitation && depth > 0)
-                {
-                    if (end < 0) break;
-                    continue;
-                }
-                if (depth == 0 && state.Last != null && h.Tag > state.Last.Value) { state.Done = true; break; }
-                if (end >= 0 && !h.IsUndefinedLength && h.End > end) throw input.Error("Element " + h.Tag + " length (" + h.Length + ") runs past the end of its item", h.Offset);
-                if (!h.IsUndefinedLength && input.LengthKnown && h.Length > input.Remaining)
-                    throw input.Error("The length of " + h.Tag + " (" + h.Length + " bytes) runs past the end of the file (" + input.Remaining + " bytes left)", h.Offset);
-                var wanted = filter == null || Contains(filter, h.Tag);
+            if (VrRules.IsText(vr)) return display;
+            if ((vr == "OB" || vr == "UN") && raw.Length <= 16) return display; // a few bytes as hex, as dcmdump shows them
+            if (vr == "OB" || vr == "UN" || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "OV") return null;
+            return display.EndsWith("\\...", StringComparison.Ordinal) ? DicomValues.DecodeAllNumbers(raw, vr, bigEndian) : display;
+        }
 
-                if (DicomParser.IsSequence(h))
+        /// <summary>Values longer than this are summarised, not decoded (they are bulk data, not tags an admin reads).</summary>
+        private const int MaxDecodedValue = 64 * 1024;
+
+        private static IEnumerable<DicomElementInfo> ReadDataset(DicomInput input, DicomTransferSyntax ts, DicomReadOptions options, DicomTag? last)
+        {
+            var walker = new DicomWalker(input, ts) { StopAfter = last };
+            var filter = options.Tags;
+            var charset = DicomCharacterSet.Default;
+            var parent = string.Empty;
+            // Per open sequence: its path; per open item: the charset and parent path to restore at its end.
+            var sequencePaths = new List<string>();
+            var itemCharsets = new List<DicomCharacterSet>();
+            var itemParents = new List<string>();
+            while (walker.Next())
+            {
+                var h = walker.Header;
+                var depth = walker.Depth;
+                switch (walker.Event)
                 {
-                    if (wanted) yield return Info(h, depth, h.IsUndefinedLength ? "[sequence, undefined length]" : "[sequence]", parent);
-                    if (state.Options.IncludeSequences && wanted)
+                    case DicomWalkEvent.SequenceStart:
                     {
-                        foreach (var e in ReadItems(input, DicomParser.ItemSyntax(h, ts), h, depth + 1, parent + h.Tag, charset, state)) yield return e;
+                        var wanted = depth > 0 || filter == null || Contains(filter, h.Tag);
+                        if (wanted) yield return Info(h, depth, null, h.IsUndefinedLength ? "[sequence, undefined length]" : "[sequence]", parent, null, false);
+                        if (options.IncludeSequences && wanted) sequencePaths.Add(parent + h.Tag);
+                        else walker.SkipValue();
+                        break;
                     }
-                    else
+                    case DicomWalkEvent.SequenceEnd:
+                        sequencePaths.RemoveAt(sequencePaths.Count - 1);
+                        break;
+                    case DicomWalkEvent.ItemStart:
+                        itemCharsets.Add(charset);
+                        itemParents.Add(parent);
+                        parent = sequencePaths[sequencePaths.Count - 1] + "[" + walker.ItemIndex.ToString(CultureInfo.InvariantCulture) + "]";
+                        break;
+                    case DicomWalkEvent.ItemEnd:
+                        charset = itemCharsets[itemCharsets.Count - 1];
+                        itemCharsets.RemoveAt(itemCharsets.Count - 1);
+                        parent = itemParents[itemParents.Count - 1];
+                        itemParents.RemoveAt(itemParents.Count - 1);
+                        break;
+                    default:
                     {
-                        DicomParser.SkipItems(input, DicomParser.ItemSyntax(h, ts), h, depth + 1);
+                        var wanted = depth > 0 || filter == null || Contains(filter, h.Tag);
+                        if (walker.IsEncapsulated)
+                        {
+                            if (wanted) yield return Info(h, depth, null, "[encapsulated pixel data]", parent, null, false);
+                            break;
+                        }
+                        var vr = h.VR;
+                        var decodable = h.Length <= MaxDecodedValue && (VrRules.IsText(vr) || VrRules.WordSize(vr) > 1 && vr != "OW" && vr != "OF" && vr != "OD" && vr != "OL" && vr != "OV")
+                                        || h.Length <= 16 && (vr == "OB" || vr == "UN");
+                        var isCharset = h.Tag == DicomTag.SpecificCharacterSet;
+                        if ((wanted || isCharset) && decodable)
+                        {
+                            var raw = walker.ReadValue();
+                            var text = DicomValues.Decode(raw, vr, charset, walker.Syntax.BigEndian);
+                            if (isCharset) charset = DicomCharacterSet.Parse(text);
+                            if (wanted) yield return Info(h, depth, ValueText(raw, vr, text, charset, walker.Syntax.BigEndian), text, parent, raw, walker.Syntax.BigEndian);
+                        }
+                        else if (wanted && options.IncludeBinaryValues && h.Length <= MaxDecodedValue)
+                        {
+                            var raw = walker.ReadValue();
+                            yield return Info(h, depth, null, "[" + h.Length.ToString(CultureInfo.InvariantCulture) + " bytes]", parent, raw, walker.Syntax.BigEndian);
+                        }
+                        else
+                        {
+                            walker.SkipValue();
+                            if (wanted) yield return Info(h, depth, null, "[" + h.Length.ToString(CultureInfo.InvariantCulture) + " bytes]", parent, null, false);
+                        }
+                        break;
                     }
-                    continue;
-                }
-                if (DicomParser.IsEncapsulatedPixelData(h))
-                {
-                    if (wanted) yield return Info(h, depth, "[encapsulated pixel data]", parent);
-                    DicomParser.SkipValue(input, ts, h, depth);
-                    continue;
-                }
-                if (h.IsUndefinedLength) throw input.Error("Element " + h.Tag + " (" + h.VR + ") has an undefined length, which only sequences and encapsulated pixel data may have", h.Offset);
-                var decodable = h.Length <= MaxDecodedValue && (DicomVr.IsText(h.VR) || DicomVr.WordSize(h.VR) > 1 && h.VR != "OW" && h.VR != "OF" && h.VR != "OD" && h.VR != "OL" && h.VR != "OV")
-                                || h.Length <= 16 && (h.VR == "OB" || h.VR == "UN");
-                var isCharset = h.Tag == DicomTag.SpecificCharacterSet;
-                if ((wanted || isCharset) && decodable)
-                {
-                    var raw = input.ReadBytes(h.Length, "the value of ", h.Tag);
-                    var text = DicomValues.Decode(raw, h.VR, charset, ts.BigEndian);
-                    if (isCharset) charset = DicomCharacterSet.Parse(text);
-                    if (wanted) yield return Info(h, depth, text, parent);
-                }
-                else
-                {
-                    input.Skip(h.Length, "the value of ", h.Tag);
-                    if (wanted) yield return Info(h, depth, "[" + h.Length.ToString(CultureInfo.InvariantCulture) + " bytes]", parent);
                 }
             }
         }
 
-        private static IEnumerable<DicomElementInfo> ReadItems(DicomInput input, TransferSyntax ts, ElementHeader seq, int depth, string path, DicomCharacterSet charset, ReadState state)
-        {
-            if (depth > DicomParser.MaxDepth) throw input.Error("Sequences are nested deeper than " + DicomParser.MaxDepth + " levels", seq.Offset);
-            var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
-            var index = 0;
-            while (input.Position < end)
-            {
-                if (!DicomParser.TryReadHeader(input, ts, out var item))
-                {
-                    if (seq.IsUndefinedLength) throw input.Error("The file ends inside sequence " + seq.Tag + " (truncated)");
-                    break;
-                }
-                if (item.Tag == DicomTag.SequenceDelimitation) break;
-                if (item.Tag != DicomTag.Item) throw input.Error("Expected an item in sequence " + seq.Tag + ", found " + item.Tag, item.Offset);
-                if (!item.IsUndefinedLength && item.End > end) throw input.Error("Item length (" + item.Length + ") runs past the end of sequence " + seq.Tag, item.Offset);
-                var itemPath = path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
-                foreach (var e in ReadDataset(input, ts, item.IsUndefinedLength ? -1 : item.End, depth, itemPath, charset, state)) yield return e;
-                index++;
-            }
-        }
-
+        /// <summary>Key facts of a file (transfer syntax, UIDs, Patient ID), read without touching pixel data.</summary>
+        /// <exception cref="DicomFormatException">Not DICOM, or damaged before the facts were found.</exception>
         public static DicomFileSummary ReadSummary(string path)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             using (var input = DicomParser.Open(path, out var header, 16 * 1024))
-            {
-                string? sopClass = null, sopInstance = null, study = null, series = null, patient = null;
-                foreach (var kv in header.Meta)
-                {
-                    var v = Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ');
-                    if (kv.Key.Tag == new DicomTag(0x0002, 0x0002)) sopClass = v;
-                    if (kv.Key.Tag == new DicomTag(0x0002, 0x0003)) sopInstance = v;
-                }
-                var options = new DicomReadOptions { Tags = new[] { SopClassUid, DicomTag.SopInstanceUid, PatientId, StudyInstanceUid, SeriesInstanceUid } };
-                var state = new ReadState(options, SeriesInstanceUid);
-                foreach (var e in ReadDataset(input, header.Syntax, -1, 0, string.Empty, DicomCharacterSet.Default, state))
-                {
-                    if (e.Tag == SopClassUid) sopClass = e.Value;
-                    else if (e.Tag == DicomTag.SopInstanceUid) sopInstance = e.Value;
-                    else if (e.Tag == PatientId) patient = e.Value;
-                    else if (e.Tag == StudyInstanceUid) study = e.Value;
-                    else if (e.Tag == SeriesInstanceUid) series = e.Value;
-                }
-                return new DicomFileSummary(path, header.TransferSyntaxUid, header.HasPreamble, sopClass, sopInstance, study, series, patient);
-            }
+                return Summarise(input, header, path);
         }
+
+        /// <summary>Key facts of the Part 10 file or bare dataset in <paramref name="stream"/> (read from its position, left open).</summary>
+        /// <exception cref="DicomFormatException">Not DICOM, or damaged before the facts were found.</exception>
+        public static DicomFileSummary ReadSummary(Stream stream)
+        {
+            if (stream == null) throw new ArgumentNullException(nameof(stream));
+            using (var input = DicomParser.Open(stream, null, out var header, 16 * 1024))
+                return Summarise(input, header, string.Empty);
+        }
+
+        private static DicomFileSummary Summarise(DicomInput input, DicomFileHeader header, string path)
+        {
+            string? sopClass = null, sopInstance = null, study = null, series = null, patient = null;
+            foreach (var kv in header.Meta)
+            {
+                var v = Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ');
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPClassUID) sopClass = v;
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID) sopInstance = v;
+            }
+            var options = new DicomReadOptions { Tags = SummaryTags };
+            foreach (var e in ReadDataset(input, header.Syntax, options, DicomTags.SeriesInstanceUID))
+            {
+                if (e.Tag == DicomTags.SOPClassUID) sopClass = e.Value;
+                else if (e.Tag == DicomTags.SOPInstanceUID) sopInstance = e.Value;
+                else if (e.Tag == DicomTags.PatientID) patient = e.Value;
+                else if (e.Tag == DicomTags.StudyInstanceUID) study = e.Value;
+                else if (e.Tag == DicomTags.SeriesInstanceUID) series = e.Value;
+            }
+            return new DicomFileSummary(path, header.TransferSyntaxUid, header.HasPreamble, sopClass, sopInstance, study, series, patient);
+        }
+
+        private static readonly DicomTag[] SummaryTags = { DicomTags.SOPClassUID, DicomTags.SOPInstanceUID, DicomTags.PatientID, DicomTags.StudyInstanceUID, DicomTags.SeriesInstanceUID };
 
         /// <summary>Cheap check: a Part 10 preamble+DICM, or a plausible preamble-less dataset (as dcmtk detects).</summary>
         public static bool LooksLikeDicom(string path)
@@ -185,7 +208,7 @@ namespace DicomTools.Dicom
                 {
                     if (input.Ensure(132) && input.PeekByte(128) == 'D' && input.PeekByte(129) == 'I' && input.PeekByte(130) == 'C' && input.PeekByte(131) == 'M')
                         return true;
-                    if (input.Ensure(6) && input.PeekUInt16(0, false) == 0x0002 && DicomVr.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)))
+                    if (input.Ensure(6) && input.PeekUInt16(0, false) == 0x0002 && VrRules.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)))
                         return true;
                     return DicomParser.GuessSyntax(input) != null;
                 }

@@ -87,16 +87,17 @@ namespace DicomTools.Dicom
             return this;
         }
 
+        /// <summary>Removes an element; false when there was none.</summary>
         public bool Remove(DicomTag tag) => Nodes.Remove(tag.Value);
 
         internal string? TextOf(DicomTag tag) => Nodes.TryGetValue(tag.Value, out var n) ? n.Text : null;
 
         private static void CheckVr(string vr)
         {
-            if (vr == null || !DicomVr.IsKnown(vr)) throw new ArgumentException("'" + vr + "' is not a DICOM VR.", nameof(vr));
+            if (vr == null || !VrRules.IsKnown(vr)) throw new ArgumentException("'" + vr + "' is not a DICOM VR.", nameof(vr));
         }
 
-        internal void WriteTo(Stream s, TransferSyntax ts, DicomCharacterSet inherited)
+        internal void WriteTo(Stream s, DicomTransferSyntax ts, DicomCharacterSet inherited)
         {
             var charsetText = TextOf(DicomTag.SpecificCharacterSet);
             var charset = charsetText != null ? DicomCharacterSet.Parse(charsetText) : inherited;
@@ -118,7 +119,7 @@ namespace DicomTools.Dicom
                         WriteElement(s, n.Tag, n.VR, n.Bytes!, ts);
                         break;
                     case Kind.Streamed:
-                        if (ts.BigEndian && DicomVr.WordSize(n.VR) > 1) throw new NotSupportedException("Streamed values of VR " + n.VR + " cannot be byte-swapped for big endian; use AddBinary with a byte array.");
+                        if (ts.BigEndian && VrRules.WordSize(n.VR) > 1) throw new NotSupportedException("Streamed values of VR " + n.VR + " cannot be byte-swapped for big endian; use AddBinary with a byte array.");
                         DicomEncoder.WriteHeader(s, n.Tag, n.VR, (uint)n.Length, ts);
                         CopyExactly(n.Source!, s, n.Length, n.Tag);
                         break;
@@ -158,13 +159,13 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, TransferSyntax ts)
+        private static void WriteElement(Stream s, DicomTag tag, string vr, byte[] value, DicomTransferSyntax ts)
         {
             DicomEncoder.WriteHeader(s, tag, vr, (uint)value.Length, ts);
             s.Write(value, 0, value.Length);
         }
 
-        private static void WriteSequence(Stream s, Node n, TransferSyntax ts, DicomCharacterSet charset)
+        private static void WriteSequence(Stream s, Node n, DicomTransferSyntax ts, DicomCharacterSet charset)
         {
             if (n.UndefinedLength)
             {
@@ -197,6 +198,7 @@ namespace DicomTools.Dicom
         }
     }
 
+    /// <summary>How <see cref="DicomFileWriter"/> frames a dataset.</summary>
     public sealed class DicomWriteOptions
     {
         /// <summary>False writes a bare dataset with no preamble and no File Meta (old-style files).</summary>
@@ -207,9 +209,17 @@ namespace DicomTools.Dicom
         public string ImplementationVersionName { get; set; } = "DICOMTOOLS_010";
     }
 
+    /// <summary>Writes a <see cref="DicomDatasetBuilder"/> as a Part 10 file (or bare dataset) in any native or deflated syntax.</summary>
     public static class DicomFileWriter
     {
-        private static readonly DicomTag SopClassUid = new DicomTag(0x0008, 0x0016);
+
+        /// <summary>Writes the dataset to a file in <paramref name="transferSyntax"/> (native or deflated; see the string overload).</summary>
+        public static void Write(string path, DicomDatasetBuilder dataset, DicomTransferSyntax transferSyntax, DicomWriteOptions? options = null) =>
+            Write(path, dataset, (transferSyntax ?? throw new ArgumentNullException(nameof(transferSyntax))).Uid, options);
+
+        /// <summary>Writes the dataset to a stream in <paramref name="transferSyntax"/> (native or deflated; see the string overload).</summary>
+        public static void Write(Stream output, DicomDatasetBuilder dataset, DicomTransferSyntax transferSyntax, DicomWriteOptions? options = null) =>
+            Write(output, dataset, (transferSyntax ?? throw new ArgumentNullException(nameof(transferSyntax))).Uid, options);
 
         /// <summary>Writes the dataset in the given transfer syntax; File Meta is made from SOPClassUID/SOPInstanceUID.</summary>
         public static void Write(string path, DicomDatasetBuilder dataset, string transferSyntaxUid, DicomWriteOptions? options = null)
@@ -237,24 +247,24 @@ namespace DicomTools.Dicom
         {
             if (dataset == null) throw new ArgumentNullException(nameof(dataset));
             options ??= new DicomWriteOptions();
-            var ts = TransferSyntax.FromUid(transferSyntaxUid);
+            var ts = DicomTransferSyntax.FromUidLenient(transferSyntaxUid);
             if (options.WritePart10Header)
             {
                 output.Write(new byte[128], 0, 128);
                 output.Write(Encoding.ASCII.GetBytes("DICM"), 0, 4);
                 var meta = new DicomDatasetBuilder()
-                    .AddBinary(new DicomTag(0x0002, 0x0001), "OB", new byte[] { 0, 1 })
-                    .Add(new DicomTag(0x0002, 0x0002), "UI", dataset.TextOf(SopClassUid) ?? "")
-                    .Add(new DicomTag(0x0002, 0x0003), "UI", dataset.TextOf(DicomTag.SopInstanceUid) ?? "")
+                    .AddBinary(DicomTags.FileMetaInformationVersion, "OB", new byte[] { 0, 1 })
+                    .Add(DicomTags.MediaStorageSOPClassUID, "UI", dataset.TextOf(DicomTags.SOPClassUID) ?? "")
+                    .Add(DicomTags.MediaStorageSOPInstanceUID, "UI", dataset.TextOf(DicomTag.SopInstanceUid) ?? "")
                     .Add(DicomTag.TransferSyntaxUid, "UI", transferSyntaxUid)
-                    .Add(new DicomTag(0x0002, 0x0012), "UI", options.ImplementationClassUid)
-                    .Add(new DicomTag(0x0002, 0x0013), "SH", options.ImplementationVersionName);
+                    .Add(DicomTags.ImplementationClassUID, "UI", options.ImplementationClassUid)
+                    .Add(DicomTags.ImplementationVersionName, "SH", options.ImplementationVersionName);
                 using (var ms = new MemoryStream())
                 {
-                    meta.WriteTo(ms, TransferSyntax.FileMeta, DicomCharacterSet.Default);
+                    meta.WriteTo(ms, DicomTransferSyntax.ExplicitVRLittleEndian, DicomCharacterSet.Default);
                     var groupLength = new byte[4];
                     DicomEncoder.Put32(groupLength, 0, (uint)ms.Length, false);
-                    output.Write(DicomEncoder.Element(new DicomTag(0x0002, 0x0000), "UL", groupLength, TransferSyntax.FileMeta), 0, 12);
+                    output.Write(DicomEncoder.Element(DicomTags.FileMetaInformationGroupLength, "UL", groupLength, DicomTransferSyntax.ExplicitVRLittleEndian), 0, 12);
                     ms.Position = 0;
                     ms.CopyTo(output);
                 }

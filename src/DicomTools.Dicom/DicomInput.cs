@@ -16,7 +16,7 @@ namespace DicomTools.Dicom
         private int _start, _end;
         private long _bufferBase; // logical offset of _buffer[0]
         private readonly long _length; // logical end, or -1 when unknown (inflating)
-        private readonly bool _ownsStream;
+        private bool _ownsStream;
 
         public DicomInput(Stream stream, string? path, long logicalBase, long logicalLength, bool ownsStream = true, int bufferSize = BufferSize)
         {
@@ -28,6 +28,35 @@ namespace DicomTools.Dicom
             _length = logicalLength;
             _ownsStream = ownsStream;
         }
+
+        /// <summary>
+        /// An input over the raw deflate stream of a Deflated Explicit VR Little Endian dataset. A stream that stops
+        /// before its final block inflates cleanly up to the cut, so the end of the data alone proves nothing: the
+        /// compressed source is watched, and an inflater that runs out of compressed bytes is reported as truncated.
+        /// </summary>
+        public static DicomInput Inflating(Stream compressed, string? path, long logicalBase, bool leaveOpen, int bufferSize = BufferSize)
+        {
+            var source = new EndWatchingStream(compressed, leaveOpen);
+            var inflater = new System.IO.Compression.DeflateStream(source, System.IO.Compression.CompressionMode.Decompress, false);
+            return new DicomInput(inflater, path, logicalBase, -1, true, bufferSize) { _compressedSource = source };
+        }
+
+        private EndWatchingStream? _compressedSource;
+
+        /// <summary>What <see cref="DicomParser.Open(string, out DicomFileHeader, int)"/> found before the dataset.</summary>
+        public DicomFileHeader? Header { get; set; }
+
+        /// <summary>The unread buffered bytes followed by the rest of the stream (the input must not be read afterwards).</summary>
+        public Stream DetachRemaining()
+        {
+            var rest = new byte[_end - _start];
+            Buffer.BlockCopy(_buffer, _start, rest, 0, rest.Length);
+            _start = _end;
+            return new ConcatenatedStream(new MemoryStream(rest, false), _stream);
+        }
+
+        /// <summary>From now on, disposing this input closes its stream.</summary>
+        public void OwnStream() => _ownsStream = true;
 
         public string? Path { get; }
         public long Position => _bufferBase + _start;
@@ -51,13 +80,22 @@ namespace DicomTools.Dicom
             }
             while (_end < count)
             {
-                int n;
-                try { n = _stream.Read(_buffer, _end, _buffer.Length - _end); }
-                catch (InvalidDataException ex) { throw Error("The deflated data is damaged (" + ex.Message + ")", null, ex); }
-                if (n <= 0) return false;
+                var n = ReadStream(_end, _buffer.Length - _end);
+                if (n <= 0)
+                {
+                    if (_compressedSource != null && _compressedSource.ReachedEnd)
+                        throw Error("The deflated data ends before the end of its deflate stream (truncated)");
+                    return false;
+                }
                 _end += n;
             }
             return true;
+        }
+
+        private int ReadStream(int at, int count)
+        {
+            try { return _stream.Read(_buffer, at, count); }
+            catch (InvalidDataException ex) { throw Error("The deflated data is damaged (" + ex.Message + ")", null, ex); }
         }
 
         public bool AtEnd => !Ensure(1);
@@ -133,7 +171,7 @@ namespace DicomTools.Dicom
             {
                 _bufferBase += _end;
                 _start = _end = 0;
-                var n = _stream.Read(_buffer, 0, (int)Math.Min(_buffer.Length, count));
+                var n = ReadStream(0, (int)Math.Min(_buffer.Length, count));
                 if (n <= 0) throw Error("The file ends inside " + Describe(what, tag) + " (truncated)");
                 count -= n;
                 _bufferBase += n;
@@ -186,6 +224,70 @@ namespace DicomTools.Dicom
             _disposed = true;
             if (_ownsStream) _stream.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+
+    /// <summary>Reads one stream, then another (the second one is not disposed).</summary>
+    internal sealed class ConcatenatedStream : Stream
+    {
+        private readonly Stream _first, _second;
+        private bool _firstDone;
+
+        public ConcatenatedStream(Stream first, Stream second) { _first = first; _second = second; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (!_firstDone)
+            {
+                var n = _first.Read(buffer, offset, count);
+                if (n > 0) return n;
+                _firstDone = true;
+            }
+            return _second.Read(buffer, offset, count);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Passes reads through and remembers whether the source ran dry (see <see cref="DicomInput.Inflating"/>).</summary>
+    internal sealed class EndWatchingStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly bool _leaveOpen;
+
+        public EndWatchingStream(Stream inner, bool leaveOpen) { _inner = inner; _leaveOpen = leaveOpen; }
+
+        public bool ReachedEnd { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = _inner.Read(buffer, offset, count);
+            if (n == 0 && count > 0) ReachedEnd = true;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_leaveOpen) _inner.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

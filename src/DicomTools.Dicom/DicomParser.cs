@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.Compression;
 using System.Text;
 
 namespace DicomTools.Dicom
@@ -27,20 +26,20 @@ namespace DicomTools.Dicom
         public bool HasFileMeta;
         /// <summary>Offset in the file where the dataset starts (after File Meta).</summary>
         public long DatasetOffset;
-        public TransferSyntax Syntax = TransferSyntax.FileMeta;
-        public string TransferSyntaxUid = TransferSyntax.ExplicitVRLittleEndian;
+        public DicomTransferSyntax Syntax = DicomTransferSyntax.ExplicitVRLittleEndian;
+        public string TransferSyntaxUid = DicomTransferSyntax.ExplicitVRLittleEndian.Uid;
         public readonly List<KeyValuePair<ElementHeader, byte[]>> Meta = new List<KeyValuePair<ElementHeader, byte[]>>();
     }
 
-    /// <summary>Low-level structure reading shared by the reader and the editor.</summary>
+    /// <summary>Element headers, File Meta and the guess of a bare dataset's encoding; the walk itself is <see cref="DicomWalker"/>.</summary>
     internal static class DicomParser
     {
-        public const int MaxDepth = 64;
+        public const int MaxDepth = DicomWalker.MaxDepth;
         /// <summary>File Meta values are short; a longer one means a damaged file, not a reason to allocate.</summary>
         private const int MaxFileMetaValue = 64 * 1024;
 
         /// <summary>Reads the next header; false at the clean end of the stream.</summary>
-        public static bool TryReadHeader(DicomInput input, TransferSyntax ts, out ElementHeader h)
+        public static bool TryReadHeader(DicomInput input, DicomTransferSyntax ts, out ElementHeader h)
         {
             h = default;
             if (!input.Ensure(1)) return false;
@@ -60,10 +59,10 @@ namespace DicomTools.Dicom
             {
                 var a = input.PeekByte(4);
                 var b = input.PeekByte(5);
-                if (!DicomVr.IsValidVrCode(a, b))
+                if (!VrRules.IsValidVrCode(a, b))
                     throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2") + " 0x" + b.ToString("X2") + "); the file is damaged or not DICOM");
-                h.VR = DicomVr.FromBytes(a, b);
-                if (DicomVr.HasLongHeader(h.VR))
+                h.VR = VrRules.FromBytes(a, b);
+                if (VrRules.HasLongHeader(h.VR))
                 {
                     if (!input.Ensure(12)) throw input.Error("The file ends inside an element header (truncated)");
                     h.Length = input.PeekUInt32(8, be);
@@ -93,80 +92,7 @@ namespace DicomTools.Dicom
         public static bool IsEncapsulatedPixelData(in ElementHeader h) => h.Tag == DicomTag.PixelData && h.IsUndefinedLength;
 
         /// <summary>Undefined-length UN holds implicit VR little endian data (PS3.5 §6.2.2).</summary>
-        public static TransferSyntax ItemSyntax(in ElementHeader h, TransferSyntax ts) => h.VR == "UN" ? TransferSyntax.Implicit : ts;
-
-        /// <summary>Moves past an element's value, walking undefined-length content; checks structure on the way.</summary>
-        public static void SkipValue(DicomInput input, TransferSyntax ts, in ElementHeader h, int depth)
-        {
-            if (!h.IsUndefinedLength)
-            {
-                input.Skip(h.Length, "the value of ", h.Tag);
-                return;
-            }
-            if (IsEncapsulatedPixelData(h)) { SkipFragments(input, ts, h); return; }
-            if (!IsSequence(h)) throw input.Error("Element " + h.Tag + " (" + h.VR + ") has an undefined length, which only sequences and encapsulated pixel data may have", h.Offset);
-            SkipItems(input, ItemSyntax(h, ts), h, depth + 1);
-        }
-
-        private static void SkipFragments(DicomInput input, TransferSyntax ts, in ElementHeader h)
-        {
-            while (true)
-            {
-                if (!TryReadHeader(input, ts, out var item)) throw input.Error("The file ends inside the encapsulated pixel data of " + h.Tag + " (truncated)");
-                if (item.Tag == DicomTag.SequenceDelimitation) return;
-                if (item.Tag != DicomTag.Item || item.IsUndefinedLength) throw input.Error("Expected a pixel data fragment item, found " + item.Tag, item.Offset);
-                input.Skip(item.Length, "a pixel data fragment");
-            }
-        }
-
-        /// <summary>Walks the items of a sequence whose header was just read, to its end.</summary>
-        public static void SkipItems(DicomInput input, TransferSyntax ts, in ElementHeader seq, int depth)
-        {
-            if (depth > MaxDepth) throw input.Error("Sequences are nested deeper than " + MaxDepth + " levels", seq.Offset);
-            var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
-            while (input.Position < end)
-            {
-                if (!TryReadHeader(input, ts, out var item))
-                {
-                    if (seq.IsUndefinedLength) throw input.Error("The file ends inside sequence " + seq.Tag + " (truncated)");
-                    break;
-                }
-                if (item.Tag == DicomTag.SequenceDelimitation)
-                {
-                    if (seq.IsUndefinedLength) return;
-                    throw input.Error("Unexpected sequence delimiter in defined-length sequence " + seq.Tag, item.Offset);
-                }
-                if (item.Tag != DicomTag.Item) throw input.Error("Expected an item in sequence " + seq.Tag + ", found " + item.Tag, item.Offset);
-                if (!item.IsUndefinedLength)
-                {
-                    if (item.End > end) throw input.Error("Item length (" + item.Length + ") runs past the end of sequence " + seq.Tag, item.Offset);
-                    SkipDataset(input, ts, item.End, depth);
-                }
-                else
-                {
-                    SkipDataset(input, ts, -1, depth);
-                }
-            }
-            if (input.Position > end) throw input.Error("Sequence " + seq.Tag + " content runs past its length", seq.Offset);
-        }
-
-        /// <summary>Walks an item's dataset to <paramref name="end"/> (defined) or past its item delimiter (end &lt; 0).</summary>
-        public static void SkipDataset(DicomInput input, TransferSyntax ts, long end, int depth)
-        {
-            while (end < 0 || input.Position < end)
-            {
-                if (!TryReadHeader(input, ts, out var h)) throw input.Error("The file ends inside a sequence item (truncated)");
-                if (h.Tag == DicomTag.ItemDelimitation)
-                {
-                    if (end < 0) return;
-                    continue; // tolerated inside a defined-length item, as dcmtk does
-                }
-                if (end >= 0 && !h.IsUndefinedLength && h.End > end) throw input.Error("Element " + h.Tag + " length (" + h.Length + ") runs past the end of its item", h.Offset);
-                if (IsSequence(h)) SkipItems(input, ItemSyntax(h, ts), h, depth + 1);
-                else SkipValue(input, ts, h, depth);
-            }
-            if (input.Position > end) throw input.Error("Item content runs past the item's length");
-        }
+        public static DicomTransferSyntax ItemSyntax(in ElementHeader h, DicomTransferSyntax ts) => h.VR == "UN" ? DicomTransferSyntax.ImplicitVRLittleEndian : ts;
 
         /// <summary>Opens a file for reading: checks preamble/DICM, reads File Meta, returns an input positioned at the dataset.</summary>
         public static DicomInput Open(string path, out DicomFileHeader header, int bufferSize = DicomInput.BufferSize)
@@ -174,14 +100,18 @@ namespace DicomTools.Dicom
             var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             try
             {
-                var input = new DicomInput(fs, path, 0, fs.Length, true, bufferSize);
+                var input = new DicomInput(fs, path, 0, fs.Length, false, bufferSize);
                 header = ReadFileHeader(input);
                 if (header.Syntax.Deflated)
                 {
                     fs.Seek(header.DatasetOffset, SeekOrigin.Begin);
-                    var inflater = new DeflateStream(fs, CompressionMode.Decompress, false);
-                    return new DicomInput(inflater, path, header.DatasetOffset, -1, true, bufferSize);
+                    input.Dispose();
+                    var inflating = DicomInput.Inflating(fs, path, header.DatasetOffset, false, bufferSize);
+                    inflating.Header = header;
+                    return inflating;
                 }
+                input.OwnStream();
+                input.Header = header;
                 return input;
             }
             catch
@@ -189,6 +119,45 @@ namespace DicomTools.Dicom
                 fs.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// As <see cref="Open(string, out DicomFileHeader, int)"/> over a caller's stream, from its current position (offset 0
+        /// there); the stream is left open. Seekable streams skip values by seeking; others are read through.
+        /// </summary>
+        public static DicomInput Open(Stream stream, string? path, out DicomFileHeader header, int bufferSize = DicomInput.BufferSize)
+        {
+            var start = stream.CanSeek ? stream.Position : 0;
+            var input = new DicomInput(stream, path, 0, stream.CanSeek ? stream.Length - start : -1, false, bufferSize);
+            input.SetStreamOrigin(-start);
+            try
+            {
+                header = ReadFileHeader(input);
+            }
+            catch
+            {
+                input.Dispose();
+                throw;
+            }
+            if (header.Syntax.Deflated)
+            {
+                Stream compressed;
+                if (stream.CanSeek)
+                {
+                    stream.Seek(start + header.DatasetOffset, SeekOrigin.Begin);
+                    compressed = stream;
+                }
+                else
+                {
+                    compressed = input.DetachRemaining();
+                }
+                input.Dispose();
+                var inflating = DicomInput.Inflating(compressed, path, header.DatasetOffset, true, bufferSize);
+                inflating.Header = header;
+                return inflating;
+            }
+            input.Header = header;
+            return input;
         }
 
         public static DicomFileHeader ReadFileHeader(DicomInput input)
@@ -200,9 +169,9 @@ namespace DicomTools.Dicom
                 input.Advance(132);
             }
             // File Meta: explicit VR little endian, group 0002, with or without a preamble before it.
-            while (input.Ensure(6) && input.PeekUInt16(0, false) == 0x0002 && DicomVr.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)))
+            while (input.Ensure(6) && input.PeekUInt16(0, false) == 0x0002 && VrRules.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)))
             {
-                TryReadHeader(input, TransferSyntax.FileMeta, out var h);
+                TryReadHeader(input, DicomTransferSyntax.ExplicitVRLittleEndian, out var h);
                 if (h.IsUndefinedLength || h.Length > MaxFileMetaValue) throw input.Error("File Meta element " + h.Tag + " has an implausible length (" + h.Length + ")", h.Offset);
                 var value = input.ReadBytes(h.Length, "File Meta element ", h.Tag);
                 header.Meta.Add(new KeyValuePair<ElementHeader, byte[]>(h, value));
@@ -213,7 +182,7 @@ namespace DicomTools.Dicom
             header.DatasetOffset = input.Position;
             if (header.HasFileMeta && HasMeta(header, DicomTag.TransferSyntaxUid))
             {
-                header.Syntax = TransferSyntax.FromUid(header.TransferSyntaxUid);
+                header.Syntax = DicomTransferSyntax.FromUidLenient(header.TransferSyntaxUid);
                 return header;
             }
             // No usable File Meta: guess from the first element as dcmtk does (byte order from the group, VR from bytes 4-5).
@@ -231,7 +200,7 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>Implicit or explicit, little or big endian, from the first element; null when it does not look like DICOM.</summary>
-        internal static TransferSyntax? GuessSyntax(DicomInput input)
+        internal static DicomTransferSyntax? GuessSyntax(DicomInput input)
         {
             if (!input.Ensure(8)) return null;
             var le = input.PeekUInt16(0, false);
@@ -241,14 +210,14 @@ namespace DicomTools.Dicom
             var element = input.PeekUInt16(2, bigEndian);
             // A dataset starts with a low, even group (command 0000, 0008 identifying, ...).
             if ((group & 1) == 1 || group > 0x0010 && group != 0x0018 && group != 0x0020 && group != 0x0028) return null;
-            var explicitVr = DicomVr.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)) && DicomVr.IsKnown(DicomVr.FromBytes(input.PeekByte(4), input.PeekByte(5)));
-            if (bigEndian) return explicitVr ? TransferSyntax.ExplicitBig : null;
-            if (explicitVr) return TransferSyntax.FromUid(TransferSyntax.ExplicitVRLittleEndian);
+            var explicitVr = VrRules.IsValidVrCode(input.PeekByte(4), input.PeekByte(5)) && VrRules.IsKnown(VrRules.FromBytes(input.PeekByte(4), input.PeekByte(5)));
+            if (bigEndian) return explicitVr ? DicomTransferSyntax.ExplicitVRBigEndian : null;
+            if (explicitVr) return DicomTransferSyntax.ExplicitVRLittleEndian;
             var length = input.PeekUInt32(4, false);
             var tag = new DicomTag(group, element);
             if (element != 0 && !DicomDictionary.TryGetByTag(tag, out _)) return null;
             if (input.LengthKnown && length != ElementHeader.UndefinedLength && length > input.Remaining) return null;
-            return TransferSyntax.Implicit;
+            return DicomTransferSyntax.ImplicitVRLittleEndian;
         }
     }
 }

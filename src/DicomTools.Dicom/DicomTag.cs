@@ -6,28 +6,40 @@ namespace DicomTools.Dicom
     /// <summary>A DICOM attribute tag (group, element).</summary>
     public readonly struct DicomTag : IEquatable<DicomTag>, IComparable<DicomTag>
     {
+        /// <summary>The tag (<paramref name="group"/>,<paramref name="element"/>); <see cref="DicomTags"/> has them by keyword.</summary>
         public DicomTag(ushort group, ushort element)
         {
             Group = group;
             Element = element;
         }
 
+        /// <summary>The group number (the first half).</summary>
         public ushort Group { get; }
+        /// <summary>The element number (the second half).</summary>
         public ushort Element { get; }
 
         /// <summary>The tag as one 32-bit number, group in the high half: the order tags are sorted in.</summary>
         public uint Value => ((uint)Group << 16) | Element;
 
+        /// <summary>True for private tags (odd group).</summary>
         public bool IsPrivate => (Group & 1) == 1;
+        /// <summary>True for group length elements (gggg,0000).</summary>
         public bool IsGroupLength => Element == 0;
 
-        public static readonly DicomTag Item = new DicomTag(0xFFFE, 0xE000);
-        public static readonly DicomTag ItemDelimitation = new DicomTag(0xFFFE, 0xE00D);
-        public static readonly DicomTag SequenceDelimitation = new DicomTag(0xFFFE, 0xE0DD);
-        public static readonly DicomTag PixelData = new DicomTag(0x7FE0, 0x0010);
-        public static readonly DicomTag SpecificCharacterSet = new DicomTag(0x0008, 0x0005);
-        public static readonly DicomTag TransferSyntaxUid = new DicomTag(0x0002, 0x0010);
-        public static readonly DicomTag SopInstanceUid = new DicomTag(0x0008, 0x0018);
+        /// <summary>(FFFE,E000) Item.</summary>
+        public static readonly DicomTag Item = DicomTags.Item;
+        /// <summary>(FFFE,E00D) Item Delimitation Item.</summary>
+        public static readonly DicomTag ItemDelimitation = DicomTags.ItemDelimitationItem;
+        /// <summary>(FFFE,E0DD) Sequence Delimitation Item.</summary>
+        public static readonly DicomTag SequenceDelimitation = DicomTags.SequenceDelimitationItem;
+        /// <summary>(7FE0,0010) Pixel Data (also <see cref="DicomTags.PixelData"/>).</summary>
+        public static readonly DicomTag PixelData = DicomTags.PixelData;
+        /// <summary>(0008,0005) Specific Character Set.</summary>
+        public static readonly DicomTag SpecificCharacterSet = DicomTags.SpecificCharacterSet;
+        /// <summary>(0002,0010) Transfer Syntax UID.</summary>
+        public static readonly DicomTag TransferSyntaxUid = DicomTags.TransferSyntaxUID;
+        /// <summary>(0008,0018) SOP Instance UID.</summary>
+        public static readonly DicomTag SopInstanceUid = DicomTags.SOPInstanceUID;
 
         /// <summary>
         /// Parses "(0010,0010)", "0010,0010", "00100010" or "0x00100010". Keywords are resolved by
@@ -65,15 +77,25 @@ namespace DicomTools.Dicom
             return true;
         }
 
+        /// <summary>Same group and element.</summary>
         public bool Equals(DicomTag other) => Value == other.Value;
+        /// <inheritdoc />
         public override bool Equals(object? obj) => obj is DicomTag t && Equals(t);
+        /// <inheritdoc />
         public override int GetHashCode() => (int)Value;
+        /// <summary>Orders by group, then element: the order of a dataset.</summary>
         public int CompareTo(DicomTag other) => Value.CompareTo(other.Value);
+        /// <summary>Same tag.</summary>
         public static bool operator ==(DicomTag a, DicomTag b) => a.Value == b.Value;
+        /// <summary>Different tags.</summary>
         public static bool operator !=(DicomTag a, DicomTag b) => a.Value != b.Value;
+        /// <summary>Sorts before.</summary>
         public static bool operator <(DicomTag a, DicomTag b) => a.Value < b.Value;
+        /// <summary>Sorts after.</summary>
         public static bool operator >(DicomTag a, DicomTag b) => a.Value > b.Value;
+        /// <summary>Sorts before or is the same.</summary>
         public static bool operator <=(DicomTag a, DicomTag b) => a.Value <= b.Value;
+        /// <summary>Sorts after or is the same.</summary>
         public static bool operator >=(DicomTag a, DicomTag b) => a.Value >= b.Value;
 
         /// <summary>"(gggg,eeee)" in upper-case hex, as dcmdump prints it.</summary>

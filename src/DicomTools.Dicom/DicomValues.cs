@@ -12,7 +12,7 @@ namespace DicomTools.Dicom
         /// <summary>Decoded text for text and number VRs, a short summary for bulk binary values.</summary>
         public static string Decode(byte[] raw, string vr, DicomCharacterSet charset, bool bigEndian)
         {
-            if (DicomVr.IsText(vr))
+            if (VrRules.IsText(vr))
             {
                 var s = charset.Decode(raw, 0, raw.Length, vr);
                 return vr == "UI" ? s.TrimEnd('\0', ' ') : s.TrimEnd(' ', '\0');
@@ -40,12 +40,15 @@ namespace DicomTools.Dicom
             return sb.ToString();
         }
 
-        private static string DecodeNumbers(byte[] raw, string vr, bool be)
+        /// <summary>Every number of a binary number value, '\'-separated (no "..." cut).</summary>
+        public static string DecodeAllNumbers(byte[] raw, string vr, bool be) => DecodeNumbers(raw, vr, be, int.MaxValue);
+
+        private static string DecodeNumbers(byte[] raw, string vr, bool be, int max = MaxDisplayedNumbers)
         {
-            var size = vr == "AT" ? 4 : DicomVr.WordSize(vr);
+            var size = vr == "AT" ? 4 : VrRules.WordSize(vr);
             var count = raw.Length / size;
             var sb = new StringBuilder();
-            for (var i = 0; i < count && i < MaxDisplayedNumbers; i++)
+            for (var i = 0; i < count && i < max; i++)
             {
                 if (i > 0) sb.Append('\\');
                 var o = i * size;
@@ -62,7 +65,7 @@ namespace DicomTools.Dicom
                     case "AT": sb.Append(new DicomTag(U16(raw, o, be), U16(raw, o + 2, be)).ToString()); break;
                 }
             }
-            if (count > MaxDisplayedNumbers) sb.Append("\\...");
+            if (count > max) sb.Append("\\...");
             return sb.ToString();
         }
 
@@ -71,7 +74,7 @@ namespace DicomTools.Dicom
         public static uint U32(byte[] b, int o, bool be) => be
             ? ((uint)b[o] << 24) | ((uint)b[o + 1] << 16) | ((uint)b[o + 2] << 8) | b[o + 3]
             : b[o] | ((uint)b[o + 1] << 8) | ((uint)b[o + 2] << 16) | ((uint)b[o + 3] << 24);
-        private static ulong U64(byte[] b, int o, bool be) => be
+        public static ulong U64(byte[] b, int o, bool be) => be
             ? ((ulong)U32(b, o, true) << 32) | U32(b, o + 4, true)
             : U32(b, o, false) | ((ulong)U32(b, o + 4, false) << 32);
 
@@ -80,7 +83,7 @@ namespace DicomTools.Dicom
         public static byte[]? Encode(DicomTag tag, string vr, string value, DicomCharacterSet charset, bool bigEndian)
         {
             Validate(tag, vr, value);
-            if (DicomVr.IsText(vr))
+            if (VrRules.IsText(vr))
             {
                 var bytes = charset.TryEncode(value, vr);
                 if (bytes == null) return null;
@@ -97,7 +100,7 @@ namespace DicomTools.Dicom
         {
             if (value.Length == 0) return Array.Empty<byte>();
             var parts = value.Split('\\');
-            var size = DicomVr.WordSize(vr);
+            var size = VrRules.WordSize(vr);
             var result = new byte[parts.Length * size];
             for (var i = 0; i < parts.Length; i++)
             {
@@ -147,7 +150,7 @@ namespace DicomTools.Dicom
         /// <summary>The checks of PS3.5 §6.2 that matter for values an admin types.</summary>
         public static void Validate(DicomTag tag, string vr, string value)
         {
-            if (!DicomVr.IsText(vr)) return;
+            if (!VrRules.IsText(vr)) return;
             // LT, ST, UT and UR are never multi-valued, so PS3.5 §6.2 lets their text contain a backslash;
             // in every other text VR a backslash separates values.
             var backslashIsText = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR";
@@ -159,7 +162,7 @@ namespace DicomTools.Dicom
             foreach (var c in value)
             {
                 if (c >= 0x20 && c != 0x7F) continue;
-                if (c == '\u001B' && DicomVr.UsesCharacterSet(vr)) continue;
+                if (c == '\u001B' && VrRules.UsesCharacterSet(vr)) continue;
                 if (allowsTextControls && (c == '\r' || c == '\n' || c == '\t' || c == '\f')) continue;
                 throw Fail(tag, vr, "control-character", "control character U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) + " is not allowed in " + vr, value);
             }

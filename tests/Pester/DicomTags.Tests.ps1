@@ -269,6 +269,24 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         $tags.PatientName | Should -Be 'Rex^Garcia'
     }
 
+    It 'sets an element inside a sequence item by path, and refuses an item that does not exist' {
+        $folder = New-SampleFolder 'nested' -Count 1
+        $file = Join-Path $folder 'IMG00001.dcm'
+        $r = Set-DicomTags -LiteralPath $file -Tag @{ '(0040,0275)[0].(0040,0009)' = 'SPS-7' }
+        $r.Status | Should -Be 'Updated'
+        $r.Changes[0].Path.ToString() | Should -Be '(0040,0275)[0].(0040,0009)'
+        $read = Get-DicomTag -LiteralPath $file -IncludeSequence | Where-Object { $_.ParentPath -eq '(0040,0275)[0]' -and $_.Tag -eq '(0040,0009)' }
+        $read.Value | Should -Be 'SPS-7'
+        (Set-DicomTags -LiteralPath $file -Tag @{ 'RequestAttributesSequence[0].ScheduledProcedureStepID' = 'SPS-7' }).Status | Should -Be 'Unchanged'
+        $before = Get-Hashes $folder
+        $err = $null
+        try { Set-DicomTags -LiteralPath $file -Tag @{ '(0040,0275)[9].(0040,0009)' = 'X' } -ErrorAction Stop | Out-Null }
+        catch { $err = $_ }
+        $err.ToString() | Should -Match 'item does not exist'
+        $after = Get-Hashes $folder
+        foreach ($key in $before.Keys) { $after[$key] | Should -Be $before[$key] }
+    }
+
     It 'refuses a -Tag key that is not a tag before touching anything' {
         $folder = New-SampleFolder 'badtag' -Count 1
         { Set-DicomTags -Path (Join-Path $folder '*.dcm') -Tag @{ NoSuchKeyword = 'x' } -ErrorAction Stop } |

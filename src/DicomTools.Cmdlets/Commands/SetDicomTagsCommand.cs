@@ -125,7 +125,7 @@ namespace DicomTools.Cmdlets.Commands
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);
             _progress = new ProgressMeter();
             _action = (_layout == null ? "Set DICOM tags " : $"Write a copy under '{_layout.DestinationFolder}' with DICOM tags ")
-                + string.Join(", ", plan.Edits.Select(e => Keyword(e.Tag) + (e.IsRemove ? " (remove)" : " = '" + e.Value + "'")));
+                + string.Join(", ", plan.Edits.Select(e => Keyword(e.Path) + (e.IsRemove ? " (remove)" : " = '" + e.Value + "'")));
         }
 
         protected override void ProcessRecord()
@@ -252,7 +252,7 @@ namespace DicomTools.Cmdlets.Commands
                 : done.Changes.Count > 0 ? TagUpdateStatus.Updated
                 : TagUpdateStatus.Unchanged;
             WriteVerbose($"{status}: '{done.OutputPath}'" + (done.Changes.Count == 0 ? string.Empty
-                : " (" + string.Join("; ", done.Changes.Select(c => $"{Keyword(c.Tag)} '{c.OldValue}' -> '{c.NewValue}'")) + ")"));
+                : " (" + string.Join("; ", done.Changes.Select(c => $"{Keyword(c.Path)} '{c.OldValue}' -> '{c.NewValue}'")) + ")"));
             WriteObject(new TagUpdateResult(done.OutputPath, done.SourcePath, done.SopInstanceUid, status, done.Changes, null));
         }
 
@@ -298,6 +298,9 @@ namespace DicomTools.Cmdlets.Commands
             var value = metadata is PSObject ps ? ps.BaseObject : metadata;
             return value as SampleMetadata ?? SampleMetadataConverter.FromFields(TagErrorRecords.Fields(metadata));
         }
+
+        /// <summary>The keyword for a top-level element; the path, e.g. (0040,0275)[0].(0040,0009), for one inside an item.</summary>
+        private static string Keyword(DicomTagPath path) => path.IsTopLevel ? Keyword(path.Tag) : path.ToString();
 
         private static string Keyword(DicomTag tag) =>
             DicomDictionary.TryGetByTag(tag, out var entry) && entry.Keyword.Length > 0 ? entry.Keyword : tag.ToString();

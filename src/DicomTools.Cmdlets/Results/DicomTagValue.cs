@@ -11,7 +11,7 @@ namespace DicomTools.Cmdlets
             Tag = element.Tag.ToString();
             Keyword = element.Keyword;
             VR = element.VR;
-            Value = element.Value;
+            Value = element.DisplayValue;
             Length = element.Length;
             Depth = element.Depth;
             ParentPath = element.ParentPath;

@@ -17,11 +17,11 @@ namespace DicomTools.Engine.Tagging
         public const int MinimumAttemptNumber = 1;
         public const int MaximumAttemptNumber = 999;
 
-        public static readonly DicomTag PatientName = new DicomTag(0x0010, 0x0010);
-        public static readonly DicomTag PatientId = new DicomTag(0x0010, 0x0020);
-        public static readonly DicomTag PatientSpeciesDescription = new DicomTag(0x0010, 0x2201);
-        public static readonly DicomTag BarcodeValue = new DicomTag(0x2200, 0x0005);
-        public static readonly DicomTag InstitutionName = new DicomTag(0x0008, 0x0080);
+        public static readonly DicomTag PatientName = DicomTags.PatientName;
+        public static readonly DicomTag PatientId = DicomTags.PatientID;
+        public static readonly DicomTag PatientSpeciesDescription = DicomTags.PatientSpeciesDescription;
+        public static readonly DicomTag BarcodeValue = DicomTags.BarcodeValue;
+        public static readonly DicomTag InstitutionName = DicomTags.InstitutionName;
 
         private SampleTagPlan(IReadOnlyList<DicomEdit> edits, string? patientIdValue)
         {
@@ -68,31 +68,55 @@ namespace DicomTools.Engine.Tagging
         {
             CheckAttemptNumber(attemptNumber);
             var edits = new List<DicomEdit>();
-            var sourceByTag = new Dictionary<DicomTag, string>();
+            var sourceByTag = new Dictionary<string, string>();
             string? patientIdValue = null;
             if (metadata != null)
             {
                 foreach (var edit in MetadataEdits(metadata, attemptNumber))
                 {
                     edits.Add(edit);
-                    sourceByTag[edit.Tag] = "-Metadata";
+                    sourceByTag[edit.Path.ToString()] = "-Metadata";
                 }
                 patientIdValue = edits.Single(e => e.Tag == PatientId).Value;
             }
             foreach (var pair in extraTags ?? Enumerable.Empty<KeyValuePair<string, string?>>())
             {
-                var tag = ResolveEditableTag(pair.Key);
-                if (sourceByTag.TryGetValue(tag, out var earlier))
+                var path = ResolveEditablePath(pair.Key);
+                var key = path.ToString();
+                if (sourceByTag.TryGetValue(key, out var earlier))
                     throw new ArgumentException(
-                        $"The tag {Describe(tag)} is given twice (by {earlier} and by -Tag key '{pair.Key}'). Give each tag once.",
+                        $"The tag {(path.IsTopLevel ? Describe(path.Tag) : key)} is given twice (by {earlier} and by -Tag key '{pair.Key}'). Give each tag once.",
                         "Tag");
-                sourceByTag[tag] = $"-Tag key '{pair.Key}'";
-                edits.Add(pair.Value == null ? DicomEdit.Remove(tag) : DicomEdit.Set(tag, pair.Value));
+                sourceByTag[key] = $"-Tag key '{pair.Key}'";
+                edits.Add(pair.Value == null ? DicomEdit.Remove(path) : DicomEdit.Set(path, pair.Value));
             }
             if (edits.Count == 0)
                 throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", "Metadata");
             foreach (var edit in edits) CheckValue(edit);
             return new SampleTagPlan(edits.OrderBy(e => e.Tag).ToArray(), patientIdValue);
+        }
+
+        /// <summary>
+        /// Resolves a -Tag key: a keyword or tag (top level), or a path into sequence items such as
+        /// "(0040,0275)[0].(0040,0009)" or "RequestAttributesSequence[0].ScheduledProcedureStepID", whose element may be edited.
+        /// </summary>
+        public static DicomTagPath ResolveEditablePath(string key)
+        {
+            if (key == null || key.IndexOf('[') < 0) return new DicomTagPath(ResolveEditableTag(key!));
+            if (!DicomTagPath.TryParse(key.Trim(), out var path))
+            {
+                try { DicomTagPath.Parse(key.Trim()); }
+                catch (FormatException ex) { throw new ArgumentException(ex.Message + " A path names sequences with an item index (from 0) and ends with an element.", "Tag", ex); }
+            }
+            try
+            {
+                ResolveEditableTag(path.Tag.ToString());
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"In -Tag key '{key}': {ex.Message}", "Tag", ex);
+            }
+            return path;
         }
 
         /// <summary>

@@ -183,6 +183,95 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.Throws<DicomFormatException>(() => DicomFileReader.ReadElements(path).ToList());
         }
 
+        // Issue 9 (2): a deflate stream that stops before its final block is damage, even when the data inflated so far
+        // ends exactly between two elements (a sync-flushed stream cut there inflates cleanly up to that point).
+        [Fact]
+        public void DeflateStreamWithoutItsEndIsRefused()
+        {
+            using var t = new TempFolder();
+            var rest = Text(0x0010, 0x0010, "PN", "Old^Name").Concat(Text(0x0010, 0x0020, "LO", "ID-1")).ToArray();
+            var path = Part10(t, "full.dcm", Start, Deflated);
+            var meta = File.ReadAllBytes(path).Take(132 + 12 + (int)BitConverter.ToUInt32(File.ReadAllBytes(path), 140)).ToArray();
+            File.Delete(path);
+            using var compressed = new MemoryStream();
+            using (var z = new DeflateStream(compressed, CompressionLevel.Fastest, true))
+            {
+                z.Write(Start, 0, Start.Length);
+                z.Flush(); // sync flush: everything so far can be inflated; the final block never comes
+                var cut = compressed.ToArray();
+                path = t.File("cut.dcm");
+                File.WriteAllBytes(path, meta.Concat(cut).ToArray());
+                z.Write(rest, 0, rest.Length);
+            }
+            var ex = AssertRefused(path);
+            Assert.Contains("deflate", ex.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Issue 9 (2): a deflated dataset whose inflated data ends inside a defined-length sequence is damage, not a short read.
+        [Fact]
+        public void DeflatedDatasetEndingInsideADefinedLengthSequenceIsRefused()
+        {
+            using var t = new TempFolder();
+            var item = Text(0x0008, 0x1150, "UI", "1.2.3\0");
+            var sequence = Header(0x0008, 0x1140, "SQ", (uint)(2 * (8 + item.Length))).Concat(Header(0xFFFE, 0xE000, "", (uint)item.Length)).Concat(item).ToArray();
+            var path = Part10(t, "s.dcm", Start.Concat(sequence).ToArray(), Deflated);
+            var ex = AssertRefused(path);
+            Assert.Contains("(0008,1140)", ex.Message);
+        }
+
+        private static byte[] DefinedLengthNesting(int levels)
+        {
+            // Level i (outermost first) starts at i * 20: a 12-byte SQ header and an 8-byte item header around the rest.
+            var bytes = new List<byte>(levels * 20);
+            for (var i = 0; i < levels; i++)
+            {
+                var rest = (levels - i) * 20;
+                bytes.AddRange(Header(0x0040, 0xA730, "SQ", (uint)(rest - 12)));
+                bytes.AddRange(Header(0xFFFE, 0xE000, "", (uint)(rest - 20)));
+            }
+            return bytes.ToArray();
+        }
+
+        // Issue 9 (3): the editor walks defined-length sequences before the edited tag with the reader's rules.
+        [Fact]
+        public void DeepDefinedLengthNestingBeforeTheEditedTagIsRefusedByTheEditorToo()
+        {
+            using var t = new TempFolder();
+            var dataset = Start.Concat(DefinedLengthNesting(10_000)).Concat(Text(0x0040, 0xA731, "LO", "x ")).ToArray();
+            // (0040,A730) sorts after (0010,0010): put the edit after it so the scan passes over the nesting.
+            var path = Part10(t, "deep.dcm", dataset);
+            var bytes = File.ReadAllBytes(path);
+            Assert.Throws<DicomFormatException>(() => DicomFileReader.ReadElements(path, new DicomReadOptions { IncludeSequences = true }).ToList());
+            var ex = Assert.Throws<DicomFormatException>(() => DicomFileEditor.Edit(path, new[] { DicomEdit.Set(new DicomTag(0x0040, 0xA731), "y", "LO") }, new DicomEditOptions { FlushToDisk = false }));
+            Assert.Contains("nested deeper than 64", ex.Message);
+            Assert.Equal(bytes, File.ReadAllBytes(path));
+        }
+
+        // One rule set: a sequence delimiter inside a defined-length sequence is refused by the reader as by the editor.
+        [Fact]
+        public void SequenceDelimiterInADefinedLengthSequenceIsRefusedByReaderAndEditor()
+        {
+            using var t = new TempFolder();
+            var sequence = Header(0x0008, 0x1140, "SQ", 8).Concat(Header(0xFFFE, 0xE0DD, "", 0)).ToArray();
+            var path = Part10(t, "delim.dcm", Start.Concat(sequence).Concat(Text(0x0010, 0x0010, "PN", "Old^Name")).ToArray());
+            var ex = AssertRefused(path);
+            Assert.Contains("sequence delimiter", ex.Message);
+        }
+
+        // Issue 9 (8): a stray item or delimiter tag at the top level is damage for the reader as for the editor.
+        [Theory]
+        [InlineData(0xE000, 4u)]
+        [InlineData(0xE00D, 0u)]
+        [InlineData(0xE0DD, 0u)]
+        public void StrayItemTagAtTheTopLevelIsRefusedByReaderAndEditor(int element, uint length)
+        {
+            using var t = new TempFolder();
+            var stray = Header(0xFFFE, (ushort)element, "", length).Concat(new byte[length]).ToArray();
+            var path = Part10(t, "stray.dcm", Start.Concat(Text(0x0010, 0x0010, "PN", "Old^Name")).Concat(stray).ToArray());
+            var ex = AssertRefused(path);
+            Assert.Contains("(FFFE," + element.ToString("X4") + ")", ex.Message);
+        }
+
         [Fact]
         public void GarbageWhereAVrShouldBeIsRefused()
         {

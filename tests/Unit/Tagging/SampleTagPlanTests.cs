@@ -116,6 +116,18 @@ namespace DicomTools.Tests.Unit.Tagging
         }
 
         [Fact]
+        public void AKeyCanBeAPathIntoASequenceItem()
+        {
+            var plan = SampleTagPlan.Create(null, 1, new[] { T("RequestAttributesSequence[0].ScheduledProcedureStepID", "SPS-7"), T("(0040,0275)[1].(0040,0009)", null) });
+            Assert.Equal(new[] { "(0040,0275)[0].(0040,0009)", "(0040,0275)[1].(0040,0009)" }, plan.Edits.Select(e => e.Path.ToString()).OrderBy(x => x));
+            Assert.Contains(plan.Edits, e => e.IsRemove);
+            Assert.Throws<ArgumentException>(() => SampleTagPlan.Create(null, 1, new[] { T("(0040,0275)[0].(0040,0009)", "A"), T("RequestAttributesSequence[0].ScheduledProcedureStepID", "B") }));
+            Assert.Throws<ArgumentException>(() => SampleTagPlan.Create(null, 1, new[] { T("(0040,0275)[0].(0008,0005)", "ISO_IR 100") }));
+            Assert.Throws<ArgumentException>(() => SampleTagPlan.Create(null, 1, new[] { T("(0040,0275).(0040,0009)", "X") }));
+            Assert.Throws<DicomValueException>(() => SampleTagPlan.Create(null, 1, new[] { T("(0040,0275)[0].(0040,0009)", new string('x', 17)) }));
+        }
+
+        [Fact]
         public void NothingToDoIsRefused() =>
             Assert.Throws<ArgumentException>(() => SampleTagPlan.Create(null, 1, Array.Empty<KeyValuePair<string, string?>>()));
     }

@@ -3,7 +3,7 @@ using System;
 namespace DicomTools.Dicom
 {
     /// <summary>Facts about value representations (PS3.5 §6.2) the codec needs.</summary>
-    internal static class DicomVr
+    internal static class VrRules
     {
         /// <summary>VRs whose explicit header is 2 reserved bytes + a 32-bit length.</summary>
         public static bool HasLongHeader(string vr)
@@ -88,39 +88,6 @@ namespace DicomTools.Dicom
                 case ('U' << 8) | 'R': return "UR"; case ('U' << 8) | 'S': return "US"; case ('U' << 8) | 'T': return "UT";
                 case ('U' << 8) | 'V': return "UV";
                 default: return new string(new[] { (char)a, (char)b });
-            }
-        }
-    }
-
-    /// <summary>How a dataset is encoded.</summary>
-    internal sealed class TransferSyntax
-    {
-        public const string ImplicitVRLittleEndian = "1.2.840.10008.1.2";
-        public const string ExplicitVRLittleEndian = "1.2.840.10008.1.2.1";
-        public const string ExplicitVRBigEndian = "1.2.840.10008.1.2.2";
-        public const string DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99";
-
-        private TransferSyntax(string uid, bool explicitVr, bool bigEndian, bool deflated)
-        { Uid = uid; ExplicitVr = explicitVr; BigEndian = bigEndian; Deflated = deflated; }
-
-        public string Uid { get; }
-        public bool ExplicitVr { get; }
-        public bool BigEndian { get; }
-        public bool Deflated { get; }
-
-        public static readonly TransferSyntax FileMeta = new TransferSyntax(ExplicitVRLittleEndian, true, false, false);
-        public static readonly TransferSyntax Implicit = new TransferSyntax(ImplicitVRLittleEndian, false, false, false);
-        public static readonly TransferSyntax ExplicitBig = new TransferSyntax(ExplicitVRBigEndian, true, true, false);
-
-        /// <summary>Every UID we do not know by name is an encapsulated (compressed) syntax, which is explicit VR little endian.</summary>
-        public static TransferSyntax FromUid(string uid)
-        {
-            switch (uid)
-            {
-                case ImplicitVRLittleEndian: return Implicit;
-                case ExplicitVRBigEndian: return ExplicitBig;
-                case DeflatedExplicitVRLittleEndian: return new TransferSyntax(uid, true, false, true);
-                default: return new TransferSyntax(uid, true, false, false);
             }
         }
     }

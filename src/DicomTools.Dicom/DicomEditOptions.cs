@@ -1,0 +1,17 @@
+using System;
+
+namespace DicomTools.Dicom
+{
+    /// <summary>How <see cref="DicomFileEditor.Edit"/> writes its result.</summary>
+    public sealed class DicomEditOptions
+    {
+        /// <summary>Write the result here instead of replacing the source (null: replace in place).</summary>
+        public string? DestinationPath { get; set; }
+        /// <summary>Compute and validate the changes, write nothing.</summary>
+        public bool DryRun { get; set; }
+        /// <summary>What to do with a value the file's character set cannot carry (default: convert the dataset to UTF-8).</summary>
+        public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
+        /// <summary>Flush the new file to disk before it replaces the old one (crash safety). Tests may turn it off.</summary>
+        public bool FlushToDisk { get; set; } = true;
+    }
+}
