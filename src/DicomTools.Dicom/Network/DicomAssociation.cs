@@ -33,9 +33,11 @@ namespace DicomTools.Dicom.Network
             _writer = new PDataWriter(channel, _sendPduLength, options.WriteTimeout);
         }
 
+        /// <summary>The options the association was opened with.</summary>
         public DicomAssociationOptions Options => _options;
         /// <summary>Every proposed context with the peer's answer.</summary>
         public IReadOnlyList<DicomNegotiatedContext> PresentationContexts { get; }
+        /// <summary>What the peer said about itself in A-ASSOCIATE-AC.</summary>
         public DicomPeerInfo Peer { get; }
         /// <summary>False once released, aborted or broken.</summary>
         public bool IsOpen => !_ended && !_channel.IsClosed;

@@ -6,8 +6,10 @@ namespace DicomTools.Dicom.Network
     /// <summary>Where and how to open an association as SCU.</summary>
     public sealed class DicomAssociationOptions
     {
+        /// <summary>Our AE title unless the caller gives one.</summary>
         public const string DefaultCallingAETitle = "DICOMTOOLS";
 
+        /// <summary>Where to connect and whom to call; see the properties for AE titles, timeouts and PDU sizes.</summary>
         public DicomAssociationOptions(string host, int port, string calledAETitle)
         {
             Host = host ?? throw new ArgumentNullException(nameof(host));
@@ -16,7 +18,9 @@ namespace DicomTools.Dicom.Network
             CalledAETitle = calledAETitle ?? throw new ArgumentNullException(nameof(calledAETitle));
         }
 
+        /// <summary>Host name or IP address of the peer.</summary>
         public string Host { get; }
+        /// <summary>The peer's DICOM port.</summary>
         public int Port { get; }
         /// <summary>The peer's AE title (the archive's, e.g. ORTHANC).</summary>
         public string CalledAETitle { get; }
@@ -37,6 +41,7 @@ namespace DicomTools.Dicom.Network
         /// <summary>Our own ceiling on PDUs we send, also used when the peer announces 0 (no limit).</summary>
         public uint MaxSendPduLength { get; set; } = 1024 * 1024;
 
+        /// <summary>Our implementation class UID, sent in A-ASSOCIATE-RQ.</summary>
         public string ImplementationClassUid { get; set; } = DicomUids.ImplementationClassUid;
         /// <summary>At most 16 characters (PS3.7 D.3.3.2).</summary>
         public string ImplementationVersionName { get; set; } = DefaultVersionName();
@@ -51,6 +56,7 @@ namespace DicomTools.Dicom.Network
             return this;
         }
 
+        /// <summary>CALLED@host:port.</summary>
         public override string ToString() => CalledAETitle + "@" + Host + ":" + Port;
 
         private static string DefaultVersionName()
@@ -66,7 +72,9 @@ namespace DicomTools.Dicom.Network
     {
         internal DicomPeerInfo(string? implementationClassUid, string? implementationVersionName, uint maxPduLength)
         { ImplementationClassUid = implementationClassUid; ImplementationVersionName = implementationVersionName; MaxPduLength = maxPduLength; }
+        /// <summary>The peer's implementation class UID (identifies its software).</summary>
         public string? ImplementationClassUid { get; }
+        /// <summary>The peer's implementation version name, e.g. OFFIS_DCMTK_367.</summary>
         public string? ImplementationVersionName { get; }
         /// <summary>The largest P-DATA-TF the peer accepts; 0 = no limit.</summary>
         public uint MaxPduLength { get; }
@@ -76,7 +84,9 @@ namespace DicomTools.Dicom.Network
     public sealed class DicomEchoResult
     {
         internal DicomEchoResult(ushort status, TimeSpan roundTrip) { Status = status; RoundTrip = roundTrip; }
+        /// <summary>The C-ECHO-RSP status (0000 = success).</summary>
         public ushort Status { get; }
+        /// <summary>True for status 0000.</summary>
         public bool IsSuccess => Status == DicomStatus.Success;
         /// <summary>From sending C-ECHO-RQ to receiving C-ECHO-RSP.</summary>
         public TimeSpan RoundTrip { get; }
@@ -90,10 +100,13 @@ namespace DicomTools.Dicom.Network
             SopClassUid = sopClassUid; SopInstanceUid = sopInstanceUid; Status = status; ErrorComment = errorComment;
             SentTransferSyntaxUid = sentTransferSyntaxUid; Transcoded = transcoded; Bytes = bytes; Duration = duration; MessageId = messageId;
         }
+        /// <summary>Affected SOP Class UID of the stored instance.</summary>
         public string SopClassUid { get; }
+        /// <summary>Affected SOP Instance UID of the stored instance.</summary>
         public string SopInstanceUid { get; }
         /// <summary>The DIMSE status (0000 success, Bxxx warning, A7xx out of resources, A9xx/Cxxx failure...).</summary>
         public ushort Status { get; }
+        /// <summary>The status as an outcome (stored, stored with warning, out of resources, failed).</summary>
         public DicomStoreOutcome Outcome => DicomStatus.Classify(Status);
         /// <summary>True for Stored and StoredWithWarning.</summary>
         public bool IsStored => Outcome == DicomStoreOutcome.Stored || Outcome == DicomStoreOutcome.StoredWithWarning;
@@ -105,12 +118,15 @@ namespace DicomTools.Dicom.Network
         public string? ErrorComment { get; }
         /// <summary>The status and, when present, the peer's error comment, as one sentence for a result's Message.</summary>
         public string Message => ErrorComment == null ? StatusText : StatusText + ": " + ErrorComment;
+        /// <summary>The transfer syntax the data set went in (the accepted one).</summary>
         public string SentTransferSyntaxUid { get; }
         /// <summary>True when the file went in another (uncompressed) syntax than its own.</summary>
         public bool Transcoded { get; }
         /// <summary>Data set bytes sent (after transcoding).</summary>
         public long Bytes { get; }
+        /// <summary>From the C-STORE-RQ to its response.</summary>
         public TimeSpan Duration { get; }
+        /// <summary>The message id of the C-STORE-RQ.</summary>
         public ushort MessageId { get; }
     }
 }

@@ -14,14 +14,19 @@ namespace DicomTools.Dicom.Network
         public bool AssociationAccepted { get; internal set; }
         /// <summary>C-ECHO answered with status 0000.</summary>
         public bool EchoSucceeded { get; internal set; }
+        /// <summary>The C-ECHO-RSP status, when one came.</summary>
         public ushort? EchoStatus { get; internal set; }
+        /// <summary>From C-ECHO-RQ to C-ECHO-RSP.</summary>
         public TimeSpan? EchoRoundTrip { get; internal set; }
+        /// <summary>The peer's identity, once the association was accepted.</summary>
         public DicomPeerInfo? Peer { get; internal set; }
+        /// <summary>Every proposed context with the peer's answer.</summary>
         public IReadOnlyList<DicomNegotiatedContext> PresentationContexts { get; internal set; } = Array.Empty<DicomNegotiatedContext>();
         /// <summary>The A-ASSOCIATE-RJ reason in words, when rejected.</summary>
         public string? RejectionReason { get; internal set; }
         /// <summary>Why the test failed; null when it succeeded.</summary>
         public Exception? Error { get; internal set; }
+        /// <summary>True when the association was accepted and C-ECHO succeeded.</summary>
         public bool Succeeded => Error == null && EchoSucceeded;
     }
 

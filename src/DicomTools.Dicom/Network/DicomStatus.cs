@@ -18,8 +18,10 @@ namespace DicomTools.Dicom.Network
     /// <summary>DIMSE status codes (PS3.7 Annex C, PS3.4 B.2.3) as outcomes and sentences.</summary>
     public static class DicomStatus
     {
+        /// <summary>Status 0000.</summary>
         public const ushort Success = 0x0000;
 
+        /// <summary>What a status means for the file: stored, stored with a warning, out of resources, or failed.</summary>
         public static DicomStoreOutcome Classify(ushort status)
         {
             if (status == Success) return DicomStoreOutcome.Stored;

@@ -12,6 +12,7 @@ namespace DicomTools.Dicom.Network
     {
         internal DicomFileStoreOutcome(string path, DicomStoreSource? source, DicomStoreResult? result, Exception? error, bool sent)
         { Path = path; Source = source; Result = result; Error = error; Sent = sent; }
+        /// <summary>The file.</summary>
         public string Path { get; }
         /// <summary>Null when the file could not be read.</summary>
         public DicomStoreSource? Source { get; }
@@ -21,6 +22,7 @@ namespace DicomTools.Dicom.Network
         public Exception? Error { get; }
         /// <summary>False when nothing of the file reached the peer (safe to send again without a duplicate).</summary>
         public bool Sent { get; }
+        /// <summary>True when the peer answered with success or a warning.</summary>
         public bool IsStored => Result != null && Result.IsStored;
         /// <summary>Worth trying again on a new association: A7xx, or an association-level failure the peer may not repeat.</summary>
         public bool IsRetryable => Result != null ? Result.IsRetryable : Error is DicomNetworkException n && n.IsTransient;
@@ -37,6 +39,7 @@ namespace DicomTools.Dicom.Network
     {
         private readonly DicomAssociationOptions _options;
 
+        /// <summary>A client for the archive in <paramref name="options"/>.</summary>
         public DicomStoreClient(DicomAssociationOptions options) { _options = options ?? throw new ArgumentNullException(nameof(options)); }
 
         /// <summary>Stores <paramref name="paths"/> in order; <paramref name="onOutcome"/> sees each outcome as it happens (from the sending task).</summary>

@@ -21,7 +21,9 @@ namespace DicomTools.Dicom.Network
 
         /// <summary>The file, when the source is one.</summary>
         public string? Path { get; }
+        /// <summary>The SOP Class UID sent as Affected SOP Class UID.</summary>
         public string SopClassUid { get; }
+        /// <summary>The SOP Instance UID sent as Affected SOP Instance UID.</summary>
         public string SopInstanceUid { get; }
         /// <summary>The transfer syntax the data set is encoded in (from File Meta, or guessed as the codec reads).</summary>
         public string TransferSyntaxUid { get; }
@@ -56,9 +58,9 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>The data set as the codec's reader, inflated when deflated: what the transcoder walks.</summary>
-        internal DicomInput OpenForTranscoding(out TransferSyntax syntax)
+        internal DicomInput OpenForTranscoding(out DicomTransferSyntax syntax)
         {
-            syntax = TransferSyntax.FromUid(TransferSyntaxUid);
+            syntax = DicomTransferSyntax.FromUidLenient(TransferSyntaxUid);
             Stream stream = _openDataset != null ? _openDataset() : OpenRawFile();
             if (syntax.Deflated) stream = new DeflateStream(stream, CompressionMode.Decompress, false);
             return new DicomInput(stream, Path, 0, syntax.Deflated || !stream.CanSeek ? -1 : stream.Length - stream.Position, true);
@@ -71,6 +73,7 @@ namespace DicomTools.Dicom.Network
             return fs;
         }
 
+        /// <summary>The path, or the SOP Instance UID.</summary>
         public override string ToString() => Path ?? SopInstanceUid;
     }
 }

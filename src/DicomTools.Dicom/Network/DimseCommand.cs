@@ -82,12 +82,12 @@ namespace DicomTools.Dicom.Network
             {
                 if (kv.Key == GroupLength.Value) continue;
                 var tag = new DicomTag((ushort)(kv.Key >> 16), (ushort)kv.Key);
-                var bytes = DicomEncoder.Element(tag, kv.Value.VR, kv.Value.Value, TransferSyntax.Implicit);
+                var bytes = DicomEncoder.Element(tag, kv.Value.VR, kv.Value.Value, DicomTransferSyntax.ImplicitVRLittleEndian);
                 elements.Write(bytes, 0, bytes.Length);
             }
             var length = new byte[4];
             DicomEncoder.Put32(length, 0, (uint)elements.Length, false);
-            var groupLength = DicomEncoder.Element(GroupLength, "UL", length, TransferSyntax.Implicit);
+            var groupLength = DicomEncoder.Element(GroupLength, "UL", length, DicomTransferSyntax.ImplicitVRLittleEndian);
             var result = new byte[groupLength.Length + elements.Length];
             Buffer.BlockCopy(groupLength, 0, result, 0, groupLength.Length);
             elements.Position = 0;

@@ -12,14 +12,14 @@ namespace DicomTools.Dicom.Network
     /// </summary>
     internal static class LittleEndianTranscoder
     {
-        public static void Transcode(DicomInput input, TransferSyntax from, bool toExplicit, Stream output)
+        public static void Transcode(DicomInput input, DicomTransferSyntax from, bool toExplicit, Stream output)
         {
-            var to = toExplicit ? TransferSyntax.FromUid(TransferSyntax.ExplicitVRLittleEndian) : TransferSyntax.Implicit;
+            var to = toExplicit ? DicomTransferSyntax.ExplicitVRLittleEndian : DicomTransferSyntax.ImplicitVRLittleEndian;
             var header = new byte[12];
             Dataset(input, from, to, -1, 0, output, header);
         }
 
-        private static void Dataset(DicomInput input, TransferSyntax from, TransferSyntax to, long end, int depth, Stream output, byte[] header)
+        private static void Dataset(DicomInput input, DicomTransferSyntax from, DicomTransferSyntax to, long end, int depth, Stream output, byte[] header)
         {
             while (end < 0 || input.Position < end)
             {
@@ -53,14 +53,14 @@ namespace DicomTools.Dicom.Network
                 {
                     // Implicit VR: the dictionary's VR (first of "OB or OW"); native pixel data of any depth is safe as OW in little endian.
                     if (h.Tag == DicomTag.PixelData) vr = "OW";
-                    if (!DicomVr.HasLongHeader(vr) && h.Length > ushort.MaxValue) vr = "UN";
+                    if (!VrRules.HasLongHeader(vr) && h.Length > ushort.MaxValue) vr = "UN";
                 }
                 Put(output, header, DicomEncoder.WriteHeader(header, 0, h.Tag, vr, h.Length, to));
                 input.CopyTo(output, h.Length, "the value of ", h.Tag);
             }
         }
 
-        private static void Items(DicomInput input, TransferSyntax from, TransferSyntax to, ElementHeader seq, int depth, Stream output, byte[] header)
+        private static void Items(DicomInput input, DicomTransferSyntax from, DicomTransferSyntax to, ElementHeader seq, int depth, Stream output, byte[] header)
         {
             if (depth > DicomParser.MaxDepth) throw input.Error("Sequences are nested deeper than " + DicomParser.MaxDepth + " levels", seq.Offset);
             var end = seq.IsUndefinedLength ? long.MaxValue : seq.End;
