@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -71,7 +72,7 @@ namespace DicomTools.Dicom
                     return true;
                 }
                 if (!VrRules.IsValidVrCode(a, b))
-                    throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2") + " 0x" + b.ToString("X2") + "); the file is damaged or not DICOM");
+                    throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2", CultureInfo.InvariantCulture) + " 0x" + b.ToString("X2", CultureInfo.InvariantCulture) + "); the file is damaged or not DICOM");
                 h.VR = VrRules.FromBytes(a, b);
                 if (VrRules.HasLongHeader(h.VR))
                 {

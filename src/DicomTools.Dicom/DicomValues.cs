@@ -7,6 +7,8 @@ namespace DicomTools.Dicom
     /// <summary>Turns element values into text and back, validating per VR (PS3.5 §6.2).</summary>
     internal static class DicomValues
     {
+        private static readonly char[] UtcOffsetSigns = { '+', '-' };
+
         private const int MaxDisplayedNumbers = 16;
 
         /// <summary>Decoded text for text and number VRs, a short summary for bulk binary values.</summary>
@@ -254,7 +256,7 @@ namespace DicomTools.Dicom
         /// <summary>YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]] with an optional &amp;ZZXX offset (-1200 to +1400).</summary>
         internal static bool IsDateTime(string v)
         {
-            var sign = v.IndexOfAny(new[] { '+', '-' });
+            var sign = v.IndexOfAny(UtcOffsetSigns);
             var main = sign < 0 ? v : v.Substring(0, sign);
             if (sign >= 0)
             {
