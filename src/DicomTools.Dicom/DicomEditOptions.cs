@@ -13,5 +13,9 @@ namespace DicomTools.Dicom
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
         /// <summary>Flush the new file to disk before it replaces the old one (crash safety). Tests may turn it off.</summary>
         public bool FlushToDisk { get; set; } = true;
+        /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="UnauthorizedAccessException"/>.</summary>
+        public bool OverwriteReadOnly { get; set; }
+        /// <summary>Receives warnings worth showing the user (e.g. a temporary file left by a killed edit was removed).</summary>
+        public Action<string>? Warning { get; set; }
     }
 }

@@ -152,7 +152,14 @@ namespace DicomTools.Dicom
             if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
-                SafeFileReplacer.Write(path, target, output => WriteEdited(path, output, header, elements, plan, tailOffset), options.FlushToDisk, BeforeReplace);
+                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset), new SafeWriteOptions
+                {
+                    FlushToDisk = options.FlushToDisk,
+                    OverwriteReadOnly = options.OverwriteReadOnly,
+                    SourceIdentity = scan.Input.SourceIdentity,
+                    Warning = options.Warning,
+                    BeforeReplace = BeforeReplace,
+                });
                 written = true;
             }
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);
