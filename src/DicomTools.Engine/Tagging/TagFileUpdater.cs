@@ -141,6 +141,12 @@ namespace DicomTools.Engine.Tagging
                 }
                 var result = DicomFileEditor.Edit(source, _edits, options);
                 var written = result.Written;
+                if (!dryRun && !written && request.DestinationPath == null)
+                {
+                    // A write cleans up after killed edits of its file; a file with nothing to change is cleaned up here.
+                    var real = RealPath.Resolve(source);
+                    SafeFileReplacer.RemoveStaleTemporaryFiles(Path.GetDirectoryName(real)!, Path.GetFileName(real), options.Warning);
+                }
                 if (request.DestinationPath != null && !dryRun && !written)
                 {
                     // Nothing to change, but the destination must still hold the file: the admin sends it from there.
