@@ -19,6 +19,7 @@
         'Send-DicomFile'
         'Send-DicomToolsLog'
         'Invoke-SampleUpload'
+        'Test-DicomConnection'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -23,10 +23,12 @@ else {
     $innerModule = & $importModule -Assembly $cmdletAssembly -PassThru:$isReload -ErrorAction Stop
 
     # PowerShell resolves a type literal such as [DicomTools.Dicom.DicomTag] only in the default context and in
-    # assemblies imported as modules: importing the codec too keeps its API usable from scripts, as the cmdlets' types
-    # are. Not the Engine: importing it would load Polly.Core and Microsoft.Extensions.* at every import, and its
-    # types reach scripts only as property values (UploadStatus compares with a string: Status -eq 'Failed').
-    & $importModule -Assembly ([DicomTools.Loader.ModuleLoadContext]::LoadModuleAssembly('DicomTools.Dicom')) -ErrorAction Stop
+    # assemblies imported as modules: importing the codec and the Engine too keeps their types usable from scripts
+    # (the codec's API; UploadResult, UploadStatus and SampleMetadata, which the cmdlets output), as the cmdlets' are.
+    # The price is loading Polly.Core and Microsoft.Extensions.Logging.Abstractions at import (three small DLLs).
+    foreach ($name in 'DicomTools.Dicom', 'DicomTools.Engine') {
+        & $importModule -Assembly ([DicomTools.Loader.ModuleLoadContext]::LoadModuleAssembly($name)) -ErrorAction Stop
+    }
 
     if ($innerModule) {
         # On a re-import (Import-Module -Force, or after Remove-Module) PowerShell hands back its cached module for

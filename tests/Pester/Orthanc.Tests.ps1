@@ -87,7 +87,11 @@ Describe 'Send-DicomFile against a real Orthanc' -Tag 'Orthanc' -Skip:$script:No
         $set = New-OrthancFolder 2
         $files = @(Get-ChildItem $set.Folder)
         (Send-DicomFile -LiteralPath $files[0].FullName -Uri $script:Instances @script:Auth).Status | Should -Be 'Stored'
-        Start-Sleep -Milliseconds 1600
+        # Wait for what the test is about, Orthanc closing its idle keep-alive connections, not for a guess of its timeout.
+        $port = ([uri] $script:Orthanc.Url).Port
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while ((ss -Htn state established "( dport = :$port )") -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        ss -Htn state established "( dport = :$port )" | Should -BeNullOrEmpty
         $second = Send-DicomFile -LiteralPath $files[1].FullName -Uri $script:Instances @script:Auth -ErrorVariable errs
         $second.Status | Should -Be 'Stored'
         $errs | Should -BeNullOrEmpty
@@ -172,5 +176,18 @@ Describe 'Send-DicomFile against a real Orthanc' -Tag 'Orthanc' -Skip:$script:No
         $all = Get-ChildItem $set.Folder | Send-DicomFile -Uri $script:Instances -Credential $credential -RetryIntervalSec 0.1 -ErrorVariable errs -ErrorAction SilentlyContinue -Verbose *>&1
         $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
         (($all | Out-String) + ($errs | Format-List * -Force | Out-String)) | Should -Not -Match $password
+    }
+
+    It 'stops sending after Orthanc refuses the password: one error record, the other files NotSent' {
+        $set = New-OrthancFolder 4
+        $credential = [pscredential]::new($script:Orthanc.Credential.UserName, (ConvertTo-SecureString 'Wrong-Orthanc-pw-7702' -AsPlainText -Force))
+        $results = @(Get-ChildItem $set.Folder | Send-DicomFile -Uri $script:Instances -Credential $credential -ThrottleLimit 1 -RetryIntervalSec 0.1 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 4
+        $results[0].Status | Should -Be 'Failed'
+        $results[0].StatusCode | Should -Be 401
+        $results[1..3].Status | Sort-Object -Unique | Should -Be 'NotSent'
+        $results[1..3].Message | ForEach-Object { $_ | Should -Match 'refused the credential' }
+        $errs.Count | Should -Be 1
+        $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
     }
 }

@@ -50,7 +50,7 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
         $results = @(Get-ChildItem -LiteralPath $folder | Send-DicomFile -Uri $script:RawUri @script:Up)
 
         $results.Count | Should -Be 3
-        $results | ForEach-Object { $_ | Should -BeOfType 'DicomTools.Cmdlets.UploadResult' }
+        $results | ForEach-Object { $_.PSTypeNames[0] | Should -Be 'DicomTools.Engine.Upload.UploadResult' }
         $results.Status | Sort-Object -Unique | Should -Be 'Stored'
         $results.StatusCode | Sort-Object -Unique | Should -Be 200
         ($results | Where-Object Name -EQ 'b [1].dcm').Bytes | Should -Be (Get-Item -LiteralPath (Join-Path $folder 'b [1].dcm')).Length
@@ -110,22 +110,47 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
         Set-LabFault $script:Server -Endpoint upload -Mode Status -StatusCode 503 -Count 2 -RetryAfterSec 0
         $folder = New-UploadFolder 1
         $output = Get-ChildItem $folder | Send-DicomFile -Uri $script:RawUri @script:Up -ThrottleLimit 1 -Verbose 4>&1
-        $result = $output | Where-Object { $_ -is [DicomTools.Cmdlets.UploadResult] }
+        $result = $output | Where-Object { $_.PSTypeNames[0] -eq 'DicomTools.Engine.Upload.UploadResult' }
         $result.Status | Should -Be 'Stored'
         $result.Attempts | Should -Be 3
         @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'attempt \d/\d failed.*retrying' }).Count | Should -Be 2
     }
 
-    It 'fails every file with PermissionDenied on a bad key, and the key appears nowhere' {
+    It 'fails with one PermissionDenied error on a bad key, and the key appears nowhere' {
         $folder = New-UploadFolder 2
         $badKey = 'Wrong-Kx7-key-never-shown-4410'
         $all = Get-ChildItem $folder | Send-DicomFile -Uri $script:RawUri -ApiKey (ConvertTo-TestSecret $badKey) -RetryIntervalSec 0.1 -Verbose -ErrorVariable errs -ErrorAction SilentlyContinue *>&1
-        $errs.Count | Should -Be 2
-        $errs | ForEach-Object { $_.CategoryInfo.Category | Should -Be 'PermissionDenied' }
-        ($all | Where-Object { $_ -is [DicomTools.Cmdlets.UploadResult] }).Attempts | Sort-Object -Unique | Should -Be 1
+        # One refusal is one problem: one error record, whether the second request was already in flight or not sent.
+        $errs.Count | Should -Be 1
+        $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $results = @($all | Where-Object { $_.PSTypeNames[0] -eq 'DicomTools.Engine.Upload.UploadResult' })
+        $results.Count | Should -Be 2
+        ($results | Where-Object Status -EQ 'Failed').Attempts | Sort-Object -Unique | Should -Be 1
         $text = ($all | Out-String) + ($errs | Format-List * -Force | Out-String)
         $text | Should -Not -Match ([regex]::Escape($badKey))
         $text | Should -Not -Match ([regex]::Escape($script:UploadKey))
+    }
+
+    It 'stops sending after a 401/403: the rest is NotSent, with one error record (issue 9 item 20)' {
+        $folder = New-UploadFolder 6
+        $results = @(Get-ChildItem $folder | Send-DicomFile -Uri $script:RawUri -ApiKey (ConvertTo-TestSecret 'Wrong-Kx7-key-0001') -ThrottleLimit 1 -RetryIntervalSec 0.1 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 6
+        $results[0].Status | Should -Be 'Failed'
+        $results[1..5].Status | Sort-Object -Unique | Should -Be 'NotSent'
+        $results[1..5].FailureReason | Sort-Object -Unique | Should -Be 'StoppedAfterRefusal'
+        $results[1].Message | Should -Match "refused the credential for 'img1.dcm'"
+        $errs.Count | Should -Be 1
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 1
+    }
+
+    It 'writes results in input order, though later files finish first (issue 11 item 3)' {
+        $folder = New-UploadFolder 5
+        # The first request to arrive is held back, so the ones beside it are answered before it.
+        Set-LabFault $script:Server -Endpoint upload -Mode Slow -DelayMs 500 -Count 1
+        $files = @(Get-ChildItem $folder | Sort-Object Name)
+        $results = @($files | Send-DicomFile -Uri $script:RawUri @script:Up -ThrottleLimit 4)
+        $results.Name | Should -Be $files.Name
+        $results.Status | Sort-Object -Unique | Should -Be 'Stored'
     }
 
     It 'sends nothing with -WhatIf and emits WhatIf results' {
@@ -206,11 +231,13 @@ Describe 'Set-DicomTags | Send-DicomFile' -Tag 'Upload' {
     }
     BeforeEach { Clear-LabJournal $script:Server }
 
-    It 'never uploads files that Set-DicomTags -WhatIf did not tag, and warns for each' {
+    It 'never uploads files that Set-DicomTags -WhatIf did not tag, warns for each, and reports them NotSent' {
         $folder = New-UploadFolder 2
         $metadata = Get-SampleMetadata -SampleId 'ref0000022tes-cbc' @script:Md
         $results = @(Get-ChildItem $folder | Set-DicomTags -Metadata $metadata -WhatIf | Send-DicomFile -Uri $script:RawUri @script:Up -WarningVariable warnings 3>$null)
-        $results | Should -BeNullOrEmpty
+        $results.Count | Should -Be 2
+        $results.Status | Sort-Object -Unique | Should -Be 'NotSent'
+        $results[0].Message | Should -Match 'WhatIf'
         $warnings.Count | Should -Be 2
         $warnings[0].Message | Should -Match 'WhatIf'
         @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
@@ -229,6 +256,21 @@ Describe 'Set-DicomTags | Send-DicomFile' -Tag 'Upload' {
         $stored.PatientID | Sort-Object -Unique | Should -Be 'ref0000022tes-cbc-007'
         $job.status | Should -Be 'queued'
         $job.request_type | Should -Be 'CBC'
+    }
+
+    It 'writes one result per input: damaged files Set-DicomTags could not tag are NotSent, in their place (issue 9 item 21)' {
+        $folder = New-UploadFolder -Names 'a1.dcm', 'a2.dcm', 'a4.dcm', 'a6.dcm', 'a7.dcm'
+        Set-Content -LiteralPath (Join-Path $folder 'a3.dcm') -Value 'not DICOM'
+        Set-Content -LiteralPath (Join-Path $folder 'a5.dcm') -Value 'not DICOM either'
+        $metadata = Get-SampleMetadata -SampleId 'ref0000022tes-cbc' @script:Md
+        $results = @(Get-ChildItem $folder | Sort-Object Name | Set-DicomTags -Metadata $metadata -AttemptNumber 3 -ErrorAction SilentlyContinue |
+            Send-DicomFile -Uri $script:RawUri @script:Up 3>$null)
+        $results.Count | Should -Be 7
+        $results.Name | Should -Be @('a1.dcm', 'a2.dcm', 'a3.dcm', 'a4.dcm', 'a5.dcm', 'a6.dcm', 'a7.dcm')
+        ($results | Where-Object Status -EQ 'NotSent').Name | Should -Be @('a3.dcm', 'a5.dcm')
+        ($results | Where-Object Status -EQ 'NotSent').Message | ForEach-Object { $_ | Should -Match 'Set-DicomTags failed' }
+        @($results | Where-Object Status -EQ 'Stored').Count | Should -Be 5
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 5
     }
 
     It 'warns when a file it just re-tagged comes back AlreadyStored (the server kept its old copy)' {

@@ -6,13 +6,14 @@ using System.Management.Automation;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Scheduling;
 
 namespace DicomTools.Cmdlets.Commands
 {
     /// <summary>
     /// Send-DicomFile: uploads DICOM files, several at a time, with the module's retries, and says per file what the
-    /// server did with it. Workers only queue; this cmdlet writes results, errors, warnings, progress and verbose lines
-    /// on the pipeline thread.
+    /// server did with it: one result per input, in input order. Workers only queue; this cmdlet writes results,
+    /// errors, warnings, progress and verbose lines on the pipeline thread.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "DicomFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(UploadResult))]
@@ -22,12 +23,16 @@ namespace DicomTools.Cmdlets.Commands
         private const string LiteralPathSet = "LiteralPath";
         private const string TagResultSet = "TagUpdateResult";
         private const int ProgressActivityId = 0x5e4d;
-        private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(200);
+        // While a long request runs, EndProcessing wakes this often to refresh progress and log lines; a result wakes it at once.
+        private static readonly TimeSpan ProgressRefresh = TimeSpan.FromMilliseconds(250);
 
-        private UploadEngine? _engine;
+        private UploadScheduler? _scheduler;
         private UploadOptions? _options;
         private UploadProtocol _protocol;
         private ProgressMeter? _progress;
+        // What the cmdlet knows of each input the scheduler has, in input order (results come back in that order).
+        private readonly Queue<TagUpdateStatus?> _inputs = new Queue<TagUpdateStatus?>();
+        private bool _refusalReported;
 
         /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>Not by property name: our result objects have a Path, which would bind here as a wildcard pattern (breaking names with brackets).</remarks>
@@ -104,7 +109,7 @@ namespace DicomTools.Cmdlets.Commands
                 Atomic = Atomic.IsPresent,
                 ServerKind = ServerKind,
             };
-            _engine = new UploadEngine(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
+            _scheduler = new UploadScheduler(_options, new HttpExecutorUploadSender(CreateExecutor(), endpoint.Credential), LogQueue, CancellationToken);
             _progress = new ProgressMeter();
             if (Atomic.IsPresent)
                 WriteVerbose($"-Atomic: all files go in one {protocol} request when the input ends; server kind {ServerKind}.");
@@ -124,19 +129,19 @@ namespace DicomTools.Cmdlets.Commands
                     foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
                     break;
             }
-            Drain(wait: false);
+            Drain();
         }
 
         protected override void EndProcessing()
         {
-            var engine = _engine!;
-            engine.Complete();
-            while (!engine.IsFinished && !CancellationToken.IsCancellationRequested)
+            var scheduler = _scheduler!;
+            scheduler.Complete();
+            while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
             {
-                engine.WaitForOutcome(DrainWait, CancellationToken);
-                Drain(wait: true);
+                scheduler.WaitForResult(ProgressRefresh, CancellationToken);
+                Drain();
             }
-            Drain(wait: true);
+            Drain();
             if (_progress!.Reported)
                 WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { RecordType = ProgressRecordType.Completed });
             base.EndProcessing();
@@ -145,7 +150,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>Re-implements IDisposable: a pipeline that ends early (a terminating error downstream) must still release the idle workers.</summary>
         public new void Dispose()
         {
-            _engine?.Dispose();
+            _scheduler?.Dispose();
             base.Dispose();
             DisposeCancellation();
         }
@@ -161,6 +166,11 @@ namespace DicomTools.Cmdlets.Commands
                     _ => "Set-DicomTags skipped it (-Confirm answered No)",
                 };
                 WriteWarning($"Not sending '{result.Path}': {why}. Sending it would upload the file without its new tags.");
+                long bytes;
+                try { bytes = File.Exists(result.Path) ? new FileInfo(result.Path).Length : 0; }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException) { bytes = 0; }
+                Schedule(result.Status, s => s.AddResult(UploadResult.NotSent(result.Path, bytes, _options!.Protocol,
+                    $"Not sent: {why}; sending it would upload the file without its new tags.")));
                 return;
             }
             Queue(result.Path, result.Status);
@@ -193,70 +203,82 @@ namespace DicomTools.Cmdlets.Commands
             if (!ShouldProcess(target, action, out var reason))
             {
                 if (reason == ShouldProcessReason.WhatIf)
-                    WriteObject(new UploadResult(info.FullName, null, UploadStatus.WhatIf, null, 0, info.Length, TimeSpan.Zero, null, null, false, null, _protocol));
+                    Schedule(tagStatus, s => s.AddResult(UploadResult.WhatIf(info.FullName, info.Length, _options.Protocol)));
                 return;
             }
-            _engine!.Add(new UploadFile(info.FullName, info.Length, state: tagStatus));
+            Schedule(tagStatus, s => s.Add(new UploadFile(info.FullName, info.Length)));
+        }
+
+        private void Schedule(TagUpdateStatus? tagStatus, Action<UploadScheduler> add)
+        {
+            _inputs.Enqueue(tagStatus);
+            add(_scheduler!);
         }
 
         private bool ShouldProcess(string target, string action, out ShouldProcessReason reason) =>
             ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action}: {target}?", "Send-DicomFile", out reason);
 
-        /// <summary>Writes what the workers queued: outcomes, log lines, progress. Pipeline thread only.</summary>
-        private void Drain(bool wait)
+        /// <summary>Writes what is ready, without waiting: results (in input order), log lines, progress. Pipeline thread only.</summary>
+        private void Drain()
         {
-            var engine = _engine!;
-            while (engine.TryTake(out var outcome)) Write(outcome);
+            var scheduler = _scheduler!;
+            while (scheduler.TryTake(out var result)) Write(result, _inputs.Dequeue());
             DrainLog();
-            if (_progress!.TryReport() && engine.Progress.FilesTotal > 0)
+            if (_progress!.TryReport() && scheduler.Progress.FilesTotal > 0)
             {
-                var total = engine.Progress.BytesTotal;
-                var percent = total > 0 ? (int)Math.Min(100, engine.Progress.BytesSent * 100 / total) : -1;
+                var total = scheduler.Progress.BytesTotal;
+                var percent = total > 0 ? (int)Math.Min(100, scheduler.Progress.BytesSent * 100 / total) : -1;
                 WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { PercentComplete = percent });
             }
         }
 
         private string DescribeProgress()
         {
-            var p = _engine!.Progress;
+            var p = _scheduler!.Progress;
             var seconds = Math.Max(_progress!.Elapsed.TotalSeconds, 0.001);
             var sentMb = p.BytesSent / 1048576.0;
             return string.Format(CultureInfo.InvariantCulture, "{0} of {1} files done, {2:0.0} of {3:0.0} MB sent, {4:0.0} MB/s, {5:0.0} files/s",
                 p.FilesDone, p.FilesTotal, sentMb, p.BytesTotal / 1048576.0, sentMb / seconds, p.FilesDone / seconds);
         }
 
-        private void Write(FileUploadOutcome outcome)
+        private void Write(UploadResult result, TagUpdateStatus? tagStatus)
         {
-            var result = UploadResult.From(outcome, _protocol);
-            if (outcome.Status == Engine.Upload.UploadStatus.Failed) WriteError(ErrorFor(outcome));
-            if (outcome.Status == Engine.Upload.UploadStatus.AlreadyStored && outcome.File.State is TagUpdateStatus tagStatus && tagStatus == TagUpdateStatus.Updated)
+            if (result.Status == UploadStatus.Failed)
             {
-                WriteWarning($"'{outcome.File.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
+                // A refused credential is one problem, however many requests were in flight when the server said so.
+                var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
+                if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
+                _refusalReported |= refusal;
+            }
+            if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
+            {
+                WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
                     + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
                     + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
             }
             WriteObject(result);
         }
 
-        private static ErrorRecord ErrorFor(FileUploadOutcome outcome)
+        private static ErrorRecord ErrorFor(UploadResult result)
         {
             const string id = "DicomTools.UploadFailed";
-            var path = outcome.File.Path;
-            var message = $"Upload of '{path}' failed: {outcome.Message}";
+            var path = result.Path;
+            var message = $"Upload of '{path}' failed: {result.Message}";
+            var exception = result.GetException();
             // The HTTP core's message already names the file's request, the status and why it was (not) retried.
-            if (outcome.Exception is DicomToolsHttpException http && outcome.FailureReason == UploadFailureReason.Transport)
+            if (exception is DicomToolsHttpException http
+                && (result.FailureReason == UploadFailureReason.Transport || result.FailureReason == UploadFailureReason.NotAuthorized))
                 return HttpErrorRecords.Create(http, id, path);
-            var category = outcome.FailureReason switch
+            var category = result.FailureReason switch
             {
                 UploadFailureReason.RejectedByServer => ErrorCategory.InvalidData,
                 UploadFailureReason.FileUnreadable => ErrorCategory.ReadError,
                 UploadFailureReason.AtomicSetFailed => ErrorCategory.OperationStopped,
                 UploadFailureReason.Cancelled => ErrorCategory.OperationStopped,
                 UploadFailureReason.Unsupported => ErrorCategory.InvalidOperation,
-                _ => outcome.Exception is DicomToolsHttpException e ? HttpErrorRecords.CategoryOf(e.Kind) : ErrorCategory.NotSpecified,
+                _ => exception is DicomToolsHttpException e ? HttpErrorRecords.CategoryOf(e.Kind) : ErrorCategory.NotSpecified,
             };
-            var exception = outcome.Exception ?? new InvalidOperationException(message);
-            return new ErrorRecord(exception, id + "." + outcome.FailureReason, category, path) { ErrorDetails = new ErrorDetails(message) };
+            return new ErrorRecord(exception ?? new InvalidOperationException(message), id + "." + result.FailureReason, category, path) { ErrorDetails = new ErrorDetails(message) };
         }
     }
 }

@@ -11,6 +11,7 @@ using DicomTools.Engine.Logging;
 using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace DicomTools.Engine.Run
@@ -24,7 +25,7 @@ namespace DicomTools.Engine.Run
 
     /// <summary>
     /// The run's steps on the module's engines: <see cref="MetadataClient"/>, the tagging plan and
-    /// <see cref="TagFileUpdater"/> (as Set-DicomTags), <see cref="UploadEngine"/> (as Send-DicomFile),
+    /// <see cref="TagFileUpdater"/> (as Set-DicomTags), <see cref="UploadScheduler"/> (as Send-DicomFile),
     /// <see cref="AnalyticsClient"/> and <see cref="LogSubmitter"/>.
     /// </summary>
     public sealed class EngineSampleRunSteps : ISampleRunSteps
@@ -91,24 +92,24 @@ namespace DicomTools.Engine.Run
             }, cancellationToken);
         }
 
-        public Task<IReadOnlyList<FileUploadResult>> UploadAsync(IReadOnlyList<string> files, Action<FileUploadResult> done, CancellationToken cancellationToken)
+        public Task<IReadOnlyList<UploadResult>> UploadAsync(IReadOnlyList<string> files, Action<UploadResult> done, CancellationToken cancellationToken)
         {
-            return Task.Run<IReadOnlyList<FileUploadResult>>(() =>
+            return Task.Run<IReadOnlyList<UploadResult>>(async () =>
             {
-                using var engine = new UploadEngine(_uploadOptions, _uploadSender, _logs, cancellationToken);
-                UploadProgress = engine.Progress;
-                foreach (var path in files) engine.Add(new UploadFile(path, new FileInfo(path).Length));
-                engine.Complete();
-                var results = new List<FileUploadResult>(files.Count);
-                while (!engine.IsFinished)
+                using var scheduler = new UploadScheduler(_uploadOptions, _uploadSender, _logs, cancellationToken);
+                UploadProgress = scheduler.Progress;
+                foreach (var path in files) scheduler.Add(new UploadFile(path, new FileInfo(path).Length));
+                scheduler.Complete();
+                var results = new List<UploadResult>(files.Count);
+                while (!scheduler.IsFinished)
                 {
-                    if (!engine.TryTake(out var outcome))
+                    if (!scheduler.TryTake(out var result))
                     {
-                        engine.WaitForOutcome(TimeSpan.FromMilliseconds(200), cancellationToken);
+                        await scheduler.WaitForResultAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
                         continue;
                     }
-                    var result = Describe(outcome);
+                    LogWhatTheSchedulerDoesNotSay(result);
                     results.Add(result);
                     done(result);
                 }
@@ -116,23 +117,13 @@ namespace DicomTools.Engine.Run
             }, cancellationToken);
         }
 
-        private FileUploadResult Describe(FileUploadOutcome outcome)
+        private void LogWhatTheSchedulerDoesNotSay(UploadResult result)
         {
-            var path = outcome.File.Path;
-            switch (outcome.Status)
-            {
-                // The upload engine logs each stored file already; only what it does not say is added here.
-                case UploadStatus.Stored:
-                    return new FileUploadResult(path, FileUploadStatus.Stored, outcome.Attempts);
-                case UploadStatus.AlreadyStored:
-                    if (_updated.ContainsKey(path))
-                        _log.LogWarning("{File}: the server already had this instance and kept its copy, without the tags this run just set. A new -AttemptNumber gives a new PatientID.", path);
-                    return new FileUploadResult(path, FileUploadStatus.AlreadyStored, outcome.Attempts);
-                default:
-                    var reason = outcome.Message ?? outcome.Exception?.Message ?? "not stored";
-                    _log.LogError("{File}: upload failed after {Attempts} attempt(s): {Reason}", path, outcome.Attempts, reason);
-                    return new FileUploadResult(path, FileUploadStatus.Failed, outcome.Attempts, reason);
-            }
+            // The upload scheduler logs each stored file already; only what it does not say is added here.
+            if (result.Status == UploadStatus.AlreadyStored && _updated.ContainsKey(result.Path))
+                _log.LogWarning("{File}: the server already had this instance and kept its copy, without the tags this run just set. A new -AttemptNumber gives a new PatientID.", result.Path);
+            else if (result.Status == UploadStatus.Failed || result.Status == UploadStatus.NotSent)
+                _log.LogError("{File}: upload failed after {Attempts} attempt(s): {Reason}", result.Path, result.Attempts, result.Message ?? "not stored");
         }
 
         public async Task<object?> StartAnalyticsAsync(string sampleId, string requestType, CancellationToken cancellationToken) =>

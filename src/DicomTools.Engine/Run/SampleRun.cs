@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Logging;
 using DicomTools.Engine.Metadata;
+using DicomTools.Engine.Upload;
 using Microsoft.Extensions.Logging;
 
 namespace DicomTools.Engine.Run
@@ -127,7 +128,7 @@ namespace DicomTools.Engine.Run
             if (toUpload.Count > 0)
             {
                 Progress.Enter(SampleRunStage.Upload);
-                IReadOnlyList<FileUploadResult> uploaded;
+                IReadOnlyList<UploadResult> uploaded;
                 try
                 {
                     uploaded = await _steps.UploadAsync(toUpload, _ => Progress.Uploaded(), cancellationToken).ConfigureAwait(false);
@@ -139,8 +140,8 @@ namespace DicomTools.Engine.Run
                 }
                 foreach (var u in uploaded)
                 {
-                    if (u.Status == FileUploadStatus.Stored) result.Uploaded++;
-                    else if (u.Status == FileUploadStatus.AlreadyStored) result.AlreadyStored++;
+                    if (u.Status == UploadStatus.Stored) result.Uploaded++;
+                    else if (u.Status == UploadStatus.AlreadyStored) result.AlreadyStored++;
                     else result.FailedFiles.Add(new FailedFile(u.Path, SampleRunStage.Upload, u.Message ?? "upload failed"));
                 }
                 // Every file we meant to send must have an answer; a missing one is a failure, not a success.

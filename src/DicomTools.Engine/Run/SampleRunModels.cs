@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Metadata;
+using DicomTools.Engine.Upload;
 
 namespace DicomTools.Engine.Run
 {
@@ -41,20 +42,6 @@ namespace DicomTools.Engine.Run
         public string? Message { get; }
     }
 
-    /// <summary>What uploading did to one file (the upload engine's Stored / AlreadyStored / Failed).</summary>
-    public enum FileUploadStatus { Stored, AlreadyStored, Failed }
-
-    public sealed class FileUploadResult
-    {
-        public FileUploadResult(string path, FileUploadStatus status, int attempts, string? message = null)
-        { Path = path; Status = status; Attempts = attempts; Message = message; }
-
-        public string Path { get; }
-        public FileUploadStatus Status { get; }
-        public int Attempts { get; }
-        public string? Message { get; }
-    }
-
     /// <summary>A file the run could not bring to the server, and why.</summary>
     public sealed class FailedFile
     {
@@ -82,7 +69,7 @@ namespace DicomTools.Engine.Run
             Action<FileTagResult> done, CancellationToken cancellationToken);
 
         /// <summary>Uploads the files; one result per file, reported through <paramref name="done"/> as each finishes.</summary>
-        Task<IReadOnlyList<FileUploadResult>> UploadAsync(IReadOnlyList<string> files, Action<FileUploadResult> done,
+        Task<IReadOnlyList<UploadResult>> UploadAsync(IReadOnlyList<string> files, Action<UploadResult> done,
             CancellationToken cancellationToken);
 
         /// <summary>Starts analytics; the server's answer.</summary>

@@ -34,17 +34,21 @@ namespace DicomTools.Engine.Upload
         Failed = 2,
         /// <summary>-WhatIf: nothing was sent.</summary>
         WhatIf = 3,
+        /// <summary>
+        /// Not sent, for the reason in the result's Message: its input was not fit to send (a failed Set-DicomTags
+        /// result), the server refused the credential for an earlier request, or the run was cancelled first.
+        /// </summary>
+        NotSent = 4,
     }
 
-    /// <summary>One file to upload. <see cref="State"/> is the caller's, handed back with the outcome.</summary>
+    /// <summary>One file to upload.</summary>
     public sealed class UploadFile
     {
-        public UploadFile(string path, long length, string? sopInstanceUid = null, object? state = null)
+        public UploadFile(string path, long length, string? sopInstanceUid = null)
         {
             Path = path ?? throw new ArgumentNullException(nameof(path));
             Length = length;
             SopInstanceUid = sopInstanceUid;
-            State = state;
         }
 
         public string Path { get; }
@@ -54,14 +58,13 @@ namespace DicomTools.Engine.Upload
         public string? StudyInstanceUid { get; set; }
         public string? SeriesInstanceUid { get; set; }
         public string? PatientId { get; set; }
-        public object? State { get; }
     }
 
     /// <summary>Why a file failed, in the terms an error record needs.</summary>
     public enum UploadFailureReason
     {
         None = 0,
-        /// <summary>The HTTP exchange failed (status, connection, timeout): see <see cref="FileUploadOutcome.Exception"/>.</summary>
+        /// <summary>The HTTP exchange failed (status, connection, timeout): see <see cref="UploadResult.GetException"/>.</summary>
         Transport = 1,
         /// <summary>The server answered but did not list this file as stored.</summary>
         RejectedByServer = 2,
@@ -73,44 +76,15 @@ namespace DicomTools.Engine.Upload
         Cancelled = 5,
         /// <summary>The options cannot work against this server (e.g. -Atomic STOW-RS to a server that cannot roll back).</summary>
         Unsupported = 6,
+        /// <summary>The server refused the credential (HTTP 401/403): the files not yet sent are not sent at all.</summary>
+        NotAuthorized = 7,
+        /// <summary>Not sent: an earlier request's credential was refused, and sending more would only be refused too.</summary>
+        StoppedAfterRefusal = 8,
+        /// <summary>Not sent: the caller judged the input unfit (e.g. Set-DicomTags failed on it, so it lacks its new tags).</summary>
+        InputNotReady = 9,
     }
 
-    /// <summary>The engine's verdict on one file.</summary>
-    public sealed class FileUploadOutcome
-    {
-        public FileUploadOutcome(UploadFile file) { File = file; }
-
-        public UploadFile File { get; }
-        public UploadStatus Status { get; set; }
-        /// <summary>The HTTP status of the request that carried the file; null when none was answered.</summary>
-        public int? StatusCode { get; set; }
-        /// <summary>HTTP attempts made for the request that carried the file (retries included).</summary>
-        public int Attempts { get; set; }
-        public TimeSpan Duration { get; set; }
-        /// <summary>The server's answer for this file (its part of a multi-file answer when one can be told apart).</summary>
-        public string? Response { get; set; }
-        /// <summary>The server's id of the stored instance (Orthanc ID, lab server ID).</summary>
-        public string? ServerId { get; set; }
-        /// <summary>-Atomic: the file was stored by this request and deleted again.</summary>
-        public bool RolledBack { get; set; }
-        public UploadFailureReason FailureReason { get; set; }
-        /// <summary>Human-readable reason when Failed; never contains a secret.</summary>
-        public string? Message { get; set; }
-        /// <summary>The server's answer named this file as failed (as opposed to not listing it at all).</summary>
-        internal bool NamedByServer { get; set; }
-        /// <summary>The transport failure, when there was one (the HTTP core's typed exception).</summary>
-        public Exception? Exception { get; set; }
-
-        internal void Fail(UploadFailureReason reason, string message, Exception? exception = null)
-        {
-            Status = UploadStatus.Failed;
-            FailureReason = reason;
-            Message = message;
-            Exception = exception;
-        }
-    }
-
-    /// <summary>Everything the engine needs besides the HTTP sender.</summary>
+    /// <summary>Everything the upload scheduler needs besides the sender.</summary>
     public sealed class UploadOptions
     {
         public UploadOptions(Uri endpoint) { Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint)); }
@@ -125,12 +99,11 @@ namespace DicomTools.Engine.Upload
         public bool Atomic { get; set; }
         public UploadServerKind ServerKind { get; set; } = UploadServerKind.Auto;
 
+        // Whether a protocol can carry -Atomic is the protocol's to say (see Protocols/UploadProtocols.cs).
         internal void Validate()
         {
             if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), "ThrottleLimit must be at least 1.");
             if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), "BatchSize must be at least 1.");
-            if (Atomic && Protocol == UploadProtocol.Raw)
-                throw new ArgumentException("-Atomic sends every file in one request: use -Protocol Archive or StowRs.", nameof(Atomic));
         }
     }
 

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using DicomTools.Engine.Logging;
 using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Run;
+using DicomTools.Engine.Upload;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.SampleRuns
@@ -25,7 +26,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             public readonly ConcurrentQueue<string> Calls = new ConcurrentQueue<string>();
             public Exception? MetadataFailure, AnalyticsFailure, LogFailure;
             public Func<string, FileTagStatus> Tag = _ => FileTagStatus.Updated;
-            public Func<string, FileUploadStatus> Upload = _ => FileUploadStatus.Stored;
+            public Func<string, UploadStatus> Upload = _ => UploadStatus.Stored;
             public bool CanSubmitLog { get; set; } = true;
             public List<string> Uploaded = new List<string>();
 
@@ -46,13 +47,14 @@ namespace DicomTools.Tests.Unit.SampleRuns
                 return Task.FromResult<IReadOnlyList<FileTagResult>>(results);
             }
 
-            public Task<IReadOnlyList<FileUploadResult>> UploadAsync(IReadOnlyList<string> files, Action<FileUploadResult> done, CancellationToken ct)
+            public Task<IReadOnlyList<UploadResult>> UploadAsync(IReadOnlyList<string> files, Action<UploadResult> done, CancellationToken ct)
             {
                 Calls.Enqueue("upload");
                 Uploaded.AddRange(files);
-                var results = files.Select(f => new FileUploadResult(f, Upload(f), 3, Upload(f) == FileUploadStatus.Failed ? "503 Service Unavailable after 3 attempts" : null)).ToList();
+                var results = files.Select(f => new UploadResult(new UploadFile(f, 0), UploadProtocol.Raw)
+                    { Status = Upload(f), Attempts = 3, Message = Upload(f) == UploadStatus.Failed ? "503 Service Unavailable after 3 attempts" : null }).ToList();
                 results.ForEach(done);
-                return Task.FromResult<IReadOnlyList<FileUploadResult>>(results);
+                return Task.FromResult<IReadOnlyList<UploadResult>>(results);
             }
 
             public Task<object?> StartAnalyticsAsync(string sampleId, string requestType, CancellationToken ct)
@@ -103,7 +105,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
         public void ACleanRunTagsUploadsAndStartsAnalyticsOnceWithTheTestType()
         {
             MakeFiles("a.dcm", "b.dcm", "sub/c.dcm");
-            var steps = new FakeSteps { Tag = f => f.EndsWith("a.dcm") ? FileTagStatus.Unchanged : FileTagStatus.Updated, Upload = f => f.EndsWith("b.dcm") ? FileUploadStatus.AlreadyStored : FileUploadStatus.Stored };
+            var steps = new FakeSteps { Tag = f => f.EndsWith("a.dcm") ? FileTagStatus.Unchanged : FileTagStatus.Updated, Upload = f => f.EndsWith("b.dcm") ? UploadStatus.AlreadyStored : UploadStatus.Stored };
             var (r, _) = Run(steps);
             Assert.True(r.Succeeded);
             Assert.Equal(new[] { "metadata", "tag", "upload", "analytics:CBC" }, steps.Calls.ToArray());
@@ -142,7 +144,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
         public void OneFailedUploadSkipsAnalyticsAndNamesTheFile()
         {
             var files = MakeFiles("a.dcm", "b.dcm", "c.dcm");
-            var steps = new FakeSteps { Upload = f => f == files[1] ? FileUploadStatus.Failed : FileUploadStatus.Stored };
+            var steps = new FakeSteps { Upload = f => f == files[1] ? UploadStatus.Failed : UploadStatus.Stored };
             var (r, _) = Run(steps);
             Assert.Equal(SampleRunStage.Upload, r.FailedStage);
             Assert.Equal(2, r.Uploaded);
@@ -204,7 +206,7 @@ namespace DicomTools.Tests.Unit.SampleRuns
             }
             public string PatientIdFor(SampleMetadata m, int a) => _inner.PatientIdFor(m, a);
             public Task<IReadOnlyList<FileTagResult>> TagAsync(IReadOnlyList<string> f, SampleMetadata m, int a, Action<FileTagResult> d, CancellationToken ct) => _inner.TagAsync(f, m, a, d, ct);
-            public Task<IReadOnlyList<FileUploadResult>> UploadAsync(IReadOnlyList<string> f, Action<FileUploadResult> d, CancellationToken ct) => _inner.UploadAsync(f, d, ct);
+            public Task<IReadOnlyList<UploadResult>> UploadAsync(IReadOnlyList<string> f, Action<UploadResult> d, CancellationToken ct) => _inner.UploadAsync(f, d, ct);
             public Task<object?> StartAnalyticsAsync(string s, string r, CancellationToken ct) => _inner.StartAnalyticsAsync(s, r, ct);
             public bool CanSubmitLog => _inner.CanSubmitLog;
             public Task SubmitLogAsync(string p, string s, int a, CancellationToken ct) => _inner.SubmitLogAsync(p, s, a, ct);

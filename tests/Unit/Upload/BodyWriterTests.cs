@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload

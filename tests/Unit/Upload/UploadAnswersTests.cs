@@ -1,5 +1,6 @@
 using System.Linq;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload

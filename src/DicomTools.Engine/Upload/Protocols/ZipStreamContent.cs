@@ -8,7 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace DicomTools.Engine.Upload
+namespace DicomTools.Engine.Upload.Protocols
 {
     /// <summary>
     /// A ZIP archive (APPNOTE 6.3, stored entries, no compression: DICOM pixel data rarely shrinks and the

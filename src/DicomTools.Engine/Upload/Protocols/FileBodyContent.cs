@@ -6,7 +6,7 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace DicomTools.Engine.Upload
+namespace DicomTools.Engine.Upload.Protocols
 {
     /// <summary>
     /// Copies files into request bodies. The file is opened only when the body is written, so every

@@ -8,7 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace DicomTools.Engine.Upload
+namespace DicomTools.Engine.Upload.Protocols
 {
     /// <summary>
     /// A STOW-RS request body (PS3.18 §10.5): multipart/related; type="application/dicom", one part per file,

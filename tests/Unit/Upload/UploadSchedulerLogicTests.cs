@@ -6,15 +6,18 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
+using DicomTools.Engine.Upload.Scheduling;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload
 {
     /// <summary>
-    /// The engine's decisions from scripted answers (what Orthanc was measured to answer). The HTTP exchange
+    /// The scheduler's and protocols' decisions from scripted answers (what Orthanc was measured to answer). The HTTP exchange
     /// itself, retries and faults are covered against the reference lab server and a real Orthanc.
     /// </summary>
-    public class UploadEngineLogicTests
+    public class UploadSchedulerLogicTests
     {
         private sealed class ScriptedSender : IUploadSender
         {
@@ -33,10 +36,10 @@ namespace DicomTools.Tests.Unit.Upload
 
         private static UploadExchange Answer(int status, string body) => new UploadExchange(status, body, 1);
 
-        private static async Task<IReadOnlyList<FileUploadOutcome>> Run(UploadOptions options, IUploadSender sender, IEnumerable<UploadFile> files)
+        private static async Task<IReadOnlyList<UploadResult>> Run(UploadOptions options, IUploadSender sender, IEnumerable<UploadFile> files)
         {
-            using var engine = new UploadEngine(options, sender, null, CancellationToken.None);
-            return await engine.UploadAllAsync(files);
+            using var scheduler = new UploadScheduler(options, sender, null, CancellationToken.None);
+            return await scheduler.UploadAllAsync(files);
         }
 
         [Fact]
@@ -61,7 +64,7 @@ namespace DicomTools.Tests.Unit.Upload
                                       ""00081198"": { ""vr"": ""SQ"", ""Value"": [ { ""00081155"": { ""vr"": ""UI"", ""Value"": [""1.2.3.4.2""] }, ""00081197"": { ""vr"": ""US"", ""Value"": [43264] } } ] } }";
             var sender = new ScriptedSender((r, b) => Answer(202, answer));
             var results = (await Run(new UploadOptions(new Uri("http://h/dicom-web/studies")) { Protocol = UploadProtocol.StowRs }, sender, list))
-                .OrderBy(r => r.File.Path).ToArray();
+                .OrderBy(r => r.Path).ToArray();
             Assert.Equal(UploadStatus.Stored, results[0].Status);
             Assert.Equal(UploadStatus.Failed, results[1].Status);
             Assert.Contains("0xA900", results[1].Message);
@@ -77,7 +80,7 @@ namespace DicomTools.Tests.Unit.Upload
             var sender = new ScriptedSender((r, b) => Answer(409, UploadAnswersTests.NothingStored));
             var results = await Run(new UploadOptions(new Uri("http://h/dicom-web/studies")) { Protocol = UploadProtocol.StowRs, BatchSize = 3 }, sender, list);
             Assert.Equal(3, sender.Requests.Count);
-            Assert.Equal(7, results.Select(r => r.File.Path).Distinct().Count());
+            Assert.Equal(7, results.Select(r => r.Path).Distinct().Count());
         }
 
         [Fact]
@@ -114,7 +117,7 @@ namespace DicomTools.Tests.Unit.Upload
                     $@"{{ ""ID"": ""{x.Item1}"", ""ParentStudy"": ""s"", ""Path"": ""/instances/{x.Item1}"", ""Status"": ""{x.Item2}"" }}")) + "]");
             });
             var results = (await Run(new UploadOptions(new Uri("http://h/instances")) { Protocol = UploadProtocol.Archive, Atomic = true }, sender, list))
-                .OrderBy(r => r.File.Path).ToArray();
+                .OrderBy(r => r.Path).ToArray();
 
             Assert.All(results, r => Assert.Equal(UploadStatus.Failed, r.Status));
             Assert.Equal(new[] { "/instances/" + ids[1], "/instances/" + ids[2] }.OrderBy(x => x), deleted.OrderBy(x => x));
@@ -144,7 +147,7 @@ namespace DicomTools.Tests.Unit.Upload
             var list = files.AddMany(3);
             var sender = new ScriptedSender((r, b) => Answer(422, @"{""Status"":""Rejected"",""Failed"":[{""Name"":""f001.dcm"",""Reason"":""not a DICOM file""}]}"));
             var results = (await Run(new UploadOptions(new Uri("http://h/api/upload/archive")) { Protocol = UploadProtocol.Archive, Atomic = true, ServerKind = UploadServerKind.AllOrNothing }, sender, list))
-                .OrderBy(r => r.File.Path).ToArray();
+                .OrderBy(r => r.Path).ToArray();
             Assert.All(results, r => Assert.Equal(UploadStatus.Failed, r.Status));
             Assert.Contains("not a DICOM file", results[1].Message);
             Assert.Equal(UploadFailureReason.AtomicSetFailed, results[0].FailureReason);
@@ -153,6 +156,120 @@ namespace DicomTools.Tests.Unit.Upload
 
         [Fact]
         public void RawCannotBeAtomic() =>
-            Assert.Throws<ArgumentException>(() => new UploadEngine(new UploadOptions(new Uri("http://h/")) { Atomic = true }, new ScriptedSender((r, b) => Answer(200, "")), null, CancellationToken.None));
+            Assert.Throws<ArgumentException>(() => new UploadScheduler(new UploadOptions(new Uri("http://h/")) { Atomic = true }, new ScriptedSender((r, b) => Answer(200, "")), null, CancellationToken.None));
+
+        /// <summary>Answers each request with what the test's function returns, whenever it returns it.</summary>
+        private sealed class DelegateSender : IUploadSender
+        {
+            private readonly Func<UploadRequest, Task<UploadExchange>> _answer;
+            public DelegateSender(Func<UploadRequest, Task<UploadExchange>> answer) { _answer = answer; }
+            public Task<UploadExchange> SendAsync(UploadRequest request, CancellationToken cancellationToken) => _answer(request);
+        }
+
+        private const string StoredAnswer = @"{ ""ID"": ""x"", ""Status"": ""Success"" }";
+
+        private static async Task<List<UploadResult>> TakeAll(UploadScheduler scheduler)
+        {
+            var results = new List<UploadResult>();
+            while (!scheduler.IsFinished)
+            {
+                if (scheduler.TryTake(out var result)) results.Add(result);
+                else await scheduler.WaitForResultAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+            }
+            return results;
+        }
+
+        /// <summary>Issue 11 item 3: results in input order, while the requests still run side by side.</summary>
+        [Fact]
+        public async Task ResultsComeOutInInputOrderThoughTheFirstFileFinishesLast()
+        {
+            using var files = new UploadTestFiles();
+            var list = files.AddMany(4);
+            var othersDone = 0;
+            var firstMayAnswer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var finished = new ConcurrentQueue<string>();
+            var sender = new DelegateSender(async request =>
+            {
+                if (request.Operation.Contains("f000")) await firstMayAnswer.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                finished.Enqueue(request.Operation);
+                // The first file answers only once the three others have: they can only have run beside it.
+                if (!request.Operation.Contains("f000") && Interlocked.Increment(ref othersDone) == 3) firstMayAnswer.TrySetResult();
+                return Answer(200, StoredAnswer);
+            });
+            var results = await Run(new UploadOptions(new Uri("http://h/instances")) { ThrottleLimit = 4 }, sender, list);
+            Assert.Contains("f000", finished.Last());
+            Assert.Equal(list.Select(f => f.Path), results.Select(r => r.Path));
+            Assert.All(results, r => Assert.Equal(UploadStatus.Stored, r.Status));
+        }
+
+        /// <summary>Issue 9 item 21: an input the caller did not send is reported in its place, NotSent with its reason.</summary>
+        [Fact]
+        public async Task AResultTheCallerDecidedComesOutInItsPlace()
+        {
+            using var files = new UploadTestFiles();
+            var list = files.AddMany(2);
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")),
+                new DelegateSender(_ => Task.FromResult(Answer(200, StoredAnswer))), null, CancellationToken.None);
+            scheduler.Add(list[0]);
+            scheduler.AddResult(UploadResult.NotSent("/data/damaged.dcm", 10, UploadProtocol.Raw, "Not sent: Set-DicomTags failed on it."));
+            scheduler.Add(list[1]);
+            scheduler.Complete();
+            var results = await TakeAll(scheduler);
+            Assert.Equal(new[] { list[0].Path, "/data/damaged.dcm", list[1].Path }, results.Select(r => r.Path));
+            Assert.Equal(new[] { UploadStatus.Stored, UploadStatus.NotSent, UploadStatus.Stored }, results.Select(r => r.Status));
+            Assert.Equal(UploadFailureReason.InputNotReady, results[1].FailureReason);
+            Assert.Equal(3, scheduler.Progress.FilesDone);
+        }
+
+        [Fact]
+        public async Task DurationIsMeasuredOnTheInjectedClock()
+        {
+            using var files = new UploadTestFiles();
+            var clock = new ManualClock();
+            var sender = new DelegateSender(_ =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(3));
+                return Task.FromResult(Answer(200, StoredAnswer));
+            });
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")), sender, null, CancellationToken.None, clock);
+            var result = Assert.Single(await scheduler.UploadAllAsync(files.AddMany(1)));
+            Assert.Equal(TimeSpan.FromSeconds(3), result.Duration);
+        }
+
+        /// <summary>The cmdlet's wait: a result wakes it at once; otherwise it wakes when the clock says, to refresh progress.</summary>
+        [Fact]
+        public async Task WaitingWakesForAResultAtOnceAndOtherwiseWhenTheClockSays()
+        {
+            using var files = new UploadTestFiles();
+            var clock = new ManualClock();
+            var answer = new TaskCompletionSource<UploadExchange>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")), new DelegateSender(_ => answer.Task), null, CancellationToken.None, clock);
+            scheduler.Add(files.AddMany(1)[0]);
+            scheduler.Complete();
+
+            var wait = scheduler.WaitForResultAsync(TimeSpan.FromMilliseconds(250), CancellationToken.None);
+            clock.Advance(TimeSpan.FromMilliseconds(249));
+            Assert.False(wait.IsCompleted);
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(30)));   // woke up without a result
+            Assert.False(scheduler.TryTake(out _));
+
+            var next = scheduler.WaitForResultAsync(TimeSpan.FromHours(1), CancellationToken.None);
+            answer.SetResult(Answer(200, StoredAnswer));
+            Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));    // the clock did not move: the result woke it
+            Assert.True(scheduler.TryTake(out var result));
+            Assert.Equal(UploadStatus.Stored, result.Status);
+        }
+
+        [Fact]
+        public async Task WaitingReturnsWhenCancelled()
+        {
+            var clock = new ManualClock();
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")), new DelegateSender(_ => new TaskCompletionSource<UploadExchange>().Task), null, CancellationToken.None, clock);
+            using var cancel = new CancellationTokenSource();
+            var wait = scheduler.WaitForResultAsync(TimeSpan.FromHours(1), cancel.Token);
+            cancel.Cancel();
+            Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
     }
 }

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace DicomTools.Engine.Upload
+namespace DicomTools.Engine.Upload.Protocols
 {
     /// <summary>One instance as a server's answer lists it.</summary>
     internal sealed class AnsweredInstance

@@ -7,14 +7,17 @@ using System.Threading;
 using System.Threading.Tasks;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
+using DicomTools.Engine.Upload.Scheduling;
 using DicomTools.LabServer;
 using DicomTools.Tests.Unit.LabServer;
+using DicomTools.Tests.Unit.Support;
 using Xunit;
 
 namespace DicomTools.Tests.Unit.Upload
 {
-    /// <summary>The upload engine on the real HTTP core against the reference lab server, in process, with its faults.</summary>
-    public sealed class UploadEngineLabServerTests : IAsyncLifetime
+    /// <summary>The upload scheduler on the real HTTP core against the reference lab server, in process, with its faults.</summary>
+    public sealed class UploadSchedulerLabServerTests : IAsyncLifetime
     {
         private LabServerHost _server = null!;
         private readonly string _folder = Path.Combine(Path.GetTempPath(), "dicomtools-upload-lab-" + Guid.NewGuid().ToString("N"));
@@ -51,15 +54,17 @@ namespace DicomTools.Tests.Unit.Upload
             return new UploadFile(path, new FileInfo(path).Length);
         }
 
-        private async Task<IReadOnlyList<FileUploadOutcome>> Upload(UploadOptions options, IEnumerable<UploadFile> files,
-            HttpRetryOptions? retry = null, string? key = null, CancellationToken cancellationToken = default)
+        private async Task<IReadOnlyList<UploadResult>> Upload(UploadOptions options, IEnumerable<UploadFile> files,
+            HttpRetryOptions? retry = null, string? key = null, CancellationToken cancellationToken = default, Func<IUploadSender, IUploadSender>? wrap = null,
+            TimeProvider? clock = null)
         {
             retry ??= new HttpRetryOptions { MaximumRetryCount = 3, RetryInterval = TimeSpan.FromMilliseconds(20), AttemptTimeout = TimeSpan.FromSeconds(20) };
-            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), retry, null, ownsClient: true);
+            using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), retry, null, ownsClient: true, timeProvider: clock);
             using var secret = SecureText.Protect(key ?? _server.Options.Keys.UploadKey);
-            var sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
-            using var engine = new UploadEngine(options, sender, null, cancellationToken);
-            return await engine.UploadAllAsync(files);
+            IUploadSender sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
+            if (wrap != null) sender = wrap(sender);
+            using var scheduler = new UploadScheduler(options, sender, null, cancellationToken);
+            return await scheduler.UploadAllAsync(files);
         }
 
         [Fact]
@@ -80,11 +85,17 @@ namespace DicomTools.Tests.Unit.Upload
         public async Task Raw503WithRetryAfterIsRetriedUntilStored()
         {
             _server.Faults.Add(new FaultRule("upload", FaultMode.Status) { StatusCode = 503, Count = 2, RetryAfterSec = 1 });
-            var clock = Stopwatch.StartNew();
-            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1)));
+            var clock = new ManualClock();
+            var upload = Upload(new UploadOptions(Url("api/upload")), Files(1), clock: clock);
+            // Each retry waits what Retry-After says (1 s, not the 20 ms interval); the test moves the clock by it.
+            for (var retry = 0; retry < 2; retry++)
+            {
+                Assert.Equal(TimeSpan.FromSeconds(1), await clock.NextWaitAsync(due => due < TimeSpan.FromSeconds(20)));
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+            var result = Assert.Single(await upload.WaitAsync(ManualClock.Guard));
             Assert.Equal(UploadStatus.Stored, result.Status);
             Assert.Equal(3, result.Attempts);
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.8), "Retry-After: 1 was not honoured: " + clock.Elapsed);
             Assert.Equal(new[] { 503, 503, 200 }, _server.Journal.For("upload").Select(e => e.StatusCode));
             Assert.All(_server.Journal.For("upload"), e => Assert.True(e.BodyBytes > 0)); // the file was re-sent in full each attempt
         }
@@ -106,7 +117,7 @@ namespace DicomTools.Tests.Unit.Upload
             var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1), retry));
             Assert.Equal(UploadStatus.Failed, result.Status);
             Assert.Equal(2, result.Attempts);
-            Assert.Equal(FailureKind.Timeout, Assert.IsType<DicomToolsHttpException>(result.Exception).Kind);
+            Assert.Equal(FailureKind.Timeout, Assert.IsType<DicomToolsHttpException>(result.GetException()).Kind);
         }
 
         [Fact]
@@ -118,17 +129,21 @@ namespace DicomTools.Tests.Unit.Upload
             Assert.Equal(UploadStatus.Failed, result.Status);
             Assert.Equal(3, result.Attempts);
             Assert.Equal(500, result.StatusCode);
-            Assert.Equal(FailureKind.ServerError, Assert.IsType<DicomToolsHttpException>(result.Exception).Kind);
+            Assert.Equal(FailureKind.ServerError, Assert.IsType<DicomToolsHttpException>(result.GetException()).Kind);
         }
 
         [Fact]
         public async Task ABadKeyFailsAtOnceAndTheKeyIsInNoMessage()
         {
             var results = await Upload(new UploadOptions(Url("api/upload")), Files(2), key: "wrong-key-1234");
-            Assert.All(results, r => Assert.Equal(UploadStatus.Failed, r.Status));
-            Assert.All(results, r => Assert.Equal(1, r.Attempts));
-            Assert.All(results, r => Assert.Equal(FailureKind.Forbidden, Assert.IsType<DicomToolsHttpException>(r.Exception).Kind));
-            Assert.All(results, r => Assert.DoesNotContain("wrong-key-1234", r.Message + r.Response + r.Exception));
+            Assert.Equal(2, results.Count);
+            // A request already in flight when the first refusal came back is refused too; one not yet started is not sent.
+            var sent = results.Where(r => r.Status != UploadStatus.NotSent).ToArray();
+            Assert.Contains(results[0], sent);
+            Assert.All(sent, r => Assert.Equal(UploadStatus.Failed, r.Status));
+            Assert.All(sent, r => Assert.Equal(1, r.Attempts));
+            Assert.All(sent, r => Assert.Equal(FailureKind.Forbidden, Assert.IsType<DicomToolsHttpException>(r.GetException()).Kind));
+            Assert.All(results, r => Assert.DoesNotContain("wrong-key-1234", r.Message + r.Response + r.GetException()));
         }
 
         [Fact]
@@ -153,10 +168,10 @@ namespace DicomTools.Tests.Unit.Upload
             var results = await Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 8 }, files,
                 new HttpRetryOptions { MaximumRetryCount = 5, RetryInterval = TimeSpan.FromMilliseconds(10) });
 
-            Assert.Equal(files.Select(f => f.Path).OrderBy(p => p), results.Select(r => r.File.Path).OrderBy(p => p));
+            Assert.Equal(files.Select(f => f.Path).OrderBy(p => p), results.Select(r => r.Path).OrderBy(p => p));
             Assert.Equal(40, results.Count(r => r.Status == UploadStatus.Stored));
             var bad = Assert.Single(results, r => r.Status == UploadStatus.Failed);
-            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.EndsWith("notes.dcm", bad.Path);
             Assert.Equal(400, bad.StatusCode);
             Assert.Equal(40, _server.Store.Instances.Count);
             Assert.Equal(41 + 6 + 4 + 3, _server.Journal.For("upload").Count);
@@ -170,7 +185,7 @@ namespace DicomTools.Tests.Unit.Upload
             var results = await Upload(new UploadOptions(Url("dicom-web/studies")) { Protocol = UploadProtocol.StowRs, BatchSize = 10 }, files);
             Assert.Equal(3, results.Count(r => r.Status == UploadStatus.Stored));
             var bad = Assert.Single(results, r => r.Status == UploadStatus.Failed);
-            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.EndsWith("notes.dcm", bad.Path);
             Assert.All(results, r => Assert.Equal(202, r.StatusCode));
             Assert.Equal(3, _server.Store.Instances.Count);
             Assert.Single(_server.Journal.For("stow"));
@@ -197,7 +212,7 @@ namespace DicomTools.Tests.Unit.Upload
             Assert.All(results, r => Assert.False(r.RolledBack));
             Assert.Empty(_server.Store.Instances);
             var bad = Assert.Single(results, r => r.FailureReason == UploadFailureReason.RejectedByServer);
-            Assert.EndsWith("notes.dcm", bad.File.Path);
+            Assert.EndsWith("notes.dcm", bad.Path);
             Assert.All(results.Where(r => r != bad), r => Assert.Equal(UploadFailureReason.AtomicSetFailed, r.FailureReason));
             Assert.All(results, r => Assert.Contains("none is stored", r.Message));
             // Auto detection asked once (the lab server is no Orthanc), then one archive request.
@@ -211,10 +226,11 @@ namespace DicomTools.Tests.Unit.Upload
             using var executor = new HttpExecutor(HttpClientFactory.Create(HttpConnectionSettings.Default), new HttpRetryOptions(), null, ownsClient: true);
             using var secret = SecureText.Protect(_server.Options.Keys.UploadKey);
             var sender = new HttpExecutorUploadSender(executor, ApiCredential.ApiKey(secret, "Authorization"));
-            var engine = new UploadEngine(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive }, sender, null, CancellationToken.None);
-            foreach (var file in Files(3)) engine.Add(file);
-            engine.Dispose();
-            await Task.Delay(500);
+            var scheduler = new UploadScheduler(new UploadOptions(Url("api/upload/archive")) { Protocol = UploadProtocol.Archive }, sender, null, CancellationToken.None);
+            foreach (var file in Files(3)) scheduler.Add(file);
+            scheduler.Dispose();
+            // Once the workers have ended, nothing can be sent any more: no need to wait on the clock for a request that should not come.
+            await scheduler.Completion.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Empty(_server.Journal.For("archive"));
             Assert.Empty(_server.Store.Instances);
         }
@@ -223,12 +239,59 @@ namespace DicomTools.Tests.Unit.Upload
         public async Task CancellingStopsEverythingInFlightPromptlyAndStillAccountsForEveryFile()
         {
             _server.Faults.Add(new FaultRule("upload", FaultMode.Slow) { DelayMs = 30_000 });
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            using var cancel = new CancellationTokenSource();
+            var inFlight = new InFlightSignal(2);
+            var results = Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 2 }, Files(6), cancellationToken: cancel.Token, wrap: inFlight.Wrap);
+            await inFlight.Reached.WaitAsync(TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
-            var results = await Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 2 }, Files(6), cancellationToken: cancel.Token);
+            cancel.Cancel();
+            var all = await results.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "cancellation took " + clock.Elapsed);
-            Assert.Equal(6, results.Count);
-            Assert.All(results, r => Assert.Equal(UploadFailureReason.Cancelled, r.FailureReason));
+            Assert.Equal(6, all.Count);
+            Assert.All(all, r => Assert.Equal(UploadFailureReason.Cancelled, r.FailureReason));
+            // The two in flight were sent and failed; the four behind them were never sent.
+            Assert.Equal(2, all.Count(r => r.Status == UploadStatus.Failed));
+            Assert.Equal(4, all.Count(r => r.Status == UploadStatus.NotSent));
+            Assert.True(_server.Journal.For("upload").Count <= 2, "a queued file was sent after the cancellation");
+        }
+
+        /// <summary>Issue 9 item 20: a refused key is refused for every file; one request says so, the rest are not sent.</summary>
+        [Fact]
+        public async Task ARefusedKeyStopsTheBatchAndTheRestIsNotSent()
+        {
+            var files = Files(5);
+            var results = await Upload(new UploadOptions(Url("api/upload")) { ThrottleLimit = 1 }, files, key: "wrong-key-5678");
+            Assert.Equal(files.Select(f => f.Path), results.Select(r => r.Path));
+            Assert.Equal(UploadStatus.Failed, results[0].Status);
+            Assert.Equal(UploadFailureReason.NotAuthorized, results[0].FailureReason);
+            Assert.All(results.Skip(1), r => Assert.Equal(UploadStatus.NotSent, r.Status));
+            Assert.All(results.Skip(1), r => Assert.Equal(UploadFailureReason.StoppedAfterRefusal, r.FailureReason));
+            Assert.All(results.Skip(1), r => Assert.Contains("refused the credential for 'img0001.dcm'", r.Message));
+            Assert.Single(_server.Journal.For("upload"));
+        }
+
+        /// <summary>Signals once <c>count</c> requests have been handed to the HTTP core (they are then in flight).</summary>
+        private sealed class InFlightSignal
+        {
+            private readonly int _count;
+            private int _started;
+            private readonly TaskCompletionSource _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            public InFlightSignal(int count) { _count = count; }
+            public Task Reached => _reached.Task;
+            public IUploadSender Wrap(IUploadSender inner) => new Counting(inner, this);
+
+            private sealed class Counting : IUploadSender
+            {
+                private readonly IUploadSender _inner;
+                private readonly InFlightSignal _signal;
+                public Counting(IUploadSender inner, InFlightSignal signal) { _inner = inner; _signal = signal; }
+                public Task<UploadExchange> SendAsync(UploadRequest request, CancellationToken cancellationToken)
+                {
+                    var sent = _inner.SendAsync(request, cancellationToken);
+                    if (Interlocked.Increment(ref _signal._started) == _signal._count) _signal._reached.TrySetResult();
+                    return sent;
+                }
+            }
         }
     }
 }

@@ -1,0 +1,142 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DicomTools.Dicom.Network
+{
+    /// <summary>
+    /// Cuts one command or data set into P-DATA-TF PDUs of at most the peer's maximum length, one PDV each, built in
+    /// place (PDU header, PDV header, then the data read straight into it). The last fragment is held back until the
+    /// message is complete, so the "last" bit is set without knowing the length in advance. Small PDUs (dcmtk and Orthanc
+    /// announce 16 KiB) are framed side by side in one buffer of about 256 KiB and leave in one socket write: the cost per
+    /// write, not per byte, is what limits a loopback or LAN transfer.
+    /// </summary>
+    internal sealed class PDataWriter : Stream
+    {
+        private const int Headers = 12; // PDU header (6) + PDV item length (4) + context id + message control header
+        private const int CoalesceBytes = 256 * 1024;
+        private readonly PduChannel _channel;
+        private readonly byte[] _buffer;
+        private readonly int _capacity;
+        private readonly TimeSpan _timeout;
+        private CancellationToken _cancellationToken;
+        private byte _contextId;
+        private bool _command;
+        private int _count;      // data bytes in the current frame
+        private int _frameStart; // where the current frame starts in _buffer; the frames before it are complete
+        private readonly int _frameSize;
+        private string _what = string.Empty;
+
+        /// <summary>One writer per association; <paramref name="maxPduLength"/> is the peer's maximum length of a P-DATA-TF's variable field.</summary>
+        public PDataWriter(PduChannel channel, uint maxPduLength, TimeSpan timeout)
+        {
+            _channel = channel;
+            _capacity = (int)maxPduLength - 6;
+            _frameSize = Headers + _capacity;
+            _buffer = new byte[_frameSize * Math.Max(1, CoalesceBytes / _frameSize)];
+            _timeout = timeout;
+        }
+
+        /// <summary>Bytes of data sent (or queued) for the current message.</summary>
+        public long MessageBytes { get; private set; }
+
+        /// <summary>Starts a command or data set message; the token covers its synchronous writes too.</summary>
+        public void Begin(byte contextId, bool command, string what, CancellationToken cancellationToken)
+        {
+            _cancellationToken = cancellationToken;
+            _contextId = contextId;
+            _command = command;
+            _count = 0;
+            _frameStart = 0;
+            MessageBytes = 0;
+            _what = what;
+        }
+
+        /// <summary>Streams <paramref name="source"/> to its end, reading straight into the PDU buffer.</summary>
+        public async Task CopyFromAsync(Stream source)
+        {
+            while (true)
+            {
+                if (_count == _capacity) await FlushAsync(last: false).ConfigureAwait(false);
+                // A local file reads faster synchronously (an async read on Unix is a thread-pool hop per PDU).
+                var n = source is FileStream
+                    ? source.Read(_buffer, _frameStart + Headers + _count, _capacity - _count)
+                    : await source.ReadAsync(_buffer, _frameStart + Headers + _count, _capacity - _count, _cancellationToken).ConfigureAwait(false);
+                if (n <= 0) return;
+                _count += n;
+                MessageBytes += n;
+            }
+        }
+
+        public async Task WriteAllAsync(byte[] data)
+        {
+            var offset = 0;
+            while (offset < data.Length)
+            {
+                if (_count == _capacity) await FlushAsync(last: false).ConfigureAwait(false);
+                var n = Math.Min(_capacity - _count, data.Length - offset);
+                Buffer.BlockCopy(data, offset, _buffer, _frameStart + Headers + _count, n);
+                _count += n; offset += n; MessageBytes += n;
+            }
+        }
+
+        public Task CompleteAsync() => FlushAsync(last: true);
+
+        public void Complete() => Flush(last: true);
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            while (count > 0)
+            {
+                if (_count == _capacity) Flush(last: false);
+                var n = Math.Min(_capacity - _count, count);
+                Buffer.BlockCopy(buffer, offset, _buffer, _frameStart + Headers + _count, n);
+                _count += n; offset += n; count -= n; MessageBytes += n;
+            }
+        }
+
+        /// <summary>Closes the current frame; returns how many bytes of the buffer are ready to send (0 = room for another frame).</summary>
+        private int Frame(bool last)
+        {
+            var f = _frameStart;
+            _buffer[f] = PduType.DataTransfer;
+            _buffer[f + 1] = 0;
+            PduCodec.PutBig32(_buffer, f + 2, (uint)(6 + _count));
+            PduCodec.PutBig32(_buffer, f + 6, (uint)(2 + _count));
+            _buffer[f + 10] = _contextId;
+            _buffer[f + 11] = (byte)((_command ? 1 : 0) | (last ? 2 : 0));
+            var end = f + Headers + _count;
+            _count = 0;
+            if (!last && end + _frameSize <= _buffer.Length)
+            {
+                _frameStart = end;
+                return 0;
+            }
+            _frameStart = 0;
+            return end;
+        }
+
+        private Task FlushAsync(bool last)
+        {
+            var ready = Frame(last);
+            return ready == 0 ? Task.CompletedTask : _channel.WriteAsync(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+        }
+
+        private void Flush(bool last)
+        {
+            var ready = Frame(last);
+            if (ready != 0) _channel.Write(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+        }
+
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => MessageBytes; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

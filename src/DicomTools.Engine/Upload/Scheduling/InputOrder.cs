@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+using System.Threading.Channels;
+
+namespace DicomTools.Engine.Upload.Scheduling
+{
+    /// <summary>
+    /// Lets results out in the order their files were added, whatever order they finish in: a finished result waits
+    /// only for those before it. Called from any worker.
+    /// </summary>
+    internal sealed class InputOrder
+    {
+        private readonly ChannelWriter<UploadResult> _output;
+        private readonly Dictionary<long, UploadResult> _waiting = new Dictionary<long, UploadResult>();
+        private readonly object _lock = new object();
+        private long _next;
+
+        public InputOrder(ChannelWriter<UploadResult> output) { _output = output; }
+
+        public void Finished(UploadResult result)
+        {
+            lock (_lock)
+            {
+                _waiting[result.Sequence] = result;
+                while (_waiting.TryGetValue(_next, out var ready))
+                {
+                    _waiting.Remove(_next);
+                    _output.TryWrite(ready);
+                    _next++;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using DicomTools.Engine.Http;
+using DicomTools.Engine.Upload.Protocols;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DicomTools.Engine.Upload.Scheduling
+{
+    /// <summary>
+    /// Uploads files on worker tasks, at most <see cref="UploadOptions.ThrottleLimit"/> requests at a time, and hands
+    /// out exactly one <see cref="UploadResult"/> per file added, whatever fails, in the order the files were added
+    /// (a finished file waits only for those before it; the requests themselves still run concurrently).
+    /// The caller (the cmdlet's pipeline thread) adds files, calls <see cref="Complete"/>, and takes results with
+    /// <see cref="TryTake"/> / <see cref="WaitForResult"/>: workers never touch PowerShell.
+    /// How files are grouped and sent is the protocol's (<see cref="IUploadProtocol"/>); this class only schedules.
+    /// </summary>
+    public sealed class UploadScheduler : IDisposable
+    {
+        private readonly UploadOptions _options;
+        private readonly IUploadProtocol _protocol;
+        private readonly ILogger _log;
+        private readonly TimeProvider _time;
+        private readonly CancellationTokenSource _cancellation;
+        private readonly CancellationToken _cancellationToken;
+        private readonly Channel<UploadBatch> _batches = Channel.CreateUnbounded<UploadBatch>(new UnboundedChannelOptions { SingleWriter = true });
+        private readonly Channel<UploadResult> _results = Channel.CreateUnbounded<UploadResult>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly List<UploadResult> _held = new List<UploadResult>();
+        private readonly InputOrder _order;
+        private Task<bool>? _readable;
+        private long _added;
+        private bool _completed;
+        private string? _stopReason;
+
+        public UploadScheduler(UploadOptions options, IUploadSender sender, ILoggerProvider? logs, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _options.Validate();
+            if (sender == null) throw new ArgumentNullException(nameof(sender));
+            _log = logs?.CreateLogger(typeof(UploadScheduler).FullName!) ?? NullLogger.Instance;
+            _protocol = UploadProtocols.Create(options, sender, _log);
+            _time = timeProvider ?? TimeProvider.System;
+            _order = new InputOrder(_results.Writer);
+            // Our own source as well as the caller's: Dispose before the end (a pipeline stopped downstream) cancels too.
+            _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _cancellationToken = _cancellation.Token;
+            // One request for all files: more workers would only wait.
+            var workers = _protocol.FilesPerRequest == null ? 1 : options.ThrottleLimit;
+            var running = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
+            // Workers end only when no batch can come any more, and every batch they took has its results out.
+            Completion = Task.WhenAll(running).ContinueWith(_ => _results.Writer.TryComplete(),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public UploadProgress Progress { get; } = new UploadProgress();
+
+        /// <summary>Done when every worker has ended (after <see cref="Complete"/> or <see cref="Dispose"/>).</summary>
+        public Task Completion { get; }
+
+        /// <summary>True once <see cref="Complete"/> was called and every added file's result was taken.</summary>
+        public bool IsFinished => _results.Reader.Completion.IsCompleted;
+
+        /// <summary>Queues a file. It is sent as soon as its protocol's batch is full: Raw at once, StowRs per -BatchSize, Archive and -Atomic at <see cref="Complete"/>.</summary>
+        public void Add(UploadFile file)
+        {
+            if (file == null) throw new ArgumentNullException(nameof(file));
+            var result = Register(new UploadResult(file, _options.Protocol));
+            Progress.AddQueued(file.Length);
+            _held.Add(result);
+            if (_protocol.FilesPerRequest is int perRequest && _held.Count >= perRequest) FlushHeld();
+        }
+
+        /// <summary>
+        /// An input the caller decided about itself (not sent, -WhatIf): it comes out in its place among the others.
+        /// </summary>
+        public void AddResult(UploadResult decided)
+        {
+            if (decided == null) throw new ArgumentNullException(nameof(decided));
+            Register(decided);
+            Progress.AddQueued(0);
+            Publish(decided);
+        }
+
+        /// <summary>No more files: sends what is held back (the last STOW-RS batch, the archive, the atomic set).</summary>
+        public void Complete()
+        {
+            if (_completed) return;
+            FlushHeld();
+            _completed = true;
+            _batches.Writer.TryComplete();
+        }
+
+        /// <summary>Takes the next result if it is ready (in input order), without waiting.</summary>
+        public bool TryTake(out UploadResult result) => _results.Reader.TryRead(out result!);
+
+        /// <summary>
+        /// Blocks until a result is ready, every result was taken, <paramref name="wakeAfter"/> passed on the injected
+        /// clock (so that the caller can refresh progress and log lines during a long request), or the token is
+        /// cancelled. True when a result can be taken.
+        /// </summary>
+        public bool WaitForResult(TimeSpan wakeAfter, CancellationToken cancellationToken) =>
+            WaitForResultAsync(wakeAfter, cancellationToken).GetAwaiter().GetResult();
+
+        /// <inheritdoc cref="WaitForResult"/>
+        public async Task<bool> WaitForResultAsync(TimeSpan wakeAfter, CancellationToken cancellationToken)
+        {
+            // One pending wait on the channel, reused across calls, so that waking up for progress leaves no waiters behind.
+            if (_readable == null || _readable.IsCompleted) _readable = _results.Reader.WaitToReadAsync().AsTask();
+            var readable = _readable;
+            if (readable.IsCompleted) return await readable.ConfigureAwait(false);
+            using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var tick = _time.Delay(wakeAfter, stopTimer.Token);
+            var first = await Task.WhenAny(readable, tick).ConfigureAwait(false);
+            stopTimer.Cancel();
+            return first == readable && await readable.ConfigureAwait(false);
+        }
+
+        /// <summary>For callers without a pipeline (tests, scripts): uploads all files and returns their results, in order.</summary>
+        public async Task<IReadOnlyList<UploadResult>> UploadAllAsync(IEnumerable<UploadFile> files)
+        {
+            foreach (var file in files) Add(file);
+            Complete();
+            var results = new List<UploadResult>();
+            while (await _results.Reader.WaitToReadAsync().ConfigureAwait(false))
+                while (TryTake(out var result)) results.Add(result);
+            return results;
+        }
+
+        /// <summary>
+        /// Ends the scheduler. Anything still held, queued or in flight is cancelled, never sent afterwards: a caller
+        /// that disposes before taking every result (a pipeline stopped downstream) no longer wants the uploads.
+        /// </summary>
+        public void Dispose()
+        {
+            if (!IsFinished) _cancellation.Cancel();
+            _held.Clear();
+            _completed = true;
+            _batches.Writer.TryComplete();
+        }
+
+        private UploadResult Register(UploadResult result)
+        {
+            if (_completed) throw new InvalidOperationException("No files can be added after Complete().");
+            result.Sequence = _added++;
+            return result;
+        }
+
+        private void FlushHeld()
+        {
+            if (_held.Count == 0) return;
+            _batches.Writer.TryWrite(new UploadBatch(_held.ToArray(), Progress));
+            _held.Clear();
+        }
+
+        private void Publish(UploadResult result)
+        {
+            Progress.AddDone(1);
+            _order.Finished(result);
+        }
+
+        private async Task WorkAsync()
+        {
+            // Not cancellable on purpose: after Ctrl+C the remaining batches are still taken, and reported NotSent.
+            var reader = _batches.Reader;
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (reader.TryRead(out var batch))
+                    await RunBatchAsync(batch).ConfigureAwait(false);
+        }
+
+        private async Task RunBatchAsync(UploadBatch batch)
+        {
+            var started = _time.GetTimestamp();
+            var results = batch.Results;
+            try
+            {
+                var stopReason = Volatile.Read(ref _stopReason);
+                if (_cancellationToken.IsCancellationRequested)
+                    foreach (var r in results) r.NotSend(UploadFailureReason.Cancelled, "Not sent: cancelled before its request started.");
+                else if (stopReason != null)
+                    foreach (var r in results) r.NotSend(UploadFailureReason.StoppedAfterRefusal, stopReason);
+                else
+                    await SendAsync(batch).ConfigureAwait(false);
+
+                var elapsed = _time.GetElapsedTime(started);
+                foreach (var r in results)
+                {
+                    if (r.Status != UploadStatus.NotSent) r.Duration = elapsed;
+                    if (r.Status == UploadStatus.Failed && r.Message == null) r.Message = "The server did not confirm it stored this file.";
+                    Log(r);
+                }
+                var refused = results.FirstOrDefault(r => r.FailureReason == UploadFailureReason.NotAuthorized);
+                if (refused != null)
+                    Interlocked.CompareExchange(ref _stopReason,
+                        $"Not sent: the server refused the credential for '{refused.Name}' (HTTP {refused.StatusCode}), so no more files were sent; fix the key or credential and send the NotSent files again.",
+                        null);
+            }
+            finally
+            {
+                // Whatever happened above, every file leaves with a result: a missing one would hold back all after it.
+                foreach (var r in results) Publish(r);
+            }
+        }
+
+        private async Task SendAsync(UploadBatch batch)
+        {
+            var results = batch.Results;
+            try
+            {
+                foreach (var r in results) Identify(r.File);
+                await _protocol.SendAsync(batch, _cancellationToken).ConfigureAwait(false);
+            }
+            catch (DicomToolsHttpException ex)
+            {
+                var reason = ex.Kind == FailureKind.Cancelled ? UploadFailureReason.Cancelled
+                    : ex.Kind == FailureKind.Unauthorized || ex.Kind == FailureKind.Forbidden ? UploadFailureReason.NotAuthorized
+                    : UploadFailureReason.Transport;
+                foreach (var r in results)
+                {
+                    r.StatusCode = ex.StatusCode;
+                    r.Attempts = ex.Attempts;
+                    r.Response = ex.BodyExcerpt;
+                    r.Fail(reason, ex.Message, ex);
+                }
+            }
+            catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+            {
+                foreach (var r in results) r.Fail(UploadFailureReason.Cancelled, "Cancelled.");
+            }
+            catch (Exception ex)
+            {
+                foreach (var r in results.Where(r => r.Status != UploadStatus.Failed || r.Message == null))
+                    r.Fail(UploadFailureReason.Transport, ex.Message, ex);
+            }
+        }
+
+        /// <summary>
+        /// Reads the file's identifiers (header only) where the caller did not give them: per-file answers of STOW-RS and
+        /// Orthanc are matched by them. A file that cannot be read is still sent; the server is the judge of what it takes.
+        /// </summary>
+        private void Identify(UploadFile file)
+        {
+            if (file.SopInstanceUid != null && file.StudyInstanceUid != null) return;
+            try
+            {
+                var summary = DicomTools.Dicom.DicomFileReader.ReadSummary(file.Path);
+                file.SopInstanceUid ??= summary.SopInstanceUid;
+                file.StudyInstanceUid ??= summary.StudyInstanceUid;
+                file.SeriesInstanceUid ??= summary.SeriesInstanceUid;
+                file.PatientId ??= summary.PatientId;
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                _log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", file.Path, ex.Message);
+            }
+        }
+
+        private void Log(UploadResult r)
+        {
+            if (r.Status == UploadStatus.Failed)
+                _log.LogDebug("Upload of {Path} failed after {Attempts} attempt(s): {Message}", r.Path, r.Attempts, r.Message);
+            else if (r.Status == UploadStatus.NotSent)
+                _log.LogDebug("{Path}: {Message}", r.Path, r.Message);
+            else
+                _log.LogInformation("{Status} {Path} ({Bytes} bytes, HTTP {StatusCode}, {Attempts} attempt(s), {Ms} ms){Id}",
+                    r.Status, r.Path, r.Bytes, r.StatusCode, r.Attempts, (long)r.Duration.TotalMilliseconds,
+                    r.ServerId == null ? string.Empty : " as " + r.ServerId);
+        }
+    }
+}

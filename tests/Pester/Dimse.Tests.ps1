@@ -1,0 +1,169 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    # Outside CI a machine without dcmtk or Orthanc skips these; with CI=true they run and fail loudly.
+    $script:NoStoreScp = Test-SkipWithout 'storescp'
+    $script:NoOrthanc = (Test-SkipWithout 'Orthanc') -and -not (Test-Path /usr/sbin/Orthanc)
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+    . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
+    Import-Module $script:ModulePath -Force
+
+    # storescp and Orthanc take a port number, not a socket: learn a free one by binding port 0 and releasing it; the
+    # callers try again with another when a peer cannot bind it (someone took it meanwhile).
+    function Get-UnusedLoopbackPort {
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        try { $probe.LocalEndpoint.Port } finally { $probe.Stop() }
+    }
+
+    # Waits until something listens on the port (a failure guard, not a wait: peers start in well under a second).
+    function Wait-TcpListening([int] $Port, [System.Diagnostics.Process] $Process, [int] $TimeoutSec = 20) {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec) {
+            if ($Process.HasExited) { return $false }
+            $client = [System.Net.Sockets.TcpClient]::new()
+            try { $client.Connect([System.Net.IPAddress]::Loopback, $Port); return $true }
+            catch [System.Net.Sockets.SocketException] { Start-Sleep -Milliseconds 20 }
+            finally { $client.Dispose() }
+        }
+        throw "Nothing listened on port $Port within $TimeoutSec s."
+    }
+
+    # dcmtk's storescp takes a port number: learn a free one by binding port 0, and try again if it was taken meanwhile.
+    function Start-StoreScp {
+        $folder = Join-Path $TestDrive ('scp-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $folder
+        foreach ($attempt in 1..5) {
+            $port = Get-UnusedLoopbackPort
+            $env:TCP_NODELAY = '1'
+            $process = Start-Process -FilePath (Get-Command storescp -CommandType Application | Select-Object -First 1).Source `
+                -ArgumentList @('-od', $folder, $port) -PassThru -RedirectStandardOutput (Join-Path $folder 'out.log') -RedirectStandardError (Join-Path $folder 'err.log')
+            if (Wait-TcpListening $port $process) { return [pscustomobject]@{ Port = $port; Process = $process; Folder = $folder } }
+        }
+        throw 'storescp could not listen on a free port.'
+    }
+
+    # Orthanc with its DICOM port on and the called AE title checked (the HTTP test servers keep it off).
+    function Start-DimseOrthanc {
+        $orthanc = Get-Command Orthanc -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source
+        if (-not $orthanc) { $orthanc = '/usr/sbin/Orthanc' }
+        foreach ($attempt in 1..5) {
+            $root = Join-Path $TestDrive ('orthanc-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            $null = New-Item -ItemType Directory -Path $root
+            $dicomPort = Get-UnusedLoopbackPort
+            $config = [ordered]@{
+                Name = 'dicomtools-dimse'; HttpPort = (Get-UnusedLoopbackPort); RemoteAccessAllowed = $false; AuthenticationEnabled = $false
+                DicomServerEnabled = $true; DicomAet = 'DTORTHANC'; DicomPort = $dicomPort; DicomCheckCalledAet = $true
+                StorageDirectory = Join-Path $root 'storage'; IndexDirectory = Join-Path $root 'index'
+            }
+            $configPath = Join-Path $root 'orthanc.json'
+            $config | ConvertTo-Json | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
+            $process = Start-Process -FilePath $orthanc -ArgumentList @($configPath) -PassThru `
+                -RedirectStandardOutput (Join-Path $root 'out.log') -RedirectStandardError (Join-Path $root 'err.log')
+            if (Wait-TcpListening $dicomPort $process) { return [pscustomobject]@{ Port = $dicomPort; Process = $process } }
+        }
+        throw 'Orthanc could not listen on a free DICOM port.'
+    }
+
+    function Stop-Peer($Peer) {
+        if ($Peer -and -not $Peer.Process.HasExited) {
+            if ($IsWindows) { $Peer.Process.Kill($true) } else { & kill -s TERM $Peer.Process.Id }
+            if (-not $Peer.Process.WaitForExit(15000)) { $Peer.Process.Kill($true) }
+        }
+    }
+}
+
+Describe 'Test-DicomConnection against dcmtk storescp' -Tag 'Dimse' -Skip:$script:NoStoreScp {
+    BeforeAll { $script:Scp = Start-StoreScp }
+    AfterAll { Stop-Peer $script:Scp }
+
+    It 'reports a successful C-ECHO with the round trip and dcmtk''s identity' {
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:Scp.Port -CalledAETitle STORESCP
+
+        $result.Success | Should -BeTrue
+        $result.Reachable | Should -BeTrue
+        $result.AssociationAccepted | Should -BeTrue
+        $result.EchoStatus | Should -Be 0
+        $result.RoundTripMs | Should -BeGreaterThan 0
+        $result.ImplementationVersionName | Should -BeLike 'OFFIS_DCMTK*'
+        $result.Message | Should -Be 'C-ECHO succeeded.'
+    }
+
+    It 'lists what the archive accepts for the files piped in' {
+        $file = Join-Path $TestDrive 'sc.dcm'
+        $null = New-TestDicomFile -Path $file -SopInstanceUid "1.2.826.0.1.3680043.2.1125.99.$PID.1"
+        $result = Get-Item $file | Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:Scp.Port -CalledAETitle STORESCP
+
+        $contexts = @($result.PresentationContexts)
+        $contexts.Count | Should -BeGreaterThan 0
+        $contexts.SopClassUid | Sort-Object -Unique | Should -Be '1.2.840.10008.5.1.4.1.1.7'
+        ($contexts | Where-Object Accepted).TransferSyntaxUid | Should -Contain '1.2.840.10008.1.2.1'
+        @(Get-ChildItem $script:Scp.Folder -Filter *.dcm).Count | Should -Be 0 -Because 'a connection test stores nothing'
+    }
+}
+
+Describe 'Test-DicomConnection failures' -Tag 'Dimse' {
+    It 'writes the result, then a ConnectionError record when nothing listens' {
+        $port = Get-UnusedLoopbackPort
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $port -CalledAETitle ANY -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $result.Success | Should -BeFalse
+        $result.Reachable | Should -BeFalse
+        $result.Message | Should -Match 'refused'
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.DicomConnectionFailed,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+
+    It 'times out on a peer that never answers, as OperationTimeout' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $port -CalledAETitle SILENT -TimeoutSec 1 -ErrorVariable failures -ErrorAction SilentlyContinue
+            $result.Reachable | Should -BeTrue
+            $result.AssociationAccepted | Should -BeFalse
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.DicomTimeout,*'
+            $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        }
+        finally { $listener.Stop() }
+    }
+
+    It 'refuses an AE title longer than 16 characters before connecting' {
+        { Test-DicomConnection -ComputerName 127.0.0.1 -CalledAETitle 'MUCH-TOO-LONG-AE-TITLE' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.InvalidAETitle,DicomTools.Cmdlets.Commands.TestDicomConnectionCommand'
+    }
+
+    It 'makes pwsh -Command exit non-zero with -ErrorAction Stop' {
+        $port = Get-UnusedLoopbackPort
+        $pwsh = Get-ChildPwshCommand
+        $command = "Import-Module '$($script:ModulePath)'; Test-DicomConnection -ComputerName 127.0.0.1 -Port $port -CalledAETitle ANY -ErrorAction Stop | Out-Null"
+        $output = & $pwsh[0] @(@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $command)) 2>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $output | Should -Match 'refused'
+    }
+}
+
+Describe 'Test-DicomConnection against Orthanc''s DICOM port' -Tag 'Dimse', 'Orthanc' -Skip:$script:NoOrthanc {
+    BeforeAll { $script:DimseOrthanc = Start-DimseOrthanc }
+    AfterAll { Stop-Peer $script:DimseOrthanc }
+
+    It 'echoes with the right called AE title' {
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.Port -CalledAETitle DTORTHANC -SopClass 1.2.840.10008.5.1.4.1.1.2
+        $result.Success | Should -BeTrue
+        $result.ImplementationClassUid | Should -Not -BeNullOrEmpty
+        ($result.PresentationContexts | Where-Object SopClassUid -EQ '1.2.840.10008.5.1.4.1.1.2').Accepted | Should -BeTrue
+    }
+
+    It 'says in words that a wrong called AE title was rejected' {
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.Port -CalledAETitle WRONGAET -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result.Reachable | Should -BeTrue
+        $result.AssociationAccepted | Should -BeFalse
+        $result.RejectionReason | Should -Be 'called AE title not recognized (PS3.8 reason 7)'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.DicomAssociationRejected,*'
+        $failures[0].ErrorDetails.RecommendedAction | Should -Match 'CalledAETitle'
+    }
+}
