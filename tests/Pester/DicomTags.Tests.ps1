@@ -370,7 +370,7 @@ Describe 'Set-DicomTags and files on disk' -Tag 'DicomTags', 'FileSafety' {
     }
 }
 
-Describe 'Set-DicomTags killed at random moments' -Tag 'DicomTags', 'KillTrials' {
+Describe 'Set-DicomTags killed at random moments' -Tag 'KillTrials' {
     # Each trial starts a child pwsh that edits, and SIGKILLs it at a random moment of the edit; every file must then be
     # the old or the new version (sha256), and the next run must remove what the killed one left. 10 trials, about 60 s with the setup.
     It 'leaves every file old or new and no leftovers after the next run' -Skip:(-not $IsLinux) {
