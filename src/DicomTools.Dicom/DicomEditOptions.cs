@@ -15,7 +15,11 @@ namespace DicomTools.Dicom
         public bool FlushToDisk { get; set; } = true;
         /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="UnauthorizedAccessException"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
-        /// <summary>Receives warnings worth showing the user (e.g. a temporary file left by a killed edit was removed).</summary>
-        public Action<string>? Warning { get; set; }
+
+        /// <summary>
+        /// Told what was odd but editable in the file (a misspelt character set term, for instance) and what was cleaned up
+        /// around it (a temporary file left by a killed edit). Called on the editing thread; null ignores such warnings.
+        /// </summary>
+        public System.Action<string>? Warning { get; set; }
     }
 }

@@ -132,7 +132,8 @@ namespace DicomTools.Engine.Tagging
                     FlushToDisk = _flushToDisk,
                     DestinationPath = request.DestinationPath,
                     OverwriteReadOnly = OverwriteReadOnly,
-                    Warning = w => { lock (warnings) warnings.Add(w); _logger.LogWarning("{Warning}", w); },
+                    // Odd but editable (a misspelt character set, ...) or cleaned up (a killed edit's temporary file): the admin sees it as a warning.
+                    Warning = message => { lock (warnings) warnings.Add(message); _logger.LogWarning("{File}: {Warning}", source, message); },
                 };
                 if (request.DestinationPath != null && !dryRun)
                 {
