@@ -2,9 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text;
+using DicomTools.Dicom.IO;
 
 namespace DicomTools.Dicom
 {
@@ -155,7 +154,14 @@ namespace DicomTools.Dicom
             if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
-                WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
+                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset), new SafeWriteOptions
+                {
+                    FlushToDisk = options.FlushToDisk,
+                    OverwriteReadOnly = options.OverwriteReadOnly,
+                    SourceIdentity = scan.Input.SourceIdentity,
+                    Warning = options.Warning,
+                    BeforeReplace = BeforeReplace,
+                });
                 written = true;
             }
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);
@@ -398,45 +404,6 @@ namespace DicomTools.Dicom
 
         private static int ElementSize(DicomTag tag, string vr, int valueLength, DicomTransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
 
-        private static void WriteAtomically(string source, string target, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, DicomEditOptions options, bool transcode)
-        {
-            var targetFull = Path.GetFullPath(target);
-            var folder = Path.GetDirectoryName(targetFull)!;
-            Directory.CreateDirectory(folder);
-            var temp = Path.Combine(folder, "." + Path.GetFileName(targetFull) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
-            try
-            {
-                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
-                {
-                    WriteEdited(source, output, header, elements, plan, tailOffset);
-                    output.Flush(options.FlushToDisk);
-                }
-                CopyPermissions(File.Exists(targetFull) ? targetFull : source, temp);
-                BeforeReplace?.Invoke(temp);
-                Replace(temp, targetFull);
-            }
-            catch
-            {
-                try { if (File.Exists(temp)) File.Delete(temp); }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
-                throw;
-            }
-        }
-
-        private static void Replace(string temp, string target)
-        {
-            if (File.Exists(target))
-            {
-                // Unix: rename(2), atomic. Windows: ReplaceFile keeps the original's ACLs and attributes.
-                File.Replace(temp, target, null, true);
-            }
-            else
-            {
-                File.Move(temp, target);
-            }
-        }
-
         private static void WriteEdited(string source, FileStream output, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset)
         {
             var ts = header.Syntax;
@@ -619,30 +586,6 @@ namespace DicomTools.Dicom
                 }
                 meta.Position = 0;
                 meta.CopyTo(output);
-            }
-        }
-
-        // File.GetUnixFileMode / SetUnixFileMode exist from .NET 7; this library targets netstandard2.0, so reach them by reflection.
-        private static readonly MethodInfo? GetUnixFileMode = typeof(File).GetMethod("GetUnixFileMode", new[] { typeof(string) });
-        private static readonly MethodInfo? SetUnixFileMode = FindSetUnixFileMode();
-
-        private static MethodInfo? FindSetUnixFileMode()
-        {
-            var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
-            return modeType == null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
-        }
-
-        private static void CopyPermissions(string from, string to)
-        {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || GetUnixFileMode == null || SetUnixFileMode == null) return;
-            try
-            {
-                var mode = GetUnixFileMode.Invoke(null, new object[] { from });
-                SetUnixFileMode.Invoke(null, new[] { to, mode });
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is IOException || ex.InnerException is UnauthorizedAccessException)
-            {
-                throw ex.InnerException;
             }
         }
     }

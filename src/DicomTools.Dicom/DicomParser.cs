@@ -109,10 +109,11 @@ namespace DicomTools.Dicom
         /// <summary>Opens a file for reading: checks preamble/DICM, reads File Meta, returns an input positioned at the dataset.</summary>
         public static DicomInput Open(string path, out DicomFileHeader header, int bufferSize = DicomInput.BufferSize)
         {
-            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            // Only regular files: a FIFO or device named *.dcm would block open/read forever (IO.RegularFile says why).
+            var fs = IO.RegularFile.OpenRead(path, 1, FileOptions.SequentialScan, out var identity);
             try
             {
-                var input = new DicomInput(fs, path, 0, fs.Length, false, bufferSize);
+                var input = new DicomInput(fs, path, 0, fs.Length, false, bufferSize) { SourceIdentity = identity };
                 header = ReadFileHeader(input);
                 if (header.Syntax.Deflated)
                 {
@@ -120,6 +121,7 @@ namespace DicomTools.Dicom
                     input.Dispose();
                     var inflating = DicomInput.Inflating(fs, path, header.DatasetOffset, false, bufferSize);
                     inflating.Header = header;
+                    inflating.SourceIdentity = identity;
                     return inflating;
                 }
                 input.OwnStream();
