@@ -15,6 +15,9 @@ namespace DicomTools.Dicom
         public bool FlushToDisk { get; set; } = true;
         /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="UnauthorizedAccessException"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
+        /// <summary>Before writing, remove the target's temporary files left by a killed edit (default). Off for a caller that
+        /// swept the folder once itself (<see cref="IO.SafeFileReplacer.RemoveStaleTemporaryFilesIn"/>).</summary>
+        public bool SweepStaleTemporaryFiles { get; set; } = true;
 
         /// <summary>
         /// Told what was odd but editable in the file (a misspelt character set term, for instance) and what was cleaned up

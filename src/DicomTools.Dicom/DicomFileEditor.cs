@@ -158,6 +158,7 @@ namespace DicomTools.Dicom
                 {
                     FlushToDisk = options.FlushToDisk,
                     OverwriteReadOnly = options.OverwriteReadOnly,
+                    SweepStaleTemporaryFiles = options.SweepStaleTemporaryFiles,
                     SourceIdentity = scan.Input.SourceIdentity,
                     Warning = options.Warning,
                     BeforeReplace = BeforeReplace,

@@ -18,6 +18,10 @@ namespace DicomTools.Dicom.IO
         public FileIdentity? SourceIdentity { get; set; }
         /// <summary>Receives what the caller should pass on as a warning (e.g. stale temporary files removed).</summary>
         public Action<string>? Warning { get; set; }
+        /// <summary>Look for the target's temporary files left by a killed edit before writing (default). A caller that
+        /// already swept the whole folder once (<see cref="SafeFileReplacer.RemoveStaleTemporaryFilesIn"/>) turns it off:
+        /// listing a folder of 2000 files for each of them would cost more than the edits.</summary>
+        public bool SweepStaleTemporaryFiles { get; set; } = true;
         /// <summary>Test hook: runs after the new file is complete and before it replaces the target.</summary>
         internal Action<string>? BeforeReplace { get; set; }
     }
@@ -48,7 +52,7 @@ namespace DicomTools.Dicom.IO
             var targetExists = File.Exists(targetReal);
             var windowsReadOnly = false;
             if (targetExists) windowsReadOnly = RefuseReadOnly(target, targetReal, options.OverwriteReadOnly);
-            RemoveStaleTemporaryFiles(folder, Path.GetFileName(targetReal), options.Warning);
+            if (options.SweepStaleTemporaryFiles) RemoveStaleTemporaryFiles(folder, Path.GetFileName(targetReal), options.Warning);
 
             var temp = Path.Combine(folder, TemporaryPrefix(Path.GetFileName(targetReal)) + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
             FileStream? output = null;
@@ -96,11 +100,26 @@ namespace DicomTools.Dicom.IO
         /// </summary>
         public static int RemoveStaleTemporaryFiles(string folder, string fileName, Action<string>? warning)
         {
-            if (fileName.IndexOfAny(new[] { '*', '?' }) >= 0) return 0;
+            if (fileName.IndexOfAny(Wildcards) >= 0) return 0;
             var pattern = new Regex("^" + Regex.Escape(TemporaryPrefix(fileName)) + "[0-9a-f]{12}\\.tmp$");
+            return RemoveUnlocked(folder, TemporaryPrefix(fileName) + "*.tmp", pattern, warning);
+        }
+
+        /// <summary>
+        /// <see cref="RemoveStaleTemporaryFiles"/> for every file of <paramref name="folder"/> in one listing: what a run that
+        /// edits many files of one folder calls once, before its first write there.
+        /// </summary>
+        public static int RemoveStaleTemporaryFilesIn(string folder, Action<string>? warning) =>
+            RemoveUnlocked(folder, ".*.tmp", AnyTemporaryFile, warning);
+
+        private static readonly char[] Wildcards = { '*', '?' };
+        private static readonly Regex AnyTemporaryFile = new Regex("^\\..+\\.[0-9a-f]{12}\\.tmp$", RegexOptions.CultureInvariant);
+
+        private static int RemoveUnlocked(string folder, string searchPattern, Regex pattern, Action<string>? warning)
+        {
             var removed = 0;
             string[] candidates;
-            try { candidates = Directory.GetFiles(folder, TemporaryPrefix(fileName) + "*.tmp"); }
+            try { candidates = Directory.GetFiles(folder, searchPattern); }
             catch (IOException) { return 0; }
             catch (UnauthorizedAccessException) { return 0; }
             foreach (var candidate in candidates)
@@ -115,7 +134,7 @@ namespace DicomTools.Dicom.IO
                         File.Delete(candidate);
                     }
                     removed++;
-                    warning?.Invoke($"Removed '{candidate}', a temporary file left by an edit that was interrupted (killed or crashed); '{Path.Combine(folder, fileName)}' itself was never partly written.");
+                    warning?.Invoke($"Removed '{candidate}', a temporary file left by an edit that was interrupted (killed or crashed); the file it was written for was never partly written.");
                 }
                 catch (IOException) { } // live, or gone meanwhile
                 catch (UnauthorizedAccessException) { }

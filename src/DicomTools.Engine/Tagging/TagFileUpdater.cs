@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -91,6 +92,9 @@ namespace DicomTools.Engine.Tagging
         private readonly CharacterSetPolicy _characterSetPolicy;
         private readonly bool _flushToDisk;
         private readonly ILogger _logger;
+        // Folders whose temporary files left by killed edits were already looked for in this run: once per folder, before
+        // the run's first write there (the others wait for it), never once per file.
+        private readonly ConcurrentDictionary<string, Lazy<bool>> _sweptFolders = new ConcurrentDictionary<string, Lazy<bool>>(StringComparer.Ordinal);
 
         /// <summary>Replace read-only files too (-Force); off, they fail with <see cref="TagFailureKind.AccessDenied"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
@@ -132,6 +136,7 @@ namespace DicomTools.Engine.Tagging
                     FlushToDisk = _flushToDisk,
                     DestinationPath = request.DestinationPath,
                     OverwriteReadOnly = OverwriteReadOnly,
+                    SweepStaleTemporaryFiles = false,
                     // Odd but editable (a misspelt character set, ...) or cleaned up (a killed edit's temporary file): the admin sees it as a warning.
                     Warning = message => { lock (warnings) warnings.Add(message); _logger.LogWarning("{File}: {Warning}", source, message); },
                 };
@@ -140,14 +145,9 @@ namespace DicomTools.Engine.Tagging
                     var folder = Path.GetDirectoryName(request.DestinationPath);
                     if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
                 }
+                if (!dryRun) SweepOnce(Path.GetDirectoryName(RealPath.Resolve(output))!, options.Warning);
                 var result = DicomFileEditor.Edit(source, _edits, options);
                 var written = result.Written;
-                if (!dryRun && !written && request.DestinationPath == null)
-                {
-                    // A write cleans up after killed edits of its file; a file with nothing to change is cleaned up here.
-                    var real = RealPath.Resolve(source);
-                    SafeFileReplacer.RemoveStaleTemporaryFiles(Path.GetDirectoryName(real)!, Path.GetFileName(real), options.Warning);
-                }
                 if (request.DestinationPath != null && !dryRun && !written)
                 {
                     // Nothing to change, but the destination must still hold the file: the admin sends it from there.
@@ -199,6 +199,9 @@ namespace DicomTools.Engine.Tagging
             }
         }
 
+        private void SweepOnce(string folder, Action<string> warning) =>
+            _ = _sweptFolders.GetOrAdd(folder, f => new Lazy<bool>(() => SafeFileReplacer.RemoveStaleTemporaryFilesIn(f, warning) >= 0)).Value;
+
         /// <summary>Copies through a temporary file in the destination folder, so a crash never leaves half a file.</summary>
         private static void CopyAtomically(string source, string destination, DicomEditOptions options)
         {
@@ -210,6 +213,7 @@ namespace DicomTools.Engine.Tagging
                     OverwriteReadOnly = options.OverwriteReadOnly,
                     SourceIdentity = identity,
                     Warning = options.Warning,
+                    SweepStaleTemporaryFiles = false,
                 });
             }
         }
