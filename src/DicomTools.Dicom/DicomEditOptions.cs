@@ -13,5 +13,11 @@ namespace DicomTools.Dicom
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
         /// <summary>Flush the new file to disk before it replaces the old one (crash safety). Tests may turn it off.</summary>
         public bool FlushToDisk { get; set; } = true;
+
+        /// <summary>
+        /// Told what was odd but editable in the file (a misspelt character set term, for instance). Called on the
+        /// editing thread; null ignores such warnings.
+        /// </summary>
+        public System.Action<string>? Warning { get; set; }
     }
 }

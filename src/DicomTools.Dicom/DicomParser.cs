@@ -14,6 +14,8 @@ namespace DicomTools.Dicom
         public uint Length;
         public long Offset;
         public int HeaderLength;
+        /// <summary>Explicit VR written as two spaces (read as the dictionary's VR, or UN, with a 16-bit length as dcmtk does).</summary>
+        public bool BlankVr;
         public bool IsUndefinedLength => Length == UndefinedLength;
         public long ValueOffset => Offset + HeaderLength;
         public long End => ValueOffset + Length;
@@ -59,6 +61,15 @@ namespace DicomTools.Dicom
             {
                 var a = input.PeekByte(4);
                 var b = input.PeekByte(5);
+                if (a == (byte)' ' && b == (byte)' ')
+                {
+                    h.VR = DicomDictionary.VrOf(h.Tag) ?? "UN";
+                    h.BlankVr = true;
+                    h.Length = input.PeekUInt16(6, be);
+                    h.HeaderLength = 8;
+                    input.Advance(8);
+                    return true;
+                }
                 if (!VrRules.IsValidVrCode(a, b))
                     throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2") + " 0x" + b.ToString("X2") + "); the file is damaged or not DICOM");
                 h.VR = VrRules.FromBytes(a, b);

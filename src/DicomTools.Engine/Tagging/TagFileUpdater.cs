@@ -121,6 +121,8 @@ namespace DicomTools.Engine.Tagging
                     CharacterSetPolicy = _characterSetPolicy,
                     FlushToDisk = _flushToDisk,
                     DestinationPath = request.DestinationPath,
+                    // Odd but editable (a misspelt character set, ...): the admin sees it as a warning.
+                    Warning = message => _logger.LogWarning("{File}: {Warning}", source, message),
                 };
                 if (request.DestinationPath != null && !dryRun)
                 {
