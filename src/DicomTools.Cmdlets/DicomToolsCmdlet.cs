@@ -26,23 +26,26 @@ namespace DicomTools.Cmdlets
 
         /// <summary>
         /// Logic classes log here from any thread; <see cref="DrainLog"/> writes on the pipeline thread. Entries
-        /// are redacted by the module's <see cref="Redactor"/>, and also reach the run's log file when a run
+        /// are redacted by this invocation's <see cref="Redactor"/>, and also reach the run's log file when a run
         /// (Invoke-SampleUpload) is going on in this runspace.
         /// </summary>
         protected QueueLoggerProvider LogQueue { get; private set; } = new QueueLoggerProvider();
 
-        /// <summary>The module's redactor: register every secret a cmdlet resolves, before anything can log it.</summary>
-        protected static Redactor Redactor => Redactor.Shared;
+        /// <summary>
+        /// This invocation's redactor: register every secret the cmdlet resolves, before anything can log it. One per
+        /// invocation (a cmdlet object serves one), so a secret given to one command never masks another's output.
+        /// </summary>
+        protected Redactor Redactor { get; } = new Redactor();
 
         protected override void BeginProcessing()
         {
             _cancellation = new CancellationTokenSource();
-            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), RunLog.Current, Redactor.Shared);
+            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), RunLog.Current, Redactor);
         }
 
         /// <summary>Starts a new log queue (for a cmdlet that opens its own log file once its parameters are known).</summary>
         protected void ResetLogQueue(ILogEntrySink? sink) =>
-            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), sink, Redactor.Shared);
+            LogQueue = new QueueLoggerProvider(MinimumLogSeverity(), sink, Redactor);
 
         protected override void StopProcessing() => _cancellation?.Cancel();
 
@@ -97,7 +100,7 @@ namespace DicomTools.Cmdlets
             return record;
         }
 
-        private static bool MentionsSecret(Exception exception)
+        private bool MentionsSecret(Exception exception)
         {
             for (var e = exception; e != null; e = e.InnerException)
             {

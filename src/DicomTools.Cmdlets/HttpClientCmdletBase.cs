@@ -54,6 +54,10 @@ namespace DicomTools.Cmdlets
         [ValidateNotNull]
         public PSCredential? ProxyCredential { get; set; }
 
+        /// <summary>Lets HTTP Basic credentials and Bearer tokens go over http:// to a host other than loopback (refused otherwise, as Invoke-RestMethod does).</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
         /// <summary>A .env file read as python-dotenv reads it, for settings not given as parameters or in the environment; default ./.env when it exists.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -131,6 +135,37 @@ namespace DicomTools.Cmdlets
             DrainLog();
             var message = exception.Layer == SettingLayer.Parameter ? exception.MessageFor(parameterOf(exception.Setting)) : exception.Message;
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException(message, exception), errorId, ErrorCategory.InvalidArgument, target));
+        }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Management.Automation.Runspaces.Runspace, object> WarnedAboutPlainHttpKey =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<System.Management.Automation.Runspaces.Runspace, object>();
+
+        /// <summary>
+        /// Ends the command before anything is sent when <paramref name="credential"/> (Basic or Bearer) would travel
+        /// over plain http without -AllowUnencryptedAuthentication; an API key over http is allowed with one warning
+        /// per session (runspace). Loopback is always allowed (see <see cref="TransportSecurity"/>).
+        /// </summary>
+        protected void CheckTransportSecurity(Uri uri, ApiCredential? credential)
+        {
+            switch (TransportSecurity.Judge(uri, credential, AllowUnencryptedAuthentication.IsPresent))
+            {
+                case TransportVerdict.Refused:
+                    DrainLog();
+                    var record = new ErrorRecord(new InvalidOperationException(TransportSecurity.RefusalMessage(uri, credential!)),
+                        "DicomTools.UnencryptedAuthentication", ErrorCategory.SecurityError, UriRedaction.Redact(uri));
+                    record.ErrorDetails = new ErrorDetails(TransportSecurity.RefusalMessage(uri, credential!))
+                    {
+                        RecommendedAction = "Use an https:// URI, or add -AllowUnencryptedAuthentication.",
+                    };
+                    ThrowTerminatingError(record);
+                    break;
+                case TransportVerdict.AllowedWithWarning:
+                    var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+                    if (runspace != null && WarnedAboutPlainHttpKey.TryGetValue(runspace, out _)) break;
+                    if (runspace != null) WarnedAboutPlainHttpKey.GetValue(runspace, _ => new object());
+                    WriteWarning(TransportSecurity.WarningMessage(uri, credential!));
+                    break;
+            }
         }
 
         public void Dispose()

@@ -102,6 +102,7 @@ namespace DicomTools.Cmdlets
                 ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, Uri));
                 throw;
             }
+            CheckTransportSecurity(endpoint.Uri, endpoint.Credential);
             WriteVerbose($"Using the {Endpoint.Name} API at {UriRedaction.Redact(endpoint.Uri)}"
                 + (endpoint.UriOrigin == null ? string.Empty : $" (from {Describe(endpoint.UriOrigin.Layer, Endpoint.UrlVariable)})")
                 + $" with {endpoint.Credential}"

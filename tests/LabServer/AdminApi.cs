@@ -33,7 +33,7 @@ internal static class AdminApi
             catch (JsonException e) { return LabJson.Error(400, "the fault is not valid JSON: " + e.Message); }
             if (request?.Endpoint == null || request.Mode == null) return LabJson.Error(400, "a fault needs 'endpoint' and 'mode'");
             if (!Enum.TryParse<FaultMode>(request.Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
-                return LabJson.Error(400, $"unknown mode '{request.Mode}'; use status, reset, slow or nonjson");
+                return LabJson.Error(400, $"unknown mode '{request.Mode}'; use status, reset, slow, nonjson or echokey");
             FaultRule rule;
             try
             {

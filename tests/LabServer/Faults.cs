@@ -10,6 +10,12 @@ public enum FaultMode
     Slow,
     /// <summary>200 with an HTML body, as a proxy's error page would be.</summary>
     NonJson,
+    /// <summary>
+    /// Answer with <see cref="FaultRule.StatusCode"/> and a JSON body that echoes the request's credential headers in
+    /// every form a careless server might (as is, URL-encoded upper and lower case, Base64, the whole Authorization
+    /// value): proves the client masks secrets that come back in a server's text.
+    /// </summary>
+    EchoKey,
 }
 
 /// <summary>What to do to the next <see cref="Count"/> requests of one endpoint (0 = every request).</summary>

@@ -163,9 +163,41 @@ internal sealed class JournalAndFaultMiddleware
                 await context.Response.WriteAsync("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>injected fault: not JSON</p></body></html>", aborted);
                 return false;
 
+            case FaultMode.EchoKey:
+                if (!await DrainAsync(context)) return false;
+                context.Response.StatusCode = fault.StatusCode;
+                await context.Response.WriteAsJsonAsync(EchoCredentials(context.Request), LabJson.Options, aborted);
+                return false;
+
             default:
                 throw new InvalidOperationException($"Unknown fault mode {fault.Mode}.");
         }
+    }
+
+    /// <summary>The request's credential headers, each in the forms a server might echo them.</summary>
+    internal static Dictionary<string, object> EchoCredentials(HttpRequest request)
+    {
+        var echoed = new Dictionary<string, object> { ["error"] = "injected fault: echo of the credentials received" };
+        foreach (var (name, values) in request.Headers)
+        {
+            var lower = name.ToLowerInvariant();
+            if (!(lower == "authorization" || lower.Contains("key") || lower.Contains("token"))) continue;
+            var value = values.ToString();
+            var secret = value;
+            var space = value.IndexOf(' ');
+            if (lower == "authorization" && space > 0) secret = value[(space + 1)..];
+            var upper = Uri.EscapeDataString(secret);
+            echoed[lower] = new Dictionary<string, string>
+            {
+                ["header"] = $"{name}: {value}",
+                ["plain"] = $"key was {secret} (rejected)",
+                ["urlUpper"] = "key=" + upper,
+                ["urlLower"] = "key=" + System.Text.RegularExpressions.Regex.Replace(upper, "%[0-9A-F]{2}", m => m.Value.ToLowerInvariant()),
+                ["base64"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)),
+            };
+            echoed["message"] = $"invalid credential {secret}; base64 {Convert.ToBase64String(Encoding.UTF8.GetBytes(secret))}; url {upper}";
+        }
+        return echoed;
     }
 
     private static async Task<bool> DrainAsync(HttpContext context)

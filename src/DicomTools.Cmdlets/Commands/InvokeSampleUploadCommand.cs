@@ -161,6 +161,7 @@ namespace DicomTools.Cmdlets.Commands
             var resolved = Resolve(parameters);
             foreach (var warning in resolved.Warnings) WriteWarning(warning);
             foreach (var endpoint in resolved.Endpoints) Redactor.Register(endpoint.Credential);
+            foreach (var endpoint in resolved.Endpoints) CheckTransportSecurity(endpoint.Uri, endpoint.Credential);
 
             if (!ShouldProcess($"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}",
                 "Set the sample's tags, upload the files and start analytics")) return;

@@ -85,18 +85,10 @@ namespace DicomTools.Engine.Http
         public string Redact(string? text)
         {
             if (string.IsNullOrEmpty(text) || _secret == null || _secret.Length == 0) return text ?? string.Empty;
-            var secret = SecureText.Reveal(_secret);
-            var forms = new List<string> { secret };
-            if (Kind == ApiCredentialKind.Basic)
-                forms.Add(Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret)));
-            var result = text!;
-            foreach (var form in forms)
-            {
-                // Keys shorter than 4 characters would redact ordinary words; nobody uses such keys.
-                if (form.Length < 4) continue;
-                result = ReplaceOrdinal(result, form, "***");
-            }
-            return result;
+            // The same rules as every sink: whole values in all their wire forms, short ones only in credential contexts.
+            var redactor = new DicomTools.Engine.Logging.Redactor();
+            redactor.Register(this);
+            return redactor.Redact(text);
         }
 
         public override string ToString() => Kind switch
@@ -113,21 +105,6 @@ namespace DicomTools.Engine.Http
             var copy = source.Copy();
             copy.MakeReadOnly();
             return copy;
-        }
-
-        private static string ReplaceOrdinal(string text, string find, string replacement)
-        {
-            var index = text.IndexOf(find, StringComparison.Ordinal);
-            if (index < 0) return text;
-            var builder = new StringBuilder(text.Length);
-            var start = 0;
-            while (index >= 0)
-            {
-                builder.Append(text, start, index - start).Append(replacement);
-                start = index + find.Length;
-                index = text.IndexOf(find, start, StringComparison.Ordinal);
-            }
-            return builder.Append(text, start, text.Length - start).ToString();
         }
     }
 }

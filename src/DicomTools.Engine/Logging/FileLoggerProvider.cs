@@ -12,7 +12,7 @@ namespace DicomTools.Engine.Logging
         public FileLoggerProvider(LogFileWriter file, Redactor? redactor = null)
         {
             _file = file ?? throw new ArgumentNullException(nameof(file));
-            _redactor = redactor ?? Redactor.Shared;
+            _redactor = redactor ?? new Redactor();
         }
 
         public ILogger CreateLogger(string categoryName) =>

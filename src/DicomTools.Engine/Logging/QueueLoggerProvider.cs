@@ -18,7 +18,7 @@ namespace DicomTools.Engine.Logging
         {
             Minimum = minimum;
             Sink = sink;
-            Redactor = redactor ?? Redactor.Shared;
+            Redactor = redactor ?? new Redactor();
         }
 
         /// <summary>The lowest level queued for the PowerShell streams.</summary>

@@ -29,7 +29,7 @@ namespace DicomTools.Engine.Run
         {
             _steps = steps ?? throw new ArgumentNullException(nameof(steps));
             _log = (logs ?? throw new ArgumentNullException(nameof(logs))).CreateLogger("Invoke-SampleUpload");
-            _redactor = redactor ?? Redactor.Shared;
+            _redactor = redactor ?? new Redactor();
         }
 
         public SampleRunProgress Progress { get; } = new SampleRunProgress();
@@ -140,6 +140,9 @@ namespace DicomTools.Engine.Run
                 }
                 foreach (var u in uploaded)
                 {
+                    // Server text can echo a key: the summary and the log show it masked.
+                    u.Message = u.Message == null ? null : _redactor.Redact(u.Message);
+                    u.Response = u.Response == null ? null : _redactor.Redact(u.Response);
                     if (u.Status == UploadStatus.Stored) result.Uploaded++;
                     else if (u.Status == UploadStatus.AlreadyStored) result.AlreadyStored++;
                     else result.FailedFiles.Add(new FailedFile(u.Path, SampleRunStage.Upload, u.Message ?? "upload failed"));
@@ -165,7 +168,7 @@ namespace DicomTools.Engine.Run
             Progress.Enter(SampleRunStage.Analytics);
             try
             {
-                result.Analytics = await _steps.StartAnalyticsAsync(request.SampleId, metadata.TestType, cancellationToken).ConfigureAwait(false);
+                result.Analytics = RedactAnswer(await _steps.StartAnalyticsAsync(request.SampleId, metadata.TestType, cancellationToken).ConfigureAwait(false));
                 result.AnalyticsStarted = true;
                 _log.LogInformation("Analytics started for {SampleId} (request type {TestType})", request.SampleId, metadata.TestType);
             }
@@ -174,6 +177,11 @@ namespace DicomTools.Engine.Run
                 Fail(result, SampleRunStage.Analytics, $"Every file is stored, but analytics could not be started: {_redactor.RedactMessages(ex)}", ex);
             }
         }
+
+        /// <summary>An analytics answer with every string the server sent redacted (it may echo the key).</summary>
+        private object? RedactAnswer(object? answer) => answer is DicomTools.Engine.Analytics.AnalyticsAnswer a
+            ? new DicomTools.Engine.Analytics.AnalyticsAnswer(_redactor.RedactDictionary(a.Fields), a.StatusCode, a.Attempts, a.Duration)
+            : _redactor.RedactPlain(answer);
 
         private void Fail(SampleRunResult result, SampleRunStage stage, string message, Exception? error)
         {

@@ -178,7 +178,7 @@ namespace DicomTools.Engine.Run
         {
             if (resolved == null) throw new ArgumentNullException(nameof(resolved));
             if (logs == null) throw new ArgumentNullException(nameof(logs));
-            redactor ??= Redactor.Shared;
+            redactor ??= new Redactor();
             var p = resolved.Parameters;
             var owned = new List<IDisposable>();
             try

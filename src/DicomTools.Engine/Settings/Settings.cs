@@ -145,7 +145,7 @@ namespace DicomTools.Engine.Settings
         {
             _environment = environment ?? throw new ArgumentNullException(nameof(environment));
             EnvFile = envFile ?? DotEnvFile.Empty;
-            _redactor = redactor ?? Redactor.Shared;
+            _redactor = redactor ?? new Redactor();
             foreach (var secret in LabSettings.All.Where(s => s.IsSecret))
             {
                 if (EnvFile.Values.TryGetValue(secret.Variable, out var v)) _redactor.Register(v);

@@ -193,7 +193,7 @@ function Set-LabFault {
     param(
         [Parameter(Mandatory, Position = 0)] [psobject] $Server,
         [Parameter(Mandatory)] [ValidateSet('metadata', 'upload', 'stow', 'archive', 'analytics', 'logs')] [string] $Endpoint,
-        [Parameter(Mandatory)] [ValidateSet('Status', 'Reset', 'Slow', 'NonJson')] [string] $Mode,
+        [Parameter(Mandatory)] [ValidateSet('Status', 'Reset', 'Slow', 'NonJson', 'EchoKey')] [string] $Mode,
         [ValidateRange(100, 599)] [int] $StatusCode = 503,
         [ValidateRange(0, [int]::MaxValue)] [int] $Count = 0,
         [ValidateRange(0, 86400)] [Nullable[int]] $RetryAfterSec,
