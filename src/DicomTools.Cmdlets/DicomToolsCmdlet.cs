@@ -18,6 +18,10 @@ namespace DicomTools.Cmdlets
         public string OriginalType { get; }
     }
 
+    // The token source has no timer and no linked registrations, so it holds nothing the GC cannot take: it is disposed at
+    // EndProcessing, and after a stopped pipeline (no EndProcessing) the GC has it. Making every cmdlet IDisposable for it
+    // would only add a second disposal path.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "See the comment above: nothing unmanaged is held.")]
     public abstract class DicomToolsCmdlet : PSCmdlet
     {
         private CancellationTokenSource? _cancellation;

@@ -242,7 +242,7 @@ namespace DicomTools.SampleData
             return d;
         }
 
-        private DicomDatasetBuilder RequestAttributes()
+        private static DicomDatasetBuilder RequestAttributes()
         {
             var item = new DicomDatasetBuilder();
             item.Add(new DicomTag(0x0040, 0x0007), "LO", "CT thorax and abdomen");

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
@@ -39,10 +40,10 @@ namespace DicomTools.Cmdlets.Completion
             return DicomDictionary.Entries
                 .Where(e => e.Keyword.Length > 0)
                 .Where(e => byTag
-                    ? e.Tag.Value.ToString("X8").StartsWith(tagPrefix, StringComparison.OrdinalIgnoreCase)
+                    ? e.Tag.Value.ToString("X8", CultureInfo.InvariantCulture).StartsWith(tagPrefix, StringComparison.OrdinalIgnoreCase)
                     : e.Keyword.StartsWith(word, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(e => e.Retired)
-                .ThenBy(e => byTag ? e.Tag.Value.ToString("X8") : e.Keyword, StringComparer.OrdinalIgnoreCase);
+                .ThenBy(e => byTag ? e.Tag.Value.ToString("X8", CultureInfo.InvariantCulture) : e.Keyword, StringComparer.OrdinalIgnoreCase);
         }
 
         // "0010" and "0010,00" start a numeric tag; a keyword always starts with a letter.

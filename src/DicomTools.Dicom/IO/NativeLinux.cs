@@ -23,13 +23,13 @@ namespace DicomTools.Dicom.IO
         private const int EWouldBlock = 11;
         private const int ENoSys = 38;
 
-        [DllImport("libc", SetLastError = true, EntryPoint = "statx")]
+        [DllImport("libc", SetLastError = true, EntryPoint = "statx", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         private static extern int StatxNative(int dirfd, string path, int flags, uint mask, byte[] buffer);
 
         [DllImport("libc", SetLastError = true, EntryPoint = "flock")]
         private static extern int FlockNative(IntPtr fd, int operation);
 
-        [DllImport("libc", SetLastError = true, EntryPoint = "open")]
+        [DllImport("libc", SetLastError = true, EntryPoint = "open", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         private static extern int OpenNative(string path, int flags);
 
         [DllImport("libc", SetLastError = true, EntryPoint = "read")]
@@ -41,13 +41,13 @@ namespace DicomTools.Dicom.IO
         [DllImport("libc", SetLastError = true, EntryPoint = "close")]
         private static extern int CloseNative(int fd);
 
-        [DllImport("libc", SetLastError = true, EntryPoint = "realpath")]
+        [DllImport("libc", SetLastError = true, EntryPoint = "realpath", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         private static extern IntPtr RealPathNative(string path, IntPtr resolved);
 
         [DllImport("libc", EntryPoint = "free")]
         private static extern void FreeNative(IntPtr pointer);
 
-        [DllImport("libc", SetLastError = true, EntryPoint = "access")]
+        [DllImport("libc", SetLastError = true, EntryPoint = "access", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         private static extern int AccessNative(string path, int mode);
 
         [DllImport("libc", EntryPoint = "geteuid")]
@@ -112,7 +112,7 @@ namespace DicomTools.Dicom.IO
             }
             finally
             {
-                CloseNative(fd);
+                _ = CloseNative(fd); // nothing to do about a failed close of a read-only descriptor
             }
         }
 
@@ -140,7 +140,7 @@ namespace DicomTools.Dicom.IO
             }
             finally
             {
-                CloseNative(fd);
+                _ = CloseNative(fd); // nothing to do about a failed close of a read-only descriptor
             }
         }
 

@@ -55,12 +55,13 @@ namespace DicomTools.Engine.Http
         internal static HttpMessageHandler CreateHandler(HttpConnectionSettings settings) =>
             CreateSocketsHandler(settings) ?? CreateClientHandler(settings);
 
-        private static IWebProxy? CreateProxy(HttpConnectionSettings settings)
+        private static WebProxy? CreateProxy(HttpConnectionSettings settings)
         {
             if (settings.Proxy == null) return null;
             return new WebProxy(settings.Proxy) { Credentials = settings.ProxyCredential, BypassProxyOnLocal = false };
         }
 
+        // Reached only through -SkipCertificateCheck, the admin's explicit choice (as Invoke-RestMethod's switch of the same name).
         private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
             System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors) => true;
 
@@ -69,6 +70,7 @@ namespace DicomTools.Engine.Http
         /// It is what HttpClientHandler wraps there, but only SocketsHttpHandler lets us set the idle timeout.
         /// Null on .NET Framework.
         /// </summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Accepts any certificate only when the admin gives -SkipCertificateCheck.")]
         private static HttpMessageHandler? CreateSocketsHandler(HttpConnectionSettings settings)
         {
             var type = Type.GetType("System.Net.Http.SocketsHttpHandler, System.Net.Http", throwOnError: false);
@@ -121,7 +123,7 @@ namespace DicomTools.Engine.Http
         }
 
         /// <summary>.NET Framework (Windows PowerShell 5.1): HttpClientHandler over HttpWebRequest.</summary>
-        private static HttpMessageHandler CreateClientHandler(HttpConnectionSettings settings)
+        private static HttpClientHandler CreateClientHandler(HttpConnectionSettings settings)
         {
             var handler = new HttpClientHandler
             {

@@ -70,7 +70,7 @@ namespace DicomTools.Engine.Http
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             if (string.IsNullOrEmpty(operation)) operation = request.Method + " request";
-            var state = new CallState(_client, request, operation, readsStatus ?? (_ => false), cancellationToken, _logger, _time);
+            var state = new CallState(_client, request, operation, readsStatus ?? (_ => false), _logger, _time, cancellationToken);
             if (request.BodyOmitted)
                 _logger.LogDebug("{Operation}: this runtime cannot send a body with {Method}; sending the query string alone.", operation, request.Method.Method);
 
@@ -206,7 +206,7 @@ namespace DicomTools.Engine.Http
             return new DicomToolsHttpException(message, kind, request.Method.Method, request.DisplayUri, null, state.Attempts, elapsed, null, exception);
         }
 
-        private DicomToolsHttpException StatusFailure(CallState state, int status, string? reasonPhrase, string body, TimeSpan elapsed)
+        private static DicomToolsHttpException StatusFailure(CallState state, int status, string? reasonPhrase, string body, TimeSpan elapsed)
         {
             var request = state.Request;
             var retried = HttpStatusPolicy.IsRetryable(status)
@@ -253,7 +253,7 @@ namespace DicomTools.Engine.Http
             return text.Length > 0 && text[0] == '\uFEFF' ? text.Substring(1) : text;
         }
 
-        private static IReadOnlyDictionary<string, string> CollectHeaders(HttpResponseMessage response)
+        private static Dictionary<string, string> CollectHeaders(HttpResponseMessage response)
         {
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var header in response.Headers) headers[header.Key] = string.Join(", ", header.Value);
@@ -271,7 +271,7 @@ namespace DicomTools.Engine.Http
             private int _attempts;
 
             public CallState(HttpClient client, HttpRequestBuilder request, string operation, Func<int, bool> readsStatus,
-                CancellationToken callerToken, ILogger logger, TimeProvider time)
+                ILogger logger, TimeProvider time, CancellationToken callerToken)
             {
                 _client = client;
                 _time = time;

@@ -10,6 +10,7 @@ namespace DicomTools.Engine.Http
     public static class JsonAnswers
     {
         /// <summary>A JSON object from name/value pairs (strings, numbers, booleans, null).</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "A JSON object, the JSON term; JsonAnswers.Object(...) reads as what it builds.")]
         public static string Object(params (string Name, object? Value)[] fields)
         {
             using var buffer = new MemoryStream();

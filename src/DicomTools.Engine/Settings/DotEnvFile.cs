@@ -60,7 +60,7 @@ namespace DicomTools.Engine.Settings
             return new DotEnvFile(path, values, warnings);
         }
 
-        private static string? Lookup(string name, Func<string, string?> environment, IDictionary<string, string> values)
+        private static string? Lookup(string name, Func<string, string?> environment, Dictionary<string, string> values)
         {
             var fromEnvironment = environment(name);
             if (fromEnvironment != null) return fromEnvironment;

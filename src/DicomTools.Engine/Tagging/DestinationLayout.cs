@@ -12,6 +12,7 @@ namespace DicomTools.Engine.Tagging
     public sealed class DestinationLayout
     {
         private static readonly char[] Wildcards = { '*', '?', '[' };
+        private static readonly char[] Separators = { '/', '\\' };
         private static readonly StringComparison PathComparison =
             Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
@@ -67,7 +68,7 @@ namespace DicomTools.Engine.Tagging
             if (string.IsNullOrEmpty(pathPattern)) return string.Empty;
             var firstWildcard = pathPattern.IndexOfAny(Wildcards);
             var cut = firstWildcard < 0 ? pathPattern.Length : firstWildcard;
-            var lastSeparator = pathPattern.LastIndexOfAny(new[] { '/', '\\' }, Math.Max(0, cut - 1));
+            var lastSeparator = pathPattern.LastIndexOfAny(Separators, Math.Max(0, cut - 1));
             if (lastSeparator < 0 || cut == 0) return string.Empty;
             return lastSeparator == 0 ? pathPattern.Substring(0, 1) : pathPattern.Substring(0, lastSeparator);
         }

@@ -31,6 +31,7 @@ namespace DicomTools.Engine.Tagging
     /// Dedicated threads rather than the thread pool: the work blocks on disk flushes, and blocked pool threads
     /// are replaced only slowly, which would starve the pool on a two-core machine.
     /// </remarks>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a work queue: items go in at one end and results come out in order at the other.")]
     public sealed class OrderedWorkQueue<TInput, TResult> : IDisposable
     {
         private readonly Func<TInput, CancellationToken, TResult> _work;

@@ -86,12 +86,12 @@ namespace DicomTools.Engine.Tagging
                 if (sourceByTag.TryGetValue(key, out var earlier))
                     throw new ArgumentException(
                         $"The tag {(path.IsTopLevel ? Describe(path.Tag) : key)} is given twice (by {earlier} and by -Tag key '{pair.Key}'). Give each tag once.",
-                        "Tag");
+                        nameof(extraTags));
                 sourceByTag[key] = $"-Tag key '{pair.Key}'";
                 edits.Add(pair.Value == null ? DicomEdit.Remove(path) : DicomEdit.Set(path, pair.Value));
             }
             if (edits.Count == 0)
-                throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", "Metadata");
+                throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", nameof(metadata));
             foreach (var edit in edits) CheckValue(edit);
             return new SampleTagPlan(edits.OrderBy(e => e.Tag).ToArray(), patientIdValue);
         }
@@ -106,7 +106,7 @@ namespace DicomTools.Engine.Tagging
             if (!DicomTagPath.TryParse(key.Trim(), out var path))
             {
                 try { DicomTagPath.Parse(key.Trim()); }
-                catch (FormatException ex) { throw new ArgumentException(ex.Message + " A path names sequences with an item index (from 0) and ends with an element.", "Tag", ex); }
+                catch (FormatException ex) { throw new ArgumentException(ex.Message + " A path names sequences with an item index (from 0) and ends with an element.", nameof(key), ex); }
             }
             try
             {
@@ -114,7 +114,7 @@ namespace DicomTools.Engine.Tagging
             }
             catch (ArgumentException ex)
             {
-                throw new ArgumentException($"In -Tag key '{key}': {ex.Message}", "Tag", ex);
+                throw new ArgumentException($"In -Tag key '{key}': {ex.Message}", nameof(key), ex);
             }
             return path;
         }
@@ -126,10 +126,10 @@ namespace DicomTools.Engine.Tagging
         public static DicomTag ResolveEditableTag(string keywordOrTag)
         {
             if (string.IsNullOrWhiteSpace(keywordOrTag))
-                throw new ArgumentException("A -Tag key is empty; use a keyword such as PatientAge or a tag such as (0010,1010).", "Tag");
+                throw new ArgumentException("A -Tag key is empty; use a keyword such as PatientAge or a tag such as (0010,1010).", nameof(keywordOrTag));
             if (!DicomDictionary.TryResolve(keywordOrTag.Trim(), out var tag))
                 throw new ArgumentException(
-                    $"'{keywordOrTag}' is neither a DICOM keyword nor a tag; use a keyword such as PatientAge or a tag such as (0010,1010).", "Tag");
+                    $"'{keywordOrTag}' is neither a DICOM keyword nor a tag; use a keyword such as PatientAge or a tag such as (0010,1010).", nameof(keywordOrTag));
             string? why = null;
             if (tag.Group == 0x0002) why = "it is File Meta information, which the codec keeps consistent itself";
             else if (tag.Group == 0xFFFE) why = "it is an item delimiter, not a data element";
@@ -138,7 +138,7 @@ namespace DicomTools.Engine.Tagging
             else if (tag == DicomTag.SpecificCharacterSet) why = "the character set follows the values (see -CharacterSetPolicy)";
             else if (DicomDictionary.TryGetByTag(tag, out var entry) && entry.VR == "SQ") why = "it is a sequence; only elements with a single value can be set";
             if (why != null)
-                throw new ArgumentException($"The tag {Describe(tag)} cannot be set: {why}.", "Tag");
+                throw new ArgumentException($"The tag {Describe(tag)} cannot be set: {why}.", nameof(keywordOrTag));
             return tag;
         }
 

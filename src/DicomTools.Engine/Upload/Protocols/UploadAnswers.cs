@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
@@ -241,6 +242,7 @@ namespace DicomTools.Engine.Upload.Protocols
     internal static class OrthancIds
     {
         /// <summary>SHA-1 of "PatientID|StudyInstanceUID|SeriesInstanceUID|SOPInstanceUID", as five dash-separated groups of 8 hex digits.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "Orthanc defines its instance ids as SHA-1 of these identifiers; no security rests on it.")]
         public static string? InstanceId(UploadFile file)
         {
             if (file.SopInstanceUid == null || file.StudyInstanceUid == null || file.SeriesInstanceUid == null) return null;
@@ -251,7 +253,7 @@ namespace DicomTools.Engine.Upload.Protocols
             for (var i = 0; i < hash.Length; i++)
             {
                 if (i > 0 && i % 4 == 0) hex.Append('-');
-                hex.Append(hash[i].ToString("x2"));
+                hex.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
             }
             return hex.ToString();
         }

@@ -109,7 +109,7 @@ namespace DicomTools.Engine.Upload.Scheduling
         public async Task<bool> WaitForResultAsync(TimeSpan wakeAfter, CancellationToken cancellationToken)
         {
             // One pending wait on the channel, reused across calls, so that waking up for progress leaves no waiters behind.
-            if (_readable == null || _readable.IsCompleted) _readable = _results.Reader.WaitToReadAsync().AsTask();
+            if (_readable == null || _readable.IsCompleted) _readable = _results.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
             var readable = _readable;
             if (readable.IsCompleted) return await readable.ConfigureAwait(false);
             using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
