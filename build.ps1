@@ -11,6 +11,9 @@
     Package - Build, then out/DicomTools.<version>.nupkg (Compress-PSResource, as Publish-PSResource would).
     Help    - part of Build: tools/Build-Help.ps1 turns docs/en-US into en-US/*-Help.xml and about_DicomTools.help.txt,
               failing when a cmdlet of the DLL or one of its parameters lacks help (-AllowIncompleteHelp: warn only).
+    Fuzz    - tests/Fuzz/DicomTools.Fuzz: instruments the built codec with sharpfuzz, writes the seed corpus, runs
+              afl-fuzz (Debian's afl++) on the reader and then the editor for -Duration seconds each, prints
+              executions/crashes/hangs from fuzzer_stats and exits non-zero on any crash (findings in out/fuzz).
     Docs    - Build, then docs/reference/*.txt: Get-Help -Full of every cmdlet, Get-Command -Module
               DicomTools and one formatted result of each type, captured as they really print.
 .EXAMPLE
@@ -18,7 +21,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Docs')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Docs', 'Fuzz')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -28,7 +31,11 @@ param(
     [string[]] $PesterTag,
 
     # Turn missing help into warnings (a local build in the middle of a merge); CI never sets it.
-    [switch] $AllowIncompleteHelp
+    [switch] $AllowIncompleteHelp,
+
+    # Fuzz: seconds of afl-fuzz for each target (reader, editor).
+    [ValidateRange(5, 86400)]
+    [int] $Duration = 60
 )
 
 $ErrorActionPreference = 'Stop'
@@ -263,6 +270,44 @@ function Invoke-PesterTest {
     return $result
 }
 
+function Invoke-Fuzz([int] $Seconds) {
+    $afl = Get-Command afl-fuzz -ErrorAction SilentlyContinue
+    if (-not $afl) { throw 'afl-fuzz is not installed (apt-get install afl++).' }
+    $fuzzRoot = Join-Path $OutRoot 'fuzz'
+    $binDir = Join-Path $fuzzRoot 'bin'
+    if (Test-Path $fuzzRoot) { Remove-Item -Recurse -Force $fuzzRoot }
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'tests/Fuzz/DicomTools.Fuzz/DicomTools.Fuzz.csproj'), '-c', 'Release', '-o', $binDir, '-nologo', '-v', 'q')
+    # The seeds first: instrumented code runs only under afl-fuzz (it writes to AFL's shared memory).
+    $corpus = Join-Path $fuzzRoot 'corpus'
+    Invoke-Native dotnet @((Join-Path $binDir 'DicomTools.Fuzz.dll'), '--write-corpus', $corpus)
+    # Only the codec is instrumented: coverage of the harness or the runtime would only be noise for AFL.
+    Invoke-Native dotnet @('tool', 'run', 'sharpfuzz', (Join-Path $binDir 'DicomTools.Dicom.dll'))
+    $env:AFL_SKIP_CPUFREQ = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    $env:AFL_NO_UI = '1'
+    $env:AFL_SKIP_BIN_CHECK = '1'
+    $totalCrashes = 0
+    foreach ($target in 'read', 'edit') {
+        $findings = Join-Path $fuzzRoot "findings-$target"
+        # -V: stop after the given seconds; -t: a .NET start-up is slow, an input that takes 10 s is a hang.
+        & $afl.Source -V $Seconds -i $corpus -o $findings -t 10000 -m none -- dotnet (Join-Path $binDir 'DicomTools.Fuzz.dll') $target *>&1 |
+            Out-File (Join-Path $fuzzRoot "afl-$target.log")
+        $statsFile = Get-ChildItem -Path $findings -Recurse -Filter fuzzer_stats -ErrorAction SilentlyContinue | Select-Object -First 1
+        if (-not $statsFile) { throw "afl-fuzz ($target) wrote no fuzzer_stats; see $(Join-Path $fuzzRoot "afl-$target.log")" }
+        $stats = @{}
+        foreach ($line in Get-Content $statsFile.FullName) {
+            $k, $v = $line -split '\s*:\s*', 2
+            $stats[$k.Trim()] = $v
+        }
+        $crashes = [int] ($stats['saved_crashes'] ?? $stats['unique_crashes'] ?? 0)
+        $hangs = [int] ($stats['saved_hangs'] ?? $stats['unique_hangs'] ?? 0)
+        $paths = $stats['corpus_count'] ?? $stats['paths_total']
+        Write-Host ("fuzz {0}: {1} executions in {2} s, {3} paths, {4} crashes, {5} hangs" -f $target, $stats['execs_done'], $Seconds, $paths, $crashes, $hangs)
+        $totalCrashes += $crashes
+    }
+    if ($totalCrashes) { throw "afl-fuzz found $totalCrashes crash(es): inputs in $fuzzRoot/findings-*/default/crashes" }
+}
+
 function Write-Summary([object[]] $Counts) {
     $passed = ($Counts | Measure-Object -Property Passed -Sum).Sum
     $failed = ($Counts | Measure-Object -Property Failed -Sum).Sum
@@ -301,6 +346,7 @@ foreach ($t in $Task) {
             Build-ModuleFolder
             Invoke-Package
         }
+        'Fuzz' { Invoke-Fuzz $Duration }
         'Docs' {
             Build-ModuleFolder
             Invoke-ChildPwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'tools/Export-Reference.ps1'),

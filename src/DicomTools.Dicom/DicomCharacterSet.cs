@@ -42,8 +42,9 @@ namespace DicomTools.Dicom
             if (!IsIso2022)
             {
                 _single = EncodingForTerm(terms.Length > 0 ? terms[0] : string.Empty) ?? Latin1;
-                // An unknown set is read leniently (Latin-1) but only ASCII is ever written into it.
-                _writeEncoding = terms.Length == 0 || terms[0].Length == 0 || !IsKnown ? Encoding.ASCII : _single;
+                // An unknown set is read leniently (Latin-1) but only ASCII is ever written into it. ISO_IR 6 names the
+                // default repertoire (ASCII): stray 8-bit bytes are read as Latin-1, but none are ever written under it.
+                _writeEncoding = terms.Length == 0 || terms[0].Length == 0 || terms[0] == "ISO_IR 6" || !IsKnown ? Encoding.ASCII : _single;
             }
             else
             {
@@ -63,12 +64,48 @@ namespace DicomTools.Dicom
         public bool IsUtf8 => !IsIso2022 && _terms.Length > 0 && _terms[0] == Utf8Term;
         public bool IsDefault => _terms.Length == 0 || (_terms.Length == 1 && _terms[0].Length == 0);
 
-        public static DicomCharacterSet Parse(string? specificCharacterSet)
+        public static DicomCharacterSet Parse(string? specificCharacterSet) => Parse(specificCharacterSet, null);
+
+        /// <summary>
+        /// Parses (0008,0005). Common misspellings of a defined term (<c>ISO-IR 100</c>, <c>ISO_IR100</c>, <c>iso_ir 100</c>,
+        /// <c>ISO2022 IR 87</c>, <c>gb18030</c>) are read as the term they mean, as dcmtk and pydicom do, and reported to
+        /// <paramref name="warning"/>; the file's bytes are not changed by that.
+        /// </summary>
+        public static DicomCharacterSet Parse(string? specificCharacterSet, Action<string>? warning)
         {
             if (string.IsNullOrWhiteSpace(specificCharacterSet)) return Default;
             var terms = specificCharacterSet!.Split('\\');
-            for (var i = 0; i < terms.Length; i++) terms[i] = terms[i].Trim();
+            for (var i = 0; i < terms.Length; i++)
+            {
+                terms[i] = terms[i].Trim();
+                if (IsKnownTerm(terms[i])) continue;
+                var meant = Normalize(terms[i]);
+                if (meant == null) continue;
+                warning?.Invoke("Specific Character Set (0008,0005) term '" + terms[i] + "' is not a defined term; it is read as '" + meant + "'.");
+                terms[i] = meant;
+            }
             return new DicomCharacterSet(string.Join("\\", terms), terms);
+        }
+
+        /// <summary>The defined term a misspelt one means, or null when it does not look like one we know.</summary>
+        internal static string? Normalize(string term)
+        {
+            var t = term.Trim().ToUpperInvariant().Replace('-', ' ').Replace('_', ' ');
+            while (t.Contains("  ")) t = t.Replace("  ", " ");
+            string? candidate = null;
+            if (t == "GB18030" || t == "GBK") candidate = t;
+            else if (t == "UTF8" || t == "UTF 8") candidate = Utf8Term;
+            else
+            {
+                var iso2022 = t.StartsWith("ISO 2022", StringComparison.Ordinal) || t.StartsWith("ISO2022", StringComparison.Ordinal);
+                var ir = t.LastIndexOf("IR", StringComparison.Ordinal);
+                if (ir < 0 || !t.StartsWith("ISO", StringComparison.Ordinal)) return null;
+                var number = t.Substring(ir + 2).Trim();
+                if (number.Length == 0 || number.Length > 3) return null;
+                foreach (var c in number) if (c < '0' || c > '9') return null;
+                candidate = iso2022 ? "ISO 2022 IR " + number : "ISO_IR " + number;
+            }
+            return IsKnownTerm(candidate) ? candidate : null;
         }
 
         /// <summary>Whether a term names a character set we understand (unknown ones make a file unsafe to edit).</summary>

@@ -6,8 +6,11 @@ using System.Text;
 namespace DicomTools.Dicom
 {
     /// <summary>Keyword / tag / VR / VM look-ups, generated from the standard's registry (see tools/Generate-DicomDictionary.ps1).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is the DICOM Data Dictionary (PS3.6): the standard's own name.")]
     public static partial class DicomDictionary
     {
+        private static readonly char[] LineBreak = { '\n' };
+
         private sealed class RangeEntry
         {
             public ushort GroupFrom, GroupTo, ElementFrom, ElementTo;
@@ -35,7 +38,7 @@ namespace DicomTools.Dicom
         private static Tables Load()
         {
             var t = new Tables();
-            foreach (var line in ExactTable.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var line in ExactTable.Split(LineBreak, StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = line.Split('|');
                 var tag = new DicomTag(ParseHex(f[0], 0), ParseHex(f[0], 4));
@@ -45,7 +48,7 @@ namespace DicomTools.Dicom
                 if (!t.ByKeyword.TryGetValue(entry.Keyword, out var existing) || (existing.Retired && !entry.Retired))
                     t.ByKeyword[entry.Keyword] = entry;
             }
-            foreach (var line in RangeTable.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var line in RangeTable.Split(LineBreak, StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = line.Split('|');
                 var r = new RangeEntry

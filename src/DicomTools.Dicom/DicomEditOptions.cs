@@ -13,5 +13,13 @@ namespace DicomTools.Dicom
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
         /// <summary>Flush the new file to disk before it replaces the old one (crash safety). Tests may turn it off.</summary>
         public bool FlushToDisk { get; set; } = true;
+        /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="UnauthorizedAccessException"/>.</summary>
+        public bool OverwriteReadOnly { get; set; }
+
+        /// <summary>
+        /// Told what was odd but editable in the file (a misspelt character set term, for instance) and what was cleaned up
+        /// around it (a temporary file left by a killed edit). Called on the editing thread; null ignores such warnings.
+        /// </summary>
+        public System.Action<string>? Warning { get; set; }
     }
 }

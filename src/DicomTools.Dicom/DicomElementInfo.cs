@@ -10,6 +10,8 @@ namespace DicomTools.Dicom
     /// </summary>
     public sealed class DicomElementInfo
     {
+        private static readonly char[] UtcOffsetSigns = { '+', '-' };
+
         private readonly byte[]? _raw;
         private readonly bool _bigEndian;
 
@@ -140,7 +142,7 @@ namespace DicomTools.Dicom
             if (VR != "DT") throw NotA("a date-time");
             var text = Part(index);
             var offset = TimeSpan.Zero;
-            var sign = text.IndexOfAny(new[] { '+', '-' }, 4);
+            var sign = text.IndexOfAny(UtcOffsetSigns, 4);
             if (sign > 0)
             {
                 var zone = text.Substring(sign + 1);

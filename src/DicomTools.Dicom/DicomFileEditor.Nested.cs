@@ -31,12 +31,21 @@ namespace DicomTools.Dicom
             public byte[]? OldValue;
             public long InsertAt = -1;
             public DicomCharacterSet? ItemCharset;
+            public DicomCharacterSet? OldCharset; // what the old value's bytes were written in (transcoding)
             public Container[] Containers = Array.Empty<Container>();
             public DicomTransferSyntax Syntax = DicomTransferSyntax.ExplicitVRLittleEndian;
             // Plan
             public string VR = "";
             public byte[]? NewValue;
             public bool Changes;
+        }
+
+        /// <summary>An element of a sequence rewritten whole (transcoded text, an item's (0008,0005)), and the containers around it.</summary>
+        private sealed class Rewrite
+        {
+            public long Start, End;
+            public byte[] Bytes = Array.Empty<byte>();
+            public Container[] Containers = Array.Empty<Container>();
         }
 
         private sealed class Patch
@@ -58,7 +67,13 @@ namespace DicomTools.Dicom
         /// Walks the sequence the walker is at (with every rule of the walker) and locates the nested edits under it.
         /// Only the items on an edit's path are entered; the rest is passed as the walker passes any sequence.
         /// </summary>
-        private static List<NestedEdit> Locate(DicomWalker walker, List<DicomEdit> edits)
+        /// <remarks>
+        /// With <paramref name="transcodeFrom"/> (the dataset's character set before a conversion to UTF-8), every item is
+        /// entered and each text element whose bytes are not ASCII becomes a <see cref="Rewrite"/> in UTF-8, decoded with
+        /// the nearest (0008,0005) of its own item or of an enclosing one; an item's own (0008,0005) becomes ISO_IR 192.
+        /// Values are read one at a time, so memory stays bounded by the largest text value we accept to transcode.
+        /// </remarks>
+        private static List<NestedEdit> Locate(DicomWalker walker, List<DicomEdit> edits, DicomCharacterSet? transcodeFrom = null, List<Rewrite>? rewrites = null, TranscodeBudget? budget = null)
         {
             var found = new List<NestedEdit>(edits.Count);
             foreach (var e in edits) found.Add(new NestedEdit { Edit = e });
@@ -76,7 +91,7 @@ namespace DicomTools.Dicom
                         items.Add(walker.ItemIndex);
                         var wanted = false;
                         foreach (var n in found) if (MatchesItem(n.Edit.Path, sequences, items, items.Count)) { wanted = true; n.ItemFound |= n.Edit.Path.Depth == items.Count; }
-                        if (!wanted)
+                        if (!wanted && transcodeFrom == null)
                         {
                             walker.SkipValue();
                             items.RemoveAt(items.Count - 1);
@@ -105,7 +120,7 @@ namespace DicomTools.Dicom
                         var wanted = false;
                         foreach (var n in found)
                             if (n.Edit.Path.Depth > items.Count && MatchesItem(n.Edit.Path, sequences, items, items.Count) && n.Edit.Path.SequenceAt(items.Count) == h.Tag) wanted = true;
-                        if (!wanted) { walker.SkipValue(); break; }
+                        if (!wanted && transcodeFrom == null) { walker.SkipValue(); break; }
                         sequences.Add(h.Tag);
                         containers.Add(new Container { Header = h, Syntax = walker.HeaderSyntax });
                         break;
@@ -113,10 +128,42 @@ namespace DicomTools.Dicom
                     default:
                     {
                         BeforeElement(found, h, sequences, items, containers, charsets, walker);
-                        if (h.Tag == DicomTag.SpecificCharacterSet && !h.IsUndefinedLength && h.Length <= 1024)
+                        if (h.Tag == DicomTag.SpecificCharacterSet && !h.IsUndefinedLength && h.Length <= 1024 && charsets.Count > 0)
                         {
-                            charsets[charsets.Count - 1] = DicomCharacterSet.Parse(Encoding.ASCII.GetString(walker.ReadValue()).TrimEnd(' ', '\0'));
+                            var own = DicomCharacterSet.Parse(Encoding.ASCII.GetString(walker.ReadValue()).TrimEnd(' ', '\0'));
+                            charsets[charsets.Count - 1] = own;
+                            if (transcodeFrom != null && !own.IsUtf8)
+                            {
+                                if (!own.IsKnown)
+                                    throw new DicomCharacterSetException("An item of " + sequences[0] + " declares the character set '" + own.Value +
+                                        "', which this codec cannot decode, so its text cannot be converted to UTF-8 safely [rule character-repertoire]. Use only ASCII characters for this file.", h.Tag, h.VR);
+                                var utf8 = DicomEncoder.Element(h.Tag, h.VR, Encoding.ASCII.GetBytes(DicomCharacterSet.Utf8Term), walker.Syntax);
+                                rewrites!.Add(new Rewrite { Start = h.Offset, End = walker.Input.Position, Bytes = utf8, Containers = containers.ToArray() });
+                            }
                             break;
+                        }
+                        if (transcodeFrom != null && VrRules.UsesCharacterSet(h.VR) && !walker.IsEncapsulated)
+                        {
+                            var from = Nearest(charsets) ?? transcodeFrom;
+                            var value = ReadTextToTranscode(walker, from);
+                            if (value != null)
+                            {
+                                var converted = Transcode(value, h.VR, from);
+                                foreach (var n in found)
+                                {
+                                    if (n.Edit.Tag != h.Tag || n.Edit.Path.Depth != items.Count || !MatchesItem(n.Edit.Path, sequences, items, items.Count)) continue;
+                                    n.HasExisting = true;
+                                    n.Existing = h;
+                                    n.OldValue = value;
+                                    n.ExistingEnd = walker.Input.Position;
+                                    Place(n, h.Offset, containers, charsets, walker.Syntax);
+                                    n.OldCharset = from;
+                                }
+                                if (converted != null) budget!.Hold(converted.Length, h, walker.Input.Path);
+                                if (converted != null)
+                                    rewrites!.Add(new Rewrite { Start = h.Offset, End = walker.Input.Position, Bytes = DicomEncoder.Element(h.Tag, h.VR, converted, walker.Syntax), Containers = containers.ToArray() });
+                                break;
+                            }
                         }
                         foreach (var n in found)
                         {
@@ -127,12 +174,76 @@ namespace DicomTools.Dicom
                             else walker.SkipValue();
                             n.ExistingEnd = walker.Input.Position;
                             Place(n, h.Offset, containers, charsets, walker.Syntax);
+                            n.OldCharset = Nearest(charsets) ?? transcodeFrom;
                         }
                         break;
                     }
                 }
             }
             return found;
+        }
+
+        /// <summary>The innermost item's own character set, or an enclosing item's (PS3.5 §7.5.1: items inherit it).</summary>
+        private static DicomCharacterSet? Nearest(List<DicomCharacterSet?> charsets)
+        {
+            for (var i = charsets.Count - 1; i >= 0; i--) if (charsets[i] != null) return charsets[i];
+            return null;
+        }
+
+        /// <summary>Text values we hold to transcode. A longer one is streamed through an ASCII check and refused only if it needs conversion.</summary>
+        internal const int MaxTranscodedValue = 4 * 1024 * 1024;
+
+        /// <summary>The value's bytes when it must be looked at to transcode it; null when it was passed (ASCII only, streamed).</summary>
+        private static byte[]? ReadTextToTranscode(DicomWalker walker, DicomCharacterSet from)
+        {
+            var h = walker.Header;
+            if (h.IsUndefinedLength) return null;
+            if (h.Length <= MaxTranscodedValue) return walker.ReadValue();
+            var check = new AsciiCheck();
+            walker.CopyValue(check);
+            if (check.NeedsConversion)
+                throw new DicomCharacterSetException(h.Tag + " (" + h.VR + "): a " + h.Length + "-byte text value in '" + (from.IsDefault ? "default repertoire" : from.Value) +
+                    "' would have to be converted to UTF-8, and values over " + MaxTranscodedValue + " bytes are not converted in memory [rule transcode-size]. Use only characters of the file's repertoire.", h.Tag, h.VR);
+            return null;
+        }
+
+        /// <summary>
+        /// What a conversion to UTF-8 holds at once (old values read and their converted bytes, until written). Bounded so
+        /// that a file made of many non-ASCII text values cannot make the edit take memory in proportion to its size.
+        /// </summary>
+        private sealed class TranscodeBudget
+        {
+            internal const long Max = 32L * 1024 * 1024;
+            private long _held;
+
+            public void Hold(long bytes, in ElementHeader h, string? path)
+            {
+                _held += bytes;
+                if (_held > Max)
+                    throw new DicomCharacterSetException(h.Tag + " (" + h.VR + "): converting this file's text to UTF-8 would hold more than " + Max / (1024 * 1024) +
+                        " MiB of text values in memory [rule transcode-size]" + (path != null ? " in '" + path + "'" : "") + ". Use only characters of the file's repertoire.", h.Tag, h.VR);
+            }
+
+        }
+
+        /// <summary>A sink that only notes whether any byte would need transcoding (8-bit or ESC).</summary>
+        private sealed class AsciiCheck : Stream
+        {
+            public bool NeedsConversion;
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                if (NeedsConversion) return;
+                for (var i = offset; i < offset + count; i++) if (buffer[i] >= 0x80 || buffer[i] == 0x1B) { NeedsConversion = true; return; }
+            }
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => 0;
+            public override long Position { get => 0; set { } }
+            public override void Flush() { }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
         }
 
         /// <summary>An element (or sequence) of the current item: an absent edited element goes before the first greater tag.</summary>
@@ -152,19 +263,8 @@ namespace DicomTools.Dicom
             if (!n.HasExisting) n.InsertAt = at;
             n.ItemFound = true;
             n.Containers = containers.ToArray();
-            n.ItemCharset = charsets.Count > 0 ? charsets[charsets.Count - 1] : null;
+            n.ItemCharset = Nearest(charsets);
             n.Syntax = syntax;
-        }
-
-        /// <summary>Walks a rebuilt (transcoded) sequence held in memory to locate nested edits in it.</summary>
-        private static List<NestedEdit> LocateIn(byte[] sequence, DicomTransferSyntax ts, List<DicomEdit> edits, string? path)
-        {
-            using (var input = new DicomInput(new MemoryStream(sequence, false), path, 0, sequence.Length, true, 16 * 1024))
-            {
-                var walker = new DicomWalker(input, ts);
-                walker.Next();
-                return Locate(walker, edits);
-            }
         }
 
         /// <summary>Validates and encodes nested edits; returns the first whose value the item's character set cannot carry.</summary>
@@ -194,10 +294,8 @@ namespace DicomTools.Dicom
                 var encoded = DicomValues.Encode(edit.Tag, vr, edit.Value!, own ?? charset, bigEndian);
                 if (encoded == null)
                 {
-                    // An item with its own (0008,0005) keeps it: converting one item's text is not this edit's business.
-                    if (own != null)
-                        throw new DicomCharacterSetException(edit.Path + " (" + vr + "): the value cannot be represented in the item's own character set '" + own.Value +
-                            "' [rule character-repertoire; the value has " + edit.Value!.Length + " characters]. Use only characters of that repertoire.", edit.Tag, vr);
+                    // The item's own set (or the dataset's) cannot carry it: the policy decides, and a conversion to UTF-8
+                    // converts every item's text and its own (0008,0005) too.
                     unrepresentable ??= n;
                     continue;
                 }
@@ -208,11 +306,30 @@ namespace DicomTools.Dicom
         }
 
         /// <summary>The patches that apply a sequence's nested edits, in stream order; <paramref name="delta"/> is the size change.</summary>
-        private static List<Patch> BuildPatches(List<NestedEdit> nested, out long delta)
+        private static List<Patch> BuildPatches(List<NestedEdit> nested, List<Rewrite>? rewrites, out long delta)
         {
             var patches = new List<Patch>();
             var grown = new Dictionary<long, KeyValuePair<Container, long>>();
             delta = 0;
+            if (rewrites != null)
+            {
+                foreach (var r in rewrites)
+                {
+                    // An element an edit changes is written by the edit (in UTF-8 already).
+                    var edited = false;
+                    foreach (var n in nested) if (n.Changes && n.HasExisting && n.Existing.Offset == r.Start) { edited = true; break; }
+                    if (edited) continue;
+                    patches.Add(new Patch { Start = r.Start, End = r.End, Bytes = r.Bytes });
+                    var d = r.Bytes.Length - (r.End - r.Start);
+                    delta += d;
+                    foreach (var c in r.Containers)
+                    {
+                        if (c.Header.IsUndefinedLength) continue;
+                        grown.TryGetValue(c.Header.Offset, out var sofar);
+                        grown[c.Header.Offset] = new KeyValuePair<Container, long>(c, sofar.Value + d);
+                    }
+                }
+            }
             foreach (var n in nested)
             {
                 if (!n.Changes) continue;
@@ -243,23 +360,6 @@ namespace DicomTools.Dicom
             }
             patches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.End != b.End ? a.End.CompareTo(b.End) : a.Order.CompareTo(b.Order));
             return patches;
-        }
-
-        /// <summary>A sequence held in memory (transcoded) with patches applied.</summary>
-        private static byte[] ApplyPatches(byte[] source, List<Patch> patches)
-        {
-            using (var output = new MemoryStream(source.Length + 256))
-            {
-                long at = 0;
-                foreach (var p in patches)
-                {
-                    output.Write(source, (int)at, (int)(p.Start - at));
-                    output.Write(p.Bytes, 0, p.Bytes.Length);
-                    at = p.End;
-                }
-                output.Write(source, (int)at, (int)(source.Length - at));
-                return output.ToArray();
-            }
         }
     }
 }

@@ -2,9 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text;
+using DicomTools.Dicom.IO;
 
 namespace DicomTools.Dicom
 {
@@ -33,6 +32,7 @@ namespace DicomTools.Dicom
             public int EditIndex = -1;
             public List<NestedEdit>? Nested; // edits inside this sequence's items
             public List<Patch>? Patches; // how they are written while the sequence is copied
+            public List<Rewrite>? Rewrites; // transcoded text inside this sequence, written as patches too
         }
 
         /// <summary>What an edit resolves to.</summary>
@@ -69,7 +69,7 @@ namespace DicomTools.Dicom
             var input = DicomParser.Open(path, out header, ScanBufferSize);
             try
             {
-                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last };
+                var walker = new DicomWalker(input, header.Syntax) { StopAfter = last, Warning = options.Warning };
                 tailOffset = Scan(walker, elements, sorted, nested, false);
                 return Apply(path, walker, header, elements, sorted, nested, tailOffset, options);
             }
@@ -81,9 +81,10 @@ namespace DicomTools.Dicom
 
         private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, List<DicomEdit> nested, long tailOffset, DicomEditOptions options)
         {
+            RefuseDicomDir(path, header, elements);
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
-            if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'));
+            if (charsetElement?.Value != null) charset = DicomCharacterSet.Parse(Encoding.ASCII.GetString(charsetElement.Value).TrimEnd(' ', '\0'), options.Warning);
             var ts = header.Syntax;
 
             // Setting (0008,0005) declares how the file's text is to be read (it does not transcode): new values follow it.
@@ -143,7 +144,7 @@ namespace DicomTools.Dicom
                 if (!n.Changes) continue;
                 string? oldValue = null;
                 if (n.HasExisting)
-                    oldValue = n.OldValue != null ? DicomValues.Decode(n.OldValue, n.Existing.VR, transcode ? DicomCharacterSet.Parse(DicomCharacterSet.Utf8Term) : n.ItemCharset ?? oldCharset, ts.BigEndian) : "[" + n.Existing.Length + " bytes]";
+                    oldValue = n.OldValue != null ? DicomValues.Decode(n.OldValue, n.Existing.VR, n.OldCharset ?? n.ItemCharset ?? oldCharset, ts.BigEndian) : "[" + n.Existing.Length + " bytes]";
                 changes.Add(new DicomTagChange(n.Edit.Path, DicomDictionary.KeywordOf(n.Edit.Tag), n.VR, oldValue, n.Edit.IsRemove ? null : n.Edit.Value));
             }
 
@@ -153,10 +154,35 @@ namespace DicomTools.Dicom
             if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
-                WriteAtomically(path, target, header, elements, plan, tailOffset, options, transcode);
+                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset), new SafeWriteOptions
+                {
+                    FlushToDisk = options.FlushToDisk,
+                    OverwriteReadOnly = options.OverwriteReadOnly,
+                    SourceIdentity = scan.Input.SourceIdentity,
+                    Warning = options.Warning,
+                    BeforeReplace = BeforeReplace,
+                });
                 written = true;
             }
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);
+        }
+
+        internal const string MediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";
+        private static readonly DicomTag DirectoryRecordSequence = new DicomTag(0x0004, 0x1220);
+
+        /// <summary>
+        /// A DICOMDIR's records point at each other by byte offset (0004,1200/1202/1400/1410/1420): an edit that changes
+        /// any length before a record would leave those pointers aiming into the middle of other records. Such files are
+        /// rebuilt by media tools (dcmmkdir), not edited here.
+        /// </summary>
+        private static void RefuseDicomDir(string path, DicomFileHeader header, List<Element> elements)
+        {
+            var isDicomDir = Find(elements, DirectoryRecordSequence) != null;
+            foreach (var kv in header.Meta)
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPClassUID && Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ') == MediaStorageDirectoryStorage) isDicomDir = true;
+            if (isDicomDir)
+                throw new DicomValueException("'" + path + "' is a DICOMDIR: DICOMDIR files are not edited, because their record offsets (0004,1400/1410/1420/1200/1202) would break " +
+                    "[rule dicomdir]. Edit the files it lists, then rebuild the DICOMDIR with your media tool (e.g. dcmmkdir).", DirectoryRecordSequence, "SQ", "dicomdir");
         }
 
         /// <summary>Every nested edit as located by the scan; one the scan never reached (no such sequence) is unfound.</summary>
@@ -216,6 +242,7 @@ namespace DicomTools.Dicom
         {
             var input = walker.Input;
             var ts = walker.Syntax;
+            var budget = transcode ? new TranscodeBudget() : null;
             while (walker.Next())
             {
                 var h = walker.Header;
@@ -226,8 +253,12 @@ namespace DicomTools.Dicom
                     var inside = EditsUnder(nested, h.Tag);
                     if (transcode)
                     {
-                        e.Replacement = RebuildSequence(walker, oldCharset!);
-                        if (inside != null) e.Nested = LocateIn(e.Replacement, ts, inside, input.Path);
+                        // Walked once, value by value: the sequence is then copied as byte ranges with patches, never held.
+                        e.Rewrites = new List<Rewrite>();
+                        var located = Locate(walker, inside ?? new List<DicomEdit>(), oldCharset!, e.Rewrites, budget);
+                        // Every item's text (and its own (0008,0005)) becomes UTF-8: new values follow the dataset's set.
+                        foreach (var n in located) n.ItemCharset = null;
+                        if (inside != null) e.Nested = located;
                     }
                     else if (inside != null)
                     {
@@ -238,6 +269,17 @@ namespace DicomTools.Dicom
                         walker.SkipValue();
                     }
                 }
+                else if (transcode && VrRules.UsesCharacterSet(h.VR) && !h.IsUndefinedLength && h.Length > MaxOldValue && !IsEdited(edits, h.Tag))
+                {
+                    // Long: passed through an ASCII check without holding it, or held (up to the budget) if it needs converting.
+                    var value = ReadTextToTranscode(walker, oldCharset!);
+                    var converted = value != null ? Transcode(value, h.VR, oldCharset!) : null;
+                    if (converted != null)
+                    {
+                        budget!.Hold(converted.Length, h, input.Path);
+                        e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
+                    }
+                }
                 else if (!h.IsUndefinedLength && h.Length <= MaxOldValue &&
                          (IsEdited(edits, h.Tag) || h.Tag == DicomTag.SpecificCharacterSet || h.Tag.IsGroupLength || h.Tag == DicomTag.SopInstanceUid || h.Tag == DicomTags.SOPClassUID ||
                           (transcode && VrRules.UsesCharacterSet(h.VR))))
@@ -246,7 +288,13 @@ namespace DicomTools.Dicom
                     if (transcode && VrRules.UsesCharacterSet(h.VR) && !IsEdited(edits, h.Tag))
                     {
                         var converted = Transcode(e.Value, h.VR, oldCharset!);
-                        if (converted != null) e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
+                        if (converted != null)
+                        {
+                            budget!.Hold(converted.Length, h, input.Path);
+                            e.Replacement = DicomEncoder.Element(h.Tag, h.VR, converted, ts);
+                        }
+                        // Only the converted bytes are needed from here on (unless the value is one the edit looks at).
+                        if (h.Tag != DicomTag.SpecificCharacterSet && !h.Tag.IsGroupLength && h.Tag != DicomTag.SopInstanceUid && h.Tag != DicomTags.SOPClassUID) e.Value = null;
                     }
                 }
                 else
@@ -256,7 +304,8 @@ namespace DicomTools.Dicom
                 e.End = input.Position;
                 elements.Add(e);
             }
-            if (!walker.Stopped) return input.Position;
+            // Zero padding after the last element is copied after any element the edit adds at the end.
+            if (!walker.Stopped) return walker.TrailingPaddingAt >= 0 ? walker.TrailingPaddingAt : input.Position;
             CheckOrder(input, elements, walker.Header);
             return walker.Header.Offset;
         }
@@ -301,57 +350,6 @@ namespace DicomTools.Dicom
             var bytes = Encoding.UTF8.GetBytes(trimmed);
             if ((bytes.Length & 1) == 1) { Array.Resize(ref bytes, bytes.Length + 1); bytes[bytes.Length - 1] = (byte)' '; }
             return bytes;
-        }
-
-        /// <summary>The sequence the walker is at, with its text transcoded to UTF-8 and lengths recomputed (held in memory).</summary>
-        private static byte[] RebuildSequence(DicomWalker walker, DicomCharacterSet oldCharset)
-        {
-            var seq = walker.Header;
-            var outerTs = walker.HeaderSyntax;
-            var ts = walker.Syntax;
-            using (var content = new MemoryStream())
-            {
-                while (walker.Next() && walker.Event == DicomWalkEvent.ItemStart)
-                {
-                    var item = walker.Header;
-                    using (var itemContent = new MemoryStream())
-                    {
-                        while (walker.Next() && walker.Event != DicomWalkEvent.ItemEnd)
-                        {
-                            var h = walker.Header;
-                            if (walker.Event == DicomWalkEvent.SequenceStart)
-                            {
-                                var nested = RebuildSequence(walker, oldCharset);
-                                itemContent.Write(nested, 0, nested.Length);
-                            }
-                            else if (walker.IsEncapsulated)
-                            {
-                                DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, h.Length, ts);
-                                walker.CopyValue(itemContent);
-                            }
-                            else
-                            {
-                                var value = walker.ReadValue();
-                                if (VrRules.UsesCharacterSet(h.VR)) value = Transcode(value, h.VR, oldCharset) ?? value;
-                                DicomEncoder.WriteHeader(itemContent, h.Tag, h.VR, (uint)value.Length, ts);
-                                itemContent.Write(value, 0, value.Length);
-                            }
-                        }
-                        DicomEncoder.WriteHeader(content, DicomTag.Item, "", item.IsUndefinedLength ? ElementHeader.UndefinedLength : (uint)itemContent.Length, ts);
-                        itemContent.Position = 0;
-                        itemContent.CopyTo(content);
-                        if (item.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.ItemDelimitation, "", 0, ts);
-                    }
-                }
-                // The walker is now at this sequence's end (any other event would have been damage, reported by it).
-                if (seq.IsUndefinedLength) DicomEncoder.WriteHeader(content, DicomTag.SequenceDelimitation, "", 0, ts);
-                var headerLength = DicomEncoder.HeaderLength(seq.VR, outerTs, seq.Tag);
-                var result = new byte[headerLength + content.Length];
-                DicomEncoder.WriteHeader(result, 0, seq.Tag, seq.VR, seq.IsUndefinedLength ? ElementHeader.UndefinedLength : (uint)content.Length, outerTs);
-                content.Position = 0;
-                content.Read(result, headerLength, (int)content.Length);
-                return result;
-            }
         }
 
         private static List<Planned> PlanEdits(string path, List<DicomEdit> edits, List<Element> elements, DicomTransferSyntax ts, DicomCharacterSet charset, out Planned? unrepresentable)
@@ -406,45 +404,6 @@ namespace DicomTools.Dicom
 
         private static int ElementSize(DicomTag tag, string vr, int valueLength, DicomTransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
 
-        private static void WriteAtomically(string source, string target, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, DicomEditOptions options, bool transcode)
-        {
-            var targetFull = Path.GetFullPath(target);
-            var folder = Path.GetDirectoryName(targetFull)!;
-            Directory.CreateDirectory(folder);
-            var temp = Path.Combine(folder, "." + Path.GetFileName(targetFull) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
-            try
-            {
-                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
-                {
-                    WriteEdited(source, output, header, elements, plan, tailOffset);
-                    output.Flush(options.FlushToDisk);
-                }
-                CopyPermissions(File.Exists(targetFull) ? targetFull : source, temp);
-                BeforeReplace?.Invoke(temp);
-                Replace(temp, targetFull);
-            }
-            catch
-            {
-                try { if (File.Exists(temp)) File.Delete(temp); }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
-                throw;
-            }
-        }
-
-        private static void Replace(string temp, string target)
-        {
-            if (File.Exists(target))
-            {
-                // Unix: rename(2), atomic. Windows: ReplaceFile keeps the original's ACLs and attributes.
-                File.Replace(temp, target, null, true);
-            }
-            else
-            {
-                File.Move(temp, target);
-            }
-        }
-
         private static void WriteEdited(string source, FileStream output, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset)
         {
             var ts = header.Syntax;
@@ -452,12 +411,11 @@ namespace DicomTools.Dicom
             var deltas = new Dictionary<ushort, long>();
             foreach (var e in elements)
             {
-                if (e.Nested == null) continue;
-                var patches = BuildPatches(e.Nested, out var grown);
+                if (e.Nested == null && (e.Rewrites == null || e.Rewrites.Count == 0)) continue;
+                var patches = BuildPatches(e.Nested ?? new List<NestedEdit>(), e.Rewrites, out var grown);
                 if (patches.Count == 0) continue;
-                // A transcoded sequence is in memory: patch it there (its size change is counted below); else patch while copying.
-                if (e.Replacement != null) e.Replacement = ApplyPatches(e.Replacement, patches);
-                else { e.Patches = patches; AddDelta(deltas, e.Header.Tag.Group, grown); }
+                e.Patches = patches;
+                AddDelta(deltas, e.Header.Tag.Group, grown);
             }
             foreach (var e in elements)
             {
@@ -628,30 +586,6 @@ namespace DicomTools.Dicom
                 }
                 meta.Position = 0;
                 meta.CopyTo(output);
-            }
-        }
-
-        // File.GetUnixFileMode / SetUnixFileMode exist from .NET 7; this library targets netstandard2.0, so reach them by reflection.
-        private static readonly MethodInfo? GetUnixFileMode = typeof(File).GetMethod("GetUnixFileMode", new[] { typeof(string) });
-        private static readonly MethodInfo? SetUnixFileMode = FindSetUnixFileMode();
-
-        private static MethodInfo? FindSetUnixFileMode()
-        {
-            var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
-            return modeType == null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
-        }
-
-        private static void CopyPermissions(string from, string to)
-        {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || GetUnixFileMode == null || SetUnixFileMode == null) return;
-            try
-            {
-                var mode = GetUnixFileMode.Invoke(null, new object[] { from });
-                SetUnixFileMode.Invoke(null, new[] { to, mode });
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is IOException || ex.InnerException is UnauthorizedAccessException)
-            {
-                throw ex.InnerException;
             }
         }
     }

@@ -86,7 +86,7 @@ namespace DicomTools.Dicom
 
         private static IEnumerable<DicomElementInfo> ReadDataset(DicomInput input, DicomTransferSyntax ts, DicomReadOptions options, DicomTag? last)
         {
-            var walker = new DicomWalker(input, ts) { StopAfter = last };
+            var walker = new DicomWalker(input, ts) { StopAfter = last, Warning = options.Warning };
             var filter = options.Tags;
             var charset = DicomCharacterSet.Default;
             var parent = string.Empty;
@@ -138,7 +138,7 @@ namespace DicomTools.Dicom
                         {
                             var raw = walker.ReadValue();
                             var text = DicomValues.Decode(raw, vr, charset, walker.Syntax.BigEndian);
-                            if (isCharset) charset = DicomCharacterSet.Parse(text);
+                            if (isCharset) charset = DicomCharacterSet.Parse(text, options.Warning);
                             if (wanted) yield return Info(h, depth, ValueText(raw, vr, text, charset, walker.Syntax.BigEndian), text, parent, raw, walker.Syntax.BigEndian);
                         }
                         else if (wanted && options.IncludeBinaryValues && h.Length <= MaxDecodedValue)

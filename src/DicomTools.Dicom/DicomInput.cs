@@ -46,6 +46,9 @@ namespace DicomTools.Dicom
         /// <summary>What <see cref="DicomParser.Open(string, out DicomFileHeader, int)"/> found before the dataset.</summary>
         public DicomFileHeader? Header { get; set; }
 
+        /// <summary>fstat of the file when it was opened (Linux), to tell before a rename whether another program replaced it.</summary>
+        public IO.FileIdentity? SourceIdentity { get; set; }
+
         /// <summary>The unread buffered bytes followed by the rest of the stream (the input must not be read afterwards).</summary>
         public Stream DetachRemaining()
         {

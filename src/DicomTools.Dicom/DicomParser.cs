@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -14,6 +15,8 @@ namespace DicomTools.Dicom
         public uint Length;
         public long Offset;
         public int HeaderLength;
+        /// <summary>Explicit VR written as two spaces (read as the dictionary's VR, or UN, with a 16-bit length as dcmtk does).</summary>
+        public bool BlankVr;
         public bool IsUndefinedLength => Length == UndefinedLength;
         public long ValueOffset => Offset + HeaderLength;
         public long End => ValueOffset + Length;
@@ -59,8 +62,17 @@ namespace DicomTools.Dicom
             {
                 var a = input.PeekByte(4);
                 var b = input.PeekByte(5);
+                if (a == (byte)' ' && b == (byte)' ')
+                {
+                    h.VR = DicomDictionary.VrOf(h.Tag) ?? "UN";
+                    h.BlankVr = true;
+                    h.Length = input.PeekUInt16(6, be);
+                    h.HeaderLength = 8;
+                    input.Advance(8);
+                    return true;
+                }
                 if (!VrRules.IsValidVrCode(a, b))
-                    throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2") + " 0x" + b.ToString("X2") + "); the file is damaged or not DICOM");
+                    throw input.Error("Element " + h.Tag + " has no valid VR (bytes 0x" + a.ToString("X2", CultureInfo.InvariantCulture) + " 0x" + b.ToString("X2", CultureInfo.InvariantCulture) + "); the file is damaged or not DICOM");
                 h.VR = VrRules.FromBytes(a, b);
                 if (VrRules.HasLongHeader(h.VR))
                 {
@@ -97,10 +109,11 @@ namespace DicomTools.Dicom
         /// <summary>Opens a file for reading: checks preamble/DICM, reads File Meta, returns an input positioned at the dataset.</summary>
         public static DicomInput Open(string path, out DicomFileHeader header, int bufferSize = DicomInput.BufferSize)
         {
-            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            // Only regular files: a FIFO or device named *.dcm would block open/read forever (IO.RegularFile says why).
+            var fs = IO.RegularFile.OpenRead(path, 1, FileOptions.SequentialScan, out var identity);
             try
             {
-                var input = new DicomInput(fs, path, 0, fs.Length, false, bufferSize);
+                var input = new DicomInput(fs, path, 0, fs.Length, false, bufferSize) { SourceIdentity = identity };
                 header = ReadFileHeader(input);
                 if (header.Syntax.Deflated)
                 {
@@ -108,6 +121,7 @@ namespace DicomTools.Dicom
                     input.Dispose();
                     var inflating = DicomInput.Inflating(fs, path, header.DatasetOffset, false, bufferSize);
                     inflating.Header = header;
+                    inflating.SourceIdentity = identity;
                     return inflating;
                 }
                 input.OwnStream();

@@ -19,5 +19,11 @@ namespace DicomTools.Dicom
         /// Off by default: such values are usually bulk data and are skipped without being read.
         /// </summary>
         public bool IncludeBinaryValues { get; set; }
+
+        /// <summary>
+        /// Told what was odd but readable (a misspelt character set term, for instance), once per occurrence.
+        /// Called on the reading thread; null ignores such warnings.
+        /// </summary>
+        public System.Action<string>? Warning { get; set; }
     }
 }

@@ -7,6 +7,8 @@ namespace DicomTools.Dicom
     /// <summary>Turns element values into text and back, validating per VR (PS3.5 §6.2).</summary>
     internal static class DicomValues
     {
+        private static readonly char[] UtcOffsetSigns = { '+', '-' };
+
         private const int MaxDisplayedNumbers = 16;
 
         /// <summary>Decoded text for text and number VRs, a short summary for bulk binary values.</summary>
@@ -213,18 +215,20 @@ namespace DicomTools.Dicom
                         throw Fail(tag, vr, "date-format", "a date is YYYYMMDD", whole);
                     break;
                 case "TM":
-                    foreach (var c in v) if (!(c >= '0' && c <= '9' || c == '.' || c == ':' || c == ' ')) throw Fail(tag, vr, "time-format", "a time is HHMMSS.FFFFFF", whole);
+                    if (v.Trim(' ').Length != 0 && !IsTime(v.Trim(' ')))
+                        throw Fail(tag, vr, "time-format", "'" + v + "' is not a time HH[MM[SS[.F{1-6}]]] (hours 00-23, minutes 00-59, seconds 00-60)", whole);
                     break;
                 case "DT":
-                    foreach (var c in v) if (!(c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' || c == ' ')) throw Fail(tag, vr, "datetime-format", "a date-time is YYYYMMDDHHMMSS.FFFFFF&ZZXX", whole);
+                    if (v.Trim(' ').Length != 0 && !IsDateTime(v.TrimEnd(' ')))
+                        throw Fail(tag, vr, "datetime-format", "'" + v + "' is not a date-time YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]][&ZZXX]", whole);
                     break;
                 case "IS":
-                    if (v.Trim().Length != 0 && !int.TryParse(v.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-                        throw Fail(tag, vr, "integer-format", "'" + v + "' is not an integer string", whole);
+                    if (v.Trim(' ').Length != 0 && !IsIntegerString(v.Trim(' ')))
+                        throw Fail(tag, vr, "integer-format", "'" + v + "' is not an integer string ([+-]digits, -2147483648 to 2147483647)", whole);
                     break;
                 case "DS":
-                    if (v.Trim().Length != 0 && !double.TryParse(v.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                        throw Fail(tag, vr, "decimal-format", "'" + v + "' is not a decimal string", whole);
+                    if (v.Trim(' ').Length != 0 && !IsDecimalString(v.Trim(' ')))
+                        throw Fail(tag, vr, "decimal-format", "'" + v + "' is not a finite decimal string ([+-]digits[.digits][E[+-]digits], at most 16 characters)", whole);
                     break;
                 case "UI":
                     ValidateUid(tag, v, whole);
@@ -234,6 +238,78 @@ namespace DicomTools.Dicom
                     break;
             }
         }
+
+        /// <summary>HH, HHMM, HHMMSS or HHMMSS.F to HHMMSS.FFFFFF (PS3.5 Table 6.2-1); a leap second (60) is allowed.</summary>
+        internal static bool IsTime(string v)
+        {
+            var dot = v.IndexOf('.');
+            var main = dot < 0 ? v : v.Substring(0, dot);
+            if (main.Length != 2 && main.Length != 4 && main.Length != 6 || !IsDigits(main)) return false;
+            if (Two(main, 0) > 23) return false;
+            if (main.Length >= 4 && Two(main, 2) > 59) return false;
+            if (main.Length >= 6 && Two(main, 4) > 60) return false;
+            if (dot < 0) return true;
+            var fraction = v.Substring(dot + 1);
+            return main.Length == 6 && fraction.Length >= 1 && fraction.Length <= 6 && IsDigits(fraction);
+        }
+
+        /// <summary>YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]] with an optional &amp;ZZXX offset (-1200 to +1400).</summary>
+        internal static bool IsDateTime(string v)
+        {
+            var sign = v.IndexOfAny(UtcOffsetSigns);
+            var main = sign < 0 ? v : v.Substring(0, sign);
+            if (sign >= 0)
+            {
+                var offset = v.Substring(sign + 1);
+                if (offset.Length != 4 || !IsDigits(offset) || Two(offset, 2) > 59) return false;
+                var minutes = Two(offset, 0) * 60 + Two(offset, 2);
+                if (v[sign] == '-' ? minutes > 12 * 60 : minutes > 14 * 60) return false;
+            }
+            var dot = main.IndexOf('.');
+            var digits = dot < 0 ? main : main.Substring(0, dot);
+            if (!IsDigits(digits) || digits.Length < 4 || digits.Length > 14 || (digits.Length & 1) == 1) return false;
+            if (digits.Length >= 6 && (Two(digits, 4) < 1 || Two(digits, 4) > 12)) return false;
+            if (digits.Length >= 8 && !DateTime.TryParseExact(digits.Substring(0, 8), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return false;
+            if (digits.Length > 8 && !IsTime(digits.Substring(8) + (dot < 0 ? "" : main.Substring(dot)))) return false;
+            return dot < 0 || digits.Length == 14;
+        }
+
+        /// <summary>[+-]digits within a signed 32-bit range (PS3.5: -2^31 &lt;= n &lt;= 2^31-1).</summary>
+        internal static bool IsIntegerString(string v)
+        {
+            var start = v.Length > 0 && (v[0] == '+' || v[0] == '-') ? 1 : 0;
+            if (v.Length == start || !IsDigits(v.Substring(start))) return false;
+            return long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= int.MinValue && n <= int.MaxValue;
+        }
+
+        /// <summary>A fixed or floating point number as PS3.5 writes it: no "Infinity", "NaN", hex or thousands separators.</summary>
+        internal static bool IsDecimalString(string v)
+        {
+            if (v.Length > 16) return false;
+            var i = 0;
+            if (i < v.Length && (v[i] == '+' || v[i] == '-')) i++;
+            var mantissaDigits = 0;
+            while (i < v.Length && v[i] >= '0' && v[i] <= '9') { i++; mantissaDigits++; }
+            if (i < v.Length && v[i] == '.')
+            {
+                i++;
+                while (i < v.Length && v[i] >= '0' && v[i] <= '9') { i++; mantissaDigits++; }
+            }
+            if (mantissaDigits == 0) return false;
+            if (i < v.Length && (v[i] == 'e' || v[i] == 'E'))
+            {
+                i++;
+                if (i < v.Length && (v[i] == '+' || v[i] == '-')) i++;
+                var exponentDigits = 0;
+                while (i < v.Length && v[i] >= '0' && v[i] <= '9') { i++; exponentDigits++; }
+                if (exponentDigits == 0) return false;
+            }
+            if (i != v.Length) return false;
+            // 1E999 has the syntax but is not a finite number.
+            return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d) && !double.IsNaN(d);
+        }
+
+        private static int Two(string s, int at) => (s[at] - '0') * 10 + (s[at + 1] - '0');
 
         private static bool IsDigits(string s)
         {

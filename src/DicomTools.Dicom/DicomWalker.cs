@@ -92,11 +92,18 @@ namespace DicomTools.Dicom
         public bool IsEncapsulated => Event == DicomWalkEvent.Element && DicomParser.IsEncapsulatedPixelData(_header);
 
         /// <summary>Moves on; false at the clean end of the dataset (or at <see cref="StopAfter"/>).</summary>
+        /// <summary>Told what was odd but readable (a blank VR, zero padding after the last element); null ignores it.</summary>
+        public System.Action<string>? Warning { get; set; }
+
+        /// <summary>Where zero padding after the last top-level element starts (the dataset ends there), or -1.</summary>
+        public long TrailingPaddingAt { get; private set; } = -1;
+
         public bool Next()
         {
             if (_valuePending) SkipPendingValue();
             while (true)
             {
+                if (_count == 0 && AtTrailingPadding()) return false;
                 if (_count > 0 && !_frames[_count - 1].IsItem) return NextInSequence();
                 if (_count > 0)
                 {
@@ -120,6 +127,7 @@ namespace DicomTools.Dicom
                     continue; // tolerated inside a defined-length item, as dcmtk does
                 }
                 _header = h;
+                if (h.BlankVr) Warning?.Invoke("Element " + h.Tag + " at byte offset " + h.Offset + " has a blank VR; it is read as " + h.VR + " and its bytes are kept.");
                 if (_count == 0 && StopAfter != null && h.Tag > StopAfter.Value)
                 {
                     Stopped = true;
@@ -128,6 +136,30 @@ namespace DicomTools.Dicom
                 Process();
                 return true;
             }
+        }
+
+        /// <summary>
+        /// A top-level "(0000,0000)" of zero bytes where an element should start: when every byte left is zero it is padding
+        /// (written by some tools after pixel data, read by pydicom), so the dataset ends here and the bytes are kept as they
+        /// are; any non-zero byte after it makes it damage, reported as such by the header read.
+        /// </summary>
+        private bool AtTrailingPadding()
+        {
+            if (!Input.Ensure(8)) return false;
+            for (var i = 0; i < 8; i++) if (Input.PeekByte(i) != 0) return false;
+            var start = Input.Position;
+            // Only looked at, never held: the buffer is scanned and advanced chunk by chunk.
+            while (Input.Ensure(1))
+            {
+                var n = Input.Buffered;
+                var buffer = Input.RawBuffer;
+                for (var i = Input.RawStart; i < Input.RawStart + n; i++)
+                    if (buffer[i] != 0) throw Input.Error("Zero bytes where an element should start, followed by data (a (0000,0000) element of length 0 is not DICOM)", start);
+                Input.Advance(n);
+            }
+            TrailingPaddingAt = start;
+            Warning?.Invoke((Input.Position - start) + " zero bytes follow the last element (padding from byte offset " + start + "); they are kept as they are.");
+            return true;
         }
 
         /// <summary>After a stop: walks on from the element <see cref="Next"/> stopped at, to the end.</summary>

@@ -320,3 +320,157 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         ($nested | Where-Object Depth -EQ 2).ParentPath | Sort-Object -Unique | Should -Be '(0040,0275)[0](0040,0008)[0]'
     }
 }
+
+Describe 'Set-DicomTags and files on disk' -Tag 'DicomTags', 'FileSafety' {
+    It 'refuses a read-only file (mode 0444) as PermissionDenied and leaves it byte-identical; -Force replaces it and keeps the mode' -Skip:(-not $IsLinux) {
+        # The suite runs as root, which access(2) lets write anything: the rule is the mode bits (see SafeFileReplacer).
+        $folder = New-SampleFolder 'readonly' -Count 1
+        $file = (Get-ChildItem -LiteralPath $folder -Filter *.dcm)[0].FullName
+        & chmod 0444 $file
+        $before = (Get-FileHash -LiteralPath $file).Hash
+        $result = Set-DicomTags -LiteralPath $file -Metadata $script:Metadata -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $problems.Count | Should -Be 1
+        $problems[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.AccessDenied*'
+        $problems[0].Exception.Message | Should -BeLike '*read-only (mode 0444)*-Force*'
+        (Get-FileHash -LiteralPath $file).Hash | Should -Be $before
+
+        (Set-DicomTags -LiteralPath $file -Metadata $script:Metadata -Force).Status | Should -Be 'Updated'
+        (Get-Item -LiteralPath $file).UnixFileMode.ToString() | Should -Be 'OtherRead, GroupRead, UserRead'
+        Get-ChildItem -LiteralPath $folder -Force -Filter *.tmp | Should -BeNullOrEmpty
+    }
+
+    It 'reports a FIFO named *.dcm as an error record without blocking Get-DicomTag or Set-DicomTags' -Skip:(-not $IsLinux) {
+        $folder = New-SampleFolder 'fifo' -Count 2
+        $fifo = Join-Path $folder 'pipe.dcm'
+        & mkfifo $fifo
+        $results = Get-ChildItem -LiteralPath $folder -Filter *.dcm | Set-DicomTags -Metadata $script:Metadata -ErrorVariable problems -ErrorAction SilentlyContinue
+        ($results | Where-Object Status -EQ 'Updated').Count | Should -Be 2
+        $problems.Count | Should -Be 1
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $problems[0].Exception.Message | Should -BeLike "*$fifo*FIFO*"
+        $read = Get-DicomTag -LiteralPath $fifo -ErrorVariable readProblems -ErrorAction SilentlyContinue
+        $read | Should -BeNullOrEmpty
+        $readProblems.Count | Should -Be 1
+    }
+
+    It 'does not copy files already under -Destination when it lies inside the source tree' {
+        $folder = New-SampleFolder 'inside' -Count 2
+        Push-Location $folder
+        try {
+            $null = Get-ChildItem -Recurse -Filter *.dcm | Set-DicomTags -Metadata $script:Metadata -Destination ./out
+            # A second recursive run sees ./out's copies: they are refused, never copied to ./out/out.
+            $again = Get-ChildItem -Recurse -Filter *.dcm | Set-DicomTags -Metadata $script:Metadata -Destination ./out -ErrorVariable problems -ErrorAction SilentlyContinue
+        }
+        finally { Pop-Location }
+        Test-Path (Join-Path $folder 'out/out') | Should -BeFalse
+        ($again | Where-Object Status -EQ 'Failed').Count | Should -Be 2
+        $problems[0].Exception.Message | Should -BeLike '*copies of copies*'
+    }
+}
+
+Describe 'Set-DicomTags killed at random moments' -Tag 'KillTrials' {
+    # Each trial starts a child pwsh that edits, and SIGKILLs it at a random moment of the edit; every file must then be
+    # the old or the new version (sha256), and the next run must remove what the killed one left. 10 trials, about 60 s with the setup.
+    It 'leaves every file old or new and no leftovers after the next run' -Skip:(-not $IsLinux) {
+        $seed = if ($env:DICOMTOOLS_KILL_SEED) { [int]$env:DICOMTOOLS_KILL_SEED } else { Get-Random }
+        $random = [Random]::new($seed)
+        $pristine = Join-Path $TestDrive 'kill-pristine'
+        $null = New-Item -ItemType Directory $pristine
+        # One big file: a real image plus 200 MB of Data Set Trailing Padding (FFFC,FFFC) OB, sparse, so it is cheap to make
+        # but every byte is copied by the edit.
+        $bigSource = New-SampleFolder 'kill-big' -Count 1
+        $big = Join-Path $pristine 'big.dcm'
+        Copy-Item -LiteralPath (Get-ChildItem -LiteralPath $bigSource -Filter *.dcm)[0].FullName $big
+        $stream = [IO.File]::Open($big, 'Open', 'ReadWrite')
+        try {
+            $null = $stream.Seek(0, 'End')
+            $header = [byte[]](0xFC, 0xFF, 0xFC, 0xFF, 0x4F, 0x42, 0, 0) + [BitConverter]::GetBytes([uint32]200MB)
+            $stream.Write($header, 0, $header.Length)
+            $stream.SetLength($stream.Length + 200MB)
+        }
+        finally { $stream.Dispose() }
+        $many = New-SampleFolder 'kill-many' -Count 24
+        Copy-Item -LiteralPath $many -Destination (Join-Path $pristine 'many') -Recurse
+
+        # The new versions: the same edit, run to the end on a copy.
+        $expected = Join-Path $TestDrive 'kill-expected'
+        Copy-Item -LiteralPath $pristine -Destination $expected -Recurse
+        $null = Get-ChildItem -LiteralPath $expected -Recurse -Filter *.dcm | Set-DicomTags -Metadata $script:Metadata
+        $old = @{}; $new = @{}
+        foreach ($f in Get-ChildItem -LiteralPath $pristine -Recurse -Filter *.dcm) {
+            $relative = [IO.Path]::GetRelativePath($pristine, $f.FullName)
+            $old[$relative] = (Get-FileHash -LiteralPath $f.FullName -Algorithm SHA256).Hash
+            $new[$relative] = (Get-FileHash -LiteralPath (Join-Path $expected $relative) -Algorithm SHA256).Hash
+            $new[$relative] | Should -Not -Be $old[$relative]
+        }
+
+        $work = Join-Path $TestDrive 'kill-work'
+        $child = Join-Path $TestDrive 'kill-child.ps1'
+        Set-Content -LiteralPath $child -Value @'
+param([string] $Module, [string] $Target)
+Import-Module $Module
+$metadata = @{ SampleId = 'ref0000022tes-cbc'; PatientName = 'Bella^Smith'; Species = 'Feline'; TestType = 'CBC'; ClinicName = 'Northside Vets' }
+[Console]::Out.WriteLine('ready'); [Console]::Out.Flush()
+$null = Get-ChildItem -LiteralPath $Target -Recurse -Filter *.dcm | Set-DicomTags -Metadata $metadata
+[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
+'@
+        function Start-Edit([string] $Target) {
+            $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $child, $script:ModulePath, $Target)) { $info.ArgumentList.Add($a) }
+            $info.RedirectStandardOutput = $true
+            $info.UseShellExecute = $false
+            $process = [Diagnostics.Process]::Start($info)
+            $line = $process.StandardOutput.ReadLineAsync()
+            if (-not $line.Wait(60000) -or $line.Result -ne 'ready') { $process.Kill(); throw 'The child did not start.' }
+            $process
+        }
+        function Reset-Work {
+            if (Test-Path $work) { Remove-Item -LiteralPath $work -Recurse -Force }
+            Copy-Item -LiteralPath $pristine -Destination $work -Recurse
+        }
+
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        # How long a whole edit takes here, to spread the kills over it.
+        Reset-Work
+        $timing = Start-Edit $work
+        $edit = [Diagnostics.Stopwatch]::StartNew()
+        if (-not $timing.WaitForExit(120000)) { $timing.Kill(); throw 'The edit did not finish.' }
+        $editMs = [int]$edit.ElapsedMilliseconds
+        $timing.ExitCode | Should -Be 0
+
+        $trials = 10; $oldSeen = 0; $newSeen = 0; $leftovers = 0
+        Reset-Work
+        for ($trial = 0; $trial -lt $trials; $trial++) {
+            $target = if ($trial % 2 -eq 0) { Join-Path $work 'big.dcm' } else { Join-Path $work 'many' }
+            $process = Start-Edit $target
+            $delay = $random.Next(0, [Math]::Max(1, [int]($editMs * 1.1)))
+            # A random kill moment, not a wait for something: the child is killed wherever it is.
+            Start-Sleep -Milliseconds $delay
+            $process.Kill()
+            $process.WaitForExit()
+            foreach ($relative in $old.Keys) {
+                $hash = (Get-FileHash -LiteralPath (Join-Path $work $relative) -Algorithm SHA256).Hash
+                $hash | Should -BeIn @($old[$relative], $new[$relative]) -Because "trial $trial (seed $seed, kill after $delay ms): $relative must be old or new"
+                if ($hash -eq $old[$relative]) { $oldSeen++ }
+                else {
+                    # Only what the kill let through is put back, so the next trial edits it again (copying 200 MB costs).
+                    $newSeen++
+                    Copy-Item -LiteralPath (Join-Path $pristine $relative) -Destination (Join-Path $work $relative) -Force
+                }
+            }
+            $left = @(Get-ChildItem -LiteralPath $work -Recurse -Force -Filter '.*.tmp')
+            $leftovers += $left.Count
+            if ($left.Count -gt 0) {
+                # The next run removes them (their writer is dead, so nobody holds their flock) and says so.
+                $null = Get-ChildItem -LiteralPath $work -Recurse -Filter *.dcm | Set-DicomTags -Metadata $script:Metadata -WarningVariable warned -WarningAction SilentlyContinue
+                @(Get-ChildItem -LiteralPath $work -Recurse -Force -Filter '.*.tmp').Count | Should -Be 0
+                $warned.Count | Should -BeGreaterOrEqual 1
+            }
+        }
+        $clock.Stop()
+        Write-Host ("Kill trials: {0} trials (seed {1}), full edit {2} ms, files seen old {3} / new {4}, temp files left by kills {5} (all removed by the next run), {6:n1} s in all" -f
+            $trials, $seed, $editMs, $oldSeen, $newSeen, $leftovers, $clock.Elapsed.TotalSeconds)
+    }
+}

@@ -165,6 +165,23 @@ namespace DicomTools.Cmdlets.Commands
             if (!ShouldProcess($"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}",
                 "Set the sample's tags, upload the files and start analytics")) return;
 
+            // One run per sample directory, taken before the log file so a refused second run touches nothing of the first's.
+            if (System.IO.Directory.Exists(directory))
+            {
+                SampleDirectoryLock directoryLock;
+                try
+                {
+                    directoryLock = SampleDirectoryLock.Acquire(directory, SampleId, DateTimeOffset.Now);
+                }
+                catch (SampleDirectoryLockedException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.SampleDirectoryLocked", ErrorCategory.ResourceUnavailable, directory));
+                    throw;
+                }
+                _disposables.Add(directoryLock);
+                if (directoryLock.TakeOverWarning != null) WriteWarning(directoryLock.TakeOverWarning);
+            }
+
             // From here on every entry of this run, from any DicomTools code in this runspace, reaches the file.
             var file = Terminating(() => new LogFileWriter(logPath, resolved.LogLevel), "DicomTools.LogFileUnavailable", ErrorCategory.WriteError, logPath);
             _disposables.Add(file);

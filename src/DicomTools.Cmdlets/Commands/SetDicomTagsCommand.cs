@@ -90,6 +90,10 @@ namespace DicomTools.Cmdlets.Commands
         [Parameter]
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
 
+        /// <summary>Also replaces read-only files (no write permission in their mode, or the Windows ReadOnly attribute); the mode is kept.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>How many files are edited at once (the flush to disk of one overlaps the work on others).</summary>
         [Parameter]
         [ValidateRange(1, 256)]
@@ -119,7 +123,7 @@ namespace DicomTools.Cmdlets.Commands
                     "DicomTools.RelativeToWithoutDestination", ErrorCategory.InvalidArgument, RelativeTo));
             }
 
-            var updater = new TagFileUpdater(plan.Edits, CharacterSetPolicy, flushToDisk: true, logProvider: LogQueue);
+            var updater = new TagFileUpdater(plan.Edits, CharacterSetPolicy, flushToDisk: true, logProvider: LogQueue) { OverwriteReadOnly = Force.IsPresent };
             _queue = new OrderedWorkQueue<PendingFile, TagFileOutcome?>(
                 (file, token) => file.Declined ? null : updater.Update(file.Request, token),
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);

@@ -24,6 +24,8 @@ namespace DicomTools.Cmdlets
                 case TagFailureKind.AccessDenied: id = "DicomTools.AccessDenied"; category = ErrorCategory.PermissionDenied; break;
                 case TagFailureKind.IOError: id = "DicomTools.FileIOError"; category = ErrorCategory.WriteError; break;
                 case TagFailureKind.InvalidDestination: id = "DicomTools.InvalidDestination"; category = ErrorCategory.InvalidArgument; break;
+                case TagFailureKind.NotRegularFile: id = "DicomTools.NotRegularFile"; category = ErrorCategory.InvalidArgument; break;
+                case TagFailureKind.ChangedWhileEditing: id = "DicomTools.FileChangedWhileEditing"; category = ErrorCategory.WriteError; break;
                 default: id = "DicomTools.TagUpdateFailed"; category = ErrorCategory.NotSpecified; break;
             }
             return new ErrorRecord(failure.Exception, id, category, target) { ErrorDetails = new ErrorDetails(failure.Message) };

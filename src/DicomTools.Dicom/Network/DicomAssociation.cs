@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -290,7 +291,7 @@ namespace DicomTools.Dicom.Network
             var field = response.GetUInt16(DimseCommand.CommandField);
             var respondedTo = response.GetUInt16(DimseCommand.MessageIdBeingRespondedTo);
             if (field != expectedField || respondedTo != messageId)
-                throw Fail(new DicomProtocolException("The peer answered message " + messageId + " with command 0x" + (field ?? 0).ToString("X4") + " for message " + (respondedTo?.ToString() ?? "(none)") + " instead of 0x" + expectedField.ToString("X4") + "; the association was aborted."));
+                throw Fail(new DicomProtocolException("The peer answered message " + messageId + " with command 0x" + (field ?? 0).ToString("X4", CultureInfo.InvariantCulture) + " for message " + (respondedTo?.ToString(CultureInfo.InvariantCulture) ?? "(none)") + " instead of 0x" + expectedField.ToString("X4", CultureInfo.InvariantCulture) + "; the association was aborted."));
             if (response.GetUInt16(DimseCommand.Status) == null)
                 throw Fail(new DicomProtocolException("The peer's response to message " + messageId + " has no Status (0000,0900); the association was aborted."));
             return response;
@@ -317,7 +318,7 @@ namespace DicomTools.Dicom.Network
             }
         }
 
-        private Exception Fail(DicomProtocolException ex)
+        private DicomProtocolException Fail(DicomProtocolException ex)
         {
             _ended = true;
             _channel.Abort(2, 0);

@@ -42,7 +42,7 @@ namespace DicomTools.Dicom.Network
             try
             {
                 await channel.GuardAsync(async () => { await socket.ConnectAsync(host, port).ConfigureAwait(false); channel._stream = new NetworkStream(socket, false); return 0; },
-                    "connecting to " + host + ":" + port, timeout, cancellationToken, connecting: true).ConfigureAwait(false);
+                    "connecting to " + host + ":" + port, timeout, connecting: true, cancellationToken).ConfigureAwait(false);
                 return channel;
             }
             catch
@@ -65,7 +65,7 @@ namespace DicomTools.Dicom.Network
                 if (_body.Length < length) _body = new byte[Math.Max(length, Math.Min((long)_body.Length * 2, limit))];
                 await ReadExactAsync(_body, (int)length).ConfigureAwait(false);
                 return new ReceivedPdu(_header[0], _body, (int)length);
-            }, waitingFor, timeout, cancellationToken, connecting: false);
+            }, waitingFor, timeout, connecting: false, cancellationToken);
 
         public Task WriteAsync(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken) =>
             GuardAsync(async () =>
@@ -74,7 +74,7 @@ namespace DicomTools.Dicom.Network
                 try { await _stream.WriteAsync(buffer, offset, count).ConfigureAwait(false); }
                 finally { EndWrite(); }
                 return 0;
-            }, what, timeout, cancellationToken, connecting: false);
+            }, what, timeout, connecting: false, cancellationToken);
 
         /// <summary>Synchronous write for the transcoder, which produces bytes from the codec's synchronous reader.</summary>
         public void Write(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken)
@@ -113,7 +113,7 @@ namespace DicomTools.Dicom.Network
             CloseSocket();
         }
 
-        private async Task<T> GuardAsync<T>(Func<Task<T>> io, string what, TimeSpan timeout, CancellationToken cancellationToken, bool connecting)
+        private async Task<T> GuardAsync<T>(Func<Task<T>> io, string what, TimeSpan timeout, bool connecting, CancellationToken cancellationToken)
         {
             using (cancellationToken.Register(s => ((PduChannel)s!).Interrupt(timedOut: false), this))
             {

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using DicomTools.Dicom.IO;
 
 namespace DicomTools.Engine.Tagging
 {
@@ -37,10 +38,20 @@ namespace DicomTools.Engine.Tagging
                     + "Run from the folder that holds the files, or give -RelativeTo <folder>.";
                 return false;
             }
+            // Links resolved: a destination that is a symbolic link to the source folder is the source folder.
+            var realSource = RealPath.Resolve(source);
+            var realDestinationFolder = EnsureTrailingSeparator(RealPath.Resolve(DestinationFolder));
             destination = Path.Combine(DestinationFolder, source.Substring(root.Length));
-            if (string.Equals(destination, source, PathComparison))
+            if (string.Equals(destination, source, PathComparison) || string.Equals(RealPath.Resolve(destination), realSource, PathComparison))
             {
                 problem = $"-Destination '{DestinationFolder}' maps '{source}' onto itself; choose a folder other than the source folder (or leave -Destination out to edit in place).";
+                return false;
+            }
+            if (realSource.StartsWith(realDestinationFolder, PathComparison))
+            {
+                problem = $"'{source}' is inside -Destination '{DestinationFolder}': files under the destination are not edited again, "
+                    + "so that a recursive listing of the source tree never makes copies of copies. Leave the destination out of the input "
+                    + "(e.g. Get-ChildItem -Recurse | Where-Object FullName -notlike '<destination>*') or choose a destination outside the source tree.";
                 return false;
             }
             problem = null;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using DicomTools.Dicom;
+using DicomTools.Dicom.IO;
 using DicomTools.Engine.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,8 +23,12 @@ namespace DicomTools.Engine.Tagging
         AccessDenied,
         /// <summary>Reading or writing failed (disk full, file locked, ...).</summary>
         IOError,
-        /// <summary>The destination layout cannot place the file (outside the base folder, or onto its own source).</summary>
+        /// <summary>The destination layout cannot place the file (outside the base folder, onto its own source, or inside the source tree).</summary>
         InvalidDestination,
+        /// <summary>A FIFO, socket or device: never opened, since reading it could wait forever.</summary>
+        NotRegularFile,
+        /// <summary>Another program wrote the file while we edited it: its version was kept, ours discarded.</summary>
+        ChangedWhileEditing,
         Unexpected,
     }
 
@@ -54,11 +59,13 @@ namespace DicomTools.Engine.Tagging
 
     public sealed class TagFileOutcome
     {
-        internal TagFileOutcome(string sourcePath, string outputPath, string? sopInstanceUid, bool written, bool dryRun, IReadOnlyList<DicomTagChange> changes, long bytes, TagFileFailure? failure)
+        internal TagFileOutcome(string sourcePath, string outputPath, string? sopInstanceUid, bool written, bool dryRun, IReadOnlyList<DicomTagChange> changes, long bytes, TagFileFailure? failure, IReadOnlyList<string>? warnings = null)
         {
             SourcePath = sourcePath; OutputPath = outputPath; SopInstanceUid = sopInstanceUid; Written = written;
-            DryRun = dryRun; Changes = changes; Bytes = bytes; Failure = failure;
+            DryRun = dryRun; Changes = changes; Bytes = bytes; Failure = failure; Warnings = warnings ?? Array.Empty<string>();
         }
+        /// <summary>Things the user should hear about this file even when it succeeded (e.g. a stale temporary file removed).</summary>
+        public IReadOnlyList<string> Warnings { get; }
         public string SourcePath { get; }
         /// <summary>The edited file: the source itself, or its copy under the destination.</summary>
         public string OutputPath { get; }
@@ -85,6 +92,8 @@ namespace DicomTools.Engine.Tagging
         private readonly bool _flushToDisk;
         private readonly ILogger _logger;
 
+        /// <summary>Replace read-only files too (-Force); off, they fail with <see cref="TagFailureKind.AccessDenied"/>.</summary>
+        public bool OverwriteReadOnly { get; set; }
 
         public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk = true, ILoggerProvider? logProvider = null)
         {
@@ -115,12 +124,16 @@ namespace DicomTools.Engine.Tagging
                     return Failed(request, new TagFileFailure(TagFailureKind.NotFound, $"'{source}' does not exist (was it moved or deleted?).", new FileNotFoundException("File not found.", source)));
                 bytes = info.Length;
 
+                var warnings = new List<string>();
                 var options = new DicomEditOptions
                 {
                     DryRun = dryRun,
                     CharacterSetPolicy = _characterSetPolicy,
                     FlushToDisk = _flushToDisk,
                     DestinationPath = request.DestinationPath,
+                    OverwriteReadOnly = OverwriteReadOnly,
+                    // Odd but editable (a misspelt character set, ...) or cleaned up (a killed edit's temporary file): the admin sees it as a warning.
+                    Warning = message => { lock (warnings) warnings.Add(message); _logger.LogWarning("{File}: {Warning}", source, message); },
                 };
                 if (request.DestinationPath != null && !dryRun)
                 {
@@ -129,15 +142,21 @@ namespace DicomTools.Engine.Tagging
                 }
                 var result = DicomFileEditor.Edit(source, _edits, options);
                 var written = result.Written;
+                if (!dryRun && !written && request.DestinationPath == null)
+                {
+                    // A write cleans up after killed edits of its file; a file with nothing to change is cleaned up here.
+                    var real = RealPath.Resolve(source);
+                    SafeFileReplacer.RemoveStaleTemporaryFiles(Path.GetDirectoryName(real)!, Path.GetFileName(real), options.Warning);
+                }
                 if (request.DestinationPath != null && !dryRun && !written)
                 {
                     // Nothing to change, but the destination must still hold the file: the admin sends it from there.
-                    CopyAtomically(source, request.DestinationPath, _flushToDisk);
+                    CopyAtomically(source, request.DestinationPath, options);
                     written = true;
                 }
                 _logger.LogDebug("{File}: {Count} change(s), {Action}", source, result.Changes.Count,
                     dryRun ? "dry run" : written ? "written to " + output : "nothing written");
-                return new TagFileOutcome(source, output, result.SopInstanceUid, written, dryRun, result.Changes, bytes, null);
+                return new TagFileOutcome(source, output, result.SopInstanceUid, written, dryRun, result.Changes, bytes, null, warnings);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
             {
@@ -163,6 +182,10 @@ namespace DicomTools.Engine.Tagging
                 case DicomValueException v:
                     return new TagFileFailure(TagFailureKind.InvalidTagValue,
                         $"'{path}': the new value for {SampleTagPlan.Describe(v.Tag)} ({v.VR}) is refused: {v.Message}{untouched}", ex);
+                case NotRegularFileException n:
+                    return new TagFileFailure(TagFailureKind.NotRegularFile, n.Message, ex);
+                case FileChangedException c:
+                    return new TagFileFailure(TagFailureKind.ChangedWhileEditing, c.Message, ex);
                 case UnauthorizedAccessException _:
                     return new TagFileFailure(TagFailureKind.AccessDenied,
                         $"'{path}': access denied ({ex.Message}). Check the file's and its folder's permissions" + (edited ? ": the edit writes a temporary file beside it." : ".") + untouched, ex);
@@ -177,25 +200,17 @@ namespace DicomTools.Engine.Tagging
         }
 
         /// <summary>Copies through a temporary file in the destination folder, so a crash never leaves half a file.</summary>
-        private static void CopyAtomically(string source, string destination, bool flush)
+        private static void CopyAtomically(string source, string destination, DicomEditOptions options)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(destination)) ?? ".";
-            var temp = Path.Combine(folder, "." + Path.GetFileName(destination) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
-            try
+            using (var input = RegularFile.OpenRead(source, 1 << 16, FileOptions.SequentialScan, out var identity))
             {
-                using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
-                using (var copy = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                SafeFileReplacer.Write(source, destination, copy => input.CopyTo(copy, 1 << 20), new SafeWriteOptions
                 {
-                    input.CopyTo(copy, 1 << 20);
-                    if (flush) copy.Flush(true);
-                }
-                if (File.Exists(destination)) File.Replace(temp, destination, null);
-                else File.Move(temp, destination);
-            }
-            catch
-            {
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                throw;
+                    FlushToDisk = options.FlushToDisk,
+                    OverwriteReadOnly = options.OverwriteReadOnly,
+                    SourceIdentity = identity,
+                    Warning = options.Warning,
+                });
             }
         }
     }

@@ -16,9 +16,13 @@ namespace DicomTools.Engine.Upload.Protocols
     {
         internal const int BufferSize = 81920;
 
-        public static FileStream Open(string path) =>
-            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize,
+        public static FileStream Open(string path)
+        {
+            // A FIFO or device named *.dcm would block the upload forever: only regular files are opened.
+            DicomTools.Dicom.IO.RegularFile.EnsureRegular(path);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize,
                 FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
 
         /// <summary>
         /// Copies exactly <paramref name="expectedLength"/> bytes: a file that changed size since it was queued

@@ -1,0 +1,184 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace DicomTools.Dicom.IO
+{
+    /// <summary>How <see cref="SafeFileReplacer.Write"/> treats the file it replaces.</summary>
+    public sealed class SafeWriteOptions
+    {
+        /// <summary>fsync the new file before the rename and its folder after it (Linux), so a power loss leaves old or new.</summary>
+        public bool FlushToDisk { get; set; } = true;
+        /// <summary>Replace a read-only target too (-Force); its mode or ReadOnly attribute is kept on the new file.</summary>
+        public bool OverwriteReadOnly { get; set; }
+        /// <summary>The source as it was when it was opened for reading: if it is another file (or was modified) just before the
+        /// rename, the new file is discarded with <see cref="FileChangedException"/>. Null: not checked.</summary>
+        public FileIdentity? SourceIdentity { get; set; }
+        /// <summary>Receives what the caller should pass on as a warning (e.g. stale temporary files removed).</summary>
+        public Action<string>? Warning { get; set; }
+        /// <summary>Test hook: runs after the new file is complete and before it replaces the target.</summary>
+        internal Action<string>? BeforeReplace { get; set; }
+    }
+
+    /// <summary>
+    /// Replaces a file so that a reader (or a crash) only ever sees the old or the new content: the new content is written to
+    /// a temporary file beside the target (links resolved, so a link keeps pointing at the edited file), flushed, given the
+    /// original's permissions and renamed over the target. The temporary file ("." + name + "." + 12 hex digits + ".tmp") is
+    /// flock(2)ed while it is live, so a later run can tell one left by a killed process and remove it.
+    /// </summary>
+    public static class SafeFileReplacer
+    {
+        /// <summary>
+        /// Writes <paramref name="target"/> through <paramref name="writeContent"/> atomically; <paramref name="source"/> is the
+        /// file read (its permissions go to a new target). On any error the temporary file is removed and the target is untouched.
+        /// </summary>
+        /// <exception cref="UnauthorizedAccessException">The target is read-only and <see cref="SafeWriteOptions.OverwriteReadOnly"/> is off.</exception>
+        /// <exception cref="FileChangedException">The source changed between our read and the rename.</exception>
+        public static void Write(string source, string target, Action<Stream> writeContent, SafeWriteOptions? options = null)
+        {
+            if (source == null) throw new ArgumentNullException(nameof(source));
+            if (target == null) throw new ArgumentNullException(nameof(target));
+            if (writeContent == null) throw new ArgumentNullException(nameof(writeContent));
+            options ??= new SafeWriteOptions();
+            var targetReal = RealPath.Resolve(target);
+            var folder = Path.GetDirectoryName(targetReal)!;
+            Directory.CreateDirectory(folder);
+            var targetExists = File.Exists(targetReal);
+            var windowsReadOnly = false;
+            if (targetExists) windowsReadOnly = RefuseReadOnly(target, targetReal, options.OverwriteReadOnly);
+            RemoveStaleTemporaryFiles(folder, Path.GetFileName(targetReal), options.Warning);
+
+            var temp = Path.Combine(folder, TemporaryPrefix(Path.GetFileName(targetReal)) + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            FileStream? output = null;
+            try
+            {
+                output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096);
+                if (NativeLinux.IsLinux && !NativeLinux.TryLock(output.SafeFileHandle, NativeLinux.LockExclusive))
+                    throw new IOException("Cannot lock the new temporary file '" + temp + "'.");
+                writeContent(output);
+                output.Flush(options.FlushToDisk);
+                CopyPermissions(targetExists ? targetReal : source, temp);
+                options.BeforeReplace?.Invoke(temp);
+                if (options.SourceIdentity != null)
+                {
+                    var now = FileIdentity.Of(source);
+                    if (!options.SourceIdentity.Equals(now)) throw new FileChangedException(source);
+                }
+                // On Linux the temporary file stays open (and locked) through the rename, so a concurrent cleaner never takes
+                // it for a leftover; Windows cannot rename an open file.
+                if (!NativeLinux.IsLinux) { output.Dispose(); output = null; }
+                if (windowsReadOnly) File.SetAttributes(targetReal, File.GetAttributes(targetReal) & ~FileAttributes.ReadOnly);
+                Replace(temp, targetReal);
+                if (windowsReadOnly) File.SetAttributes(targetReal, File.GetAttributes(targetReal) | FileAttributes.ReadOnly);
+                if (NativeLinux.IsLinux && options.FlushToDisk) NativeLinux.FsyncFolder(folder);
+            }
+            catch
+            {
+                try { if (File.Exists(temp)) File.Delete(temp); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+                throw;
+            }
+            finally
+            {
+                output?.Dispose();
+            }
+        }
+
+        /// <summary>The start of every temporary file name for <paramref name="fileName"/>.</summary>
+        public static string TemporaryPrefix(string fileName) => "." + fileName + ".";
+
+        /// <summary>
+        /// Removes temporary files of <paramref name="fileName"/> in <paramref name="folder"/> that no live writer holds (no
+        /// flock on them: their writer was killed). Returns how many were removed; each is reported through <paramref name="warning"/>.
+        /// </summary>
+        public static int RemoveStaleTemporaryFiles(string folder, string fileName, Action<string>? warning)
+        {
+            if (fileName.IndexOfAny(new[] { '*', '?' }) >= 0) return 0;
+            var pattern = new Regex("^" + Regex.Escape(TemporaryPrefix(fileName)) + "[0-9a-f]{12}\\.tmp$");
+            var removed = 0;
+            string[] candidates;
+            try { candidates = Directory.GetFiles(folder, TemporaryPrefix(fileName) + "*.tmp"); }
+            catch (IOException) { return 0; }
+            catch (UnauthorizedAccessException) { return 0; }
+            foreach (var candidate in candidates)
+            {
+                if (!pattern.IsMatch(Path.GetFileName(candidate))) continue;
+                try
+                {
+                    // FileShare.None (and the explicit flock) fails while the writer lives: its lock goes only with its process.
+                    using (var probe = new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                        if (NativeLinux.IsLinux && !NativeLinux.TryLock(probe.SafeFileHandle, NativeLinux.LockExclusive)) continue;
+                        File.Delete(candidate);
+                    }
+                    removed++;
+                    warning?.Invoke($"Removed '{candidate}', a temporary file left by an edit that was interrupted (killed or crashed); '{Path.Combine(folder, fileName)}' itself was never partly written.");
+                }
+                catch (IOException) { } // live, or gone meanwhile
+                catch (UnauthorizedAccessException) { }
+            }
+            return removed;
+        }
+
+        /// <summary>Throws when the target is read-only for us (unless forced); true when Windows' ReadOnly attribute must be lifted.</summary>
+        private static bool RefuseReadOnly(string target, string targetReal, bool force)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                var readOnly = (File.GetAttributes(targetReal) & FileAttributes.ReadOnly) != 0;
+                if (readOnly && !force)
+                    throw new UnauthorizedAccessException($"'{target}' is read-only (ReadOnly attribute). Use -Force to replace it anyway (it stays read-only), or clear the attribute.");
+                return readOnly;
+            }
+            if (!NativeLinux.IsLinux || force) return false;
+            // The rename needs only the folder's write permission, so a file's own mode would be bypassed silently: check it.
+            // Root passes access(2) for any mode, so for root "read-only" means no write bit at all (0444), as for rm(1)'s prompt.
+            var stat = NativeLinux.Stat(targetReal);
+            if (stat == null) return false;
+            var readOnlyForUs = NativeLinux.IsRoot ? (stat.Mode & 0x92) == 0 : !NativeLinux.CanWrite(targetReal);
+            if (readOnlyForUs)
+                throw new UnauthorizedAccessException($"'{target}' is read-only (mode {Convert.ToString(stat.Mode & 0xFFF, 8).PadLeft(4, '0')}). Use -Force to replace it anyway (the mode is kept), or make it writable: chmod u+w '{target}'.");
+            return false;
+        }
+
+        private static void Replace(string temp, string target)
+        {
+            if (File.Exists(target))
+            {
+                // Unix: rename(2), atomic. Windows: ReplaceFile keeps the original's ACLs and attributes.
+                File.Replace(temp, target, null, true);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
+        }
+
+        // File.GetUnixFileMode / SetUnixFileMode exist from .NET 7; this library targets netstandard2.0, so reach them by reflection.
+        private static readonly MethodInfo? GetUnixFileMode = typeof(File).GetMethod("GetUnixFileMode", new[] { typeof(string) });
+        private static readonly MethodInfo? SetUnixFileMode = FindSetUnixFileMode();
+
+        private static MethodInfo? FindSetUnixFileMode()
+        {
+            var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+            return modeType == null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
+        }
+
+        private static void CopyPermissions(string from, string to)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || GetUnixFileMode == null || SetUnixFileMode == null) return;
+            try
+            {
+                var mode = GetUnixFileMode.Invoke(null, new object[] { from });
+                SetUnixFileMode.Invoke(null, new[] { to, mode });
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is IOException || ex.InnerException is UnauthorizedAccessException)
+            {
+                throw ex.InnerException;
+            }
+        }
+    }
+}
