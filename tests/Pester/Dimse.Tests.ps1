@@ -167,3 +167,49 @@ Describe 'Test-DicomConnection against Orthanc''s DICOM port' -Tag 'Dimse', 'Ort
         $failures[0].ErrorDetails.RecommendedAction | Should -Match 'CalledAETitle'
     }
 }
+
+Describe 'Send-DicomFile -Protocol Dimse' -Tag 'Dimse' -Skip:$script:NoStoreScp {
+    BeforeAll {
+        $script:Scp = Start-StoreScp
+        $script:Files = foreach ($i in 1..3) {
+            $file = Join-Path $TestDrive "send$i.dcm"
+            $null = New-TestDicomFile -Path $file -SopInstanceUid "1.2.826.0.1.3680043.2.1125.98.$PID.$i"
+            $file
+        }
+    }
+    AfterAll { Stop-Peer $script:Scp }
+
+    It 'stores every file piped in by C-STORE, in input order, with the DIMSE status' {
+        $results = Get-ChildItem $script:Files | Send-DicomFile -Protocol Dimse -ComputerName 127.0.0.1 -Port $script:Scp.Port -CalledAETitle STORESCP -ThrottleLimit 1
+
+        $results.Path | Should -Be (Get-Item $script:Files).FullName
+        $results.Status | Sort-Object -Unique | Should -Be 'Stored'
+        $results.StatusCode | Sort-Object -Unique | Should -Be 0
+        $results.Protocol | Sort-Object -Unique | Should -Be 'Dimse'
+        @(Get-ChildItem $script:Scp.Folder -Exclude *.log).Count | Should -Be 3
+    }
+
+    It 'takes the archive as a dicom:// URI, which implies -Protocol Dimse' {
+        # The What if: line ("C-STORE to STORESCP@127.0.0.1:<port>") goes to the host, which a test cannot capture.
+        $result = Send-DicomFile -LiteralPath $script:Files[0] -Uri "dicom://STORESCP@127.0.0.1:$($script:Scp.Port)" -WhatIf
+        $result.Status | Should -Be 'WhatIf'
+        $result.Protocol | Should -Be 'Dimse'
+    }
+
+    It 'refuses an HTTP credential and -Atomic with DIMSE' {
+        { Send-DicomFile -LiteralPath $script:Files[0] -Protocol Dimse -ComputerName 127.0.0.1 -CalledAETitle X -ApiKey (ConvertTo-SecureString k -AsPlainText -Force) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.DimseTakesNoCredential,*'
+        { Send-DicomFile -LiteralPath $script:Files[0] -Protocol Dimse -ComputerName 127.0.0.1 -CalledAETitle X -Atomic -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DicomTools.AtomicNeedsOneRequest,*'
+    }
+
+    It 'fails with a ConnectionError record when nothing listens' {
+        $port = Get-UnusedLoopbackPort
+        $result = Send-DicomFile -LiteralPath $script:Files[0] -Protocol Dimse -ComputerName 127.0.0.1 -Port $port -CalledAETitle ANY -MaximumRetryCount 0 -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $result.Status | Should -Be 'Failed'
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.UploadFailed.Connection,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+}

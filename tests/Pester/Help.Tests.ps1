@@ -157,6 +157,6 @@ Describe 'Tab completion' -Tag 'Help' {
     }
 
     It 'completes the -Protocol values of Send-DicomFile' {
-        @(Get-Completion 'Send-DicomFile -Path x.dcm -Protocol ').CompletionText | Should -Be @('Archive', 'Raw', 'StowRs')
+        @(Get-Completion 'Send-DicomFile -Path x.dcm -Protocol ').CompletionText | Should -Be @('Archive', 'Dimse', 'Raw', 'StowRs')
     }
 }

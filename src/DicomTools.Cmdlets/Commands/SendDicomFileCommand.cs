@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using DicomTools.Dicom.Network;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
@@ -82,6 +83,26 @@ namespace DicomTools.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string ContentType { get; set; } = "application/dicom";
 
+        /// <summary>-Protocol Dimse: the archive's host name or address (or give -Uri dicom://CALLED@host:port).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ComputerName { get; set; }
+
+        /// <summary>-Protocol Dimse: the archive's DICOM port.</summary>
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; } = 104;
+
+        /// <summary>-Protocol Dimse: the archive's AE title.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CalledAETitle { get; set; }
+
+        /// <summary>-Protocol Dimse: our AE title, as the archive knows it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string CallingAETitle { get; set; } = DicomAssociationOptions.DefaultCallingAETitle;
+
         protected override ApiEndpoint Endpoint => ApiEndpoint.Upload;
 
         /// <summary>A large file on a slow link takes minutes; one attempt may take 10 minutes unless -TimeoutSec says otherwise.</summary>
@@ -98,6 +119,12 @@ namespace DicomTools.Cmdlets.Commands
                     new PSArgumentException("-Atomic sends every file in one request: use it with -Protocol Archive or StowRs, not Raw.", nameof(Atomic)),
                     "DicomTools.AtomicNeedsOneRequest", ErrorCategory.InvalidArgument, protocol));
             }
+            var archive = ResolveArchive(ref protocol);
+            if (archive != null)
+            {
+                BeginDimse(protocol, archive);
+                return;
+            }
             var endpoint = ResolveEndpoint();
             _protocol = protocol;
             _options = new UploadOptions(endpoint.Uri)
@@ -113,6 +140,83 @@ namespace DicomTools.Cmdlets.Commands
             _progress = new ProgressMeter();
             if (Atomic.IsPresent)
                 WriteVerbose($"-Atomic: all files go in one {protocol} request when the input ends; server kind {ServerKind}.");
+        }
+
+        /// <summary>
+        /// The archive for -Protocol Dimse, from -ComputerName/-Port/-CalledAETitle/-CallingAETitle or a dicom:// URI
+        /// (-Uri, else U_URL): dicom://CALLED@host[:port] or dicom://CALLING:CALLED@host[:port]. A dicom:// URI implies
+        /// -Protocol Dimse, so U_URL alone switches Send-DicomFile and Invoke-SampleUpload to DIMSE. Null for HTTP.
+        /// </summary>
+        private DicomAssociationOptions? ResolveArchive(ref UploadProtocol protocol)
+        {
+            var uri = Uri;
+            if (uri == null && ComputerName == null)
+            {
+                var fromSetting = Environment.GetEnvironmentVariable(Endpoint.UrlSetting.Variable);
+                if (!string.IsNullOrWhiteSpace(fromSetting) && System.Uri.TryCreate(fromSetting!.Trim(), UriKind.Absolute, out var parsed)) uri = parsed;
+            }
+            var dicomUri = uri != null && string.Equals(uri.Scheme, "dicom", StringComparison.OrdinalIgnoreCase) ? uri : null;
+            if (dicomUri == null && ComputerName == null && protocol != UploadProtocol.Dimse) return null;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)) && protocol != UploadProtocol.Dimse)
+                Refuse($"-Protocol {protocol} is HTTP; -ComputerName and dicom:// URIs are for -Protocol Dimse.", "DicomTools.DimseNeedsDimseProtocol");
+            protocol = UploadProtocol.Dimse;
+            if (Atomic.IsPresent)
+                Refuse("-Atomic cannot work with -Protocol Dimse: C-STORE stores each file on its own answer and DIMSE has no all-or-nothing request or rollback; use -Protocol Archive or StowRs against the archive's HTTP API.", "DicomTools.AtomicNeedsOneRequest");
+            foreach (var http in new[] { nameof(ApiKey), nameof(Credential), "Token" })
+                if (MyInvocation.BoundParameters.ContainsKey(http))
+                    Refuse($"-{http} is an HTTP credential; DICOM associations carry none (the archive trusts AE titles and addresses), so it would be silently ignored with -Protocol Dimse.", "DicomTools.DimseTakesNoCredential");
+
+            string host, called, calling = CallingAETitle;
+            var port = Port;
+            if (dicomUri != null)
+            {
+                var user = System.Uri.UnescapeDataString(dicomUri.UserInfo ?? string.Empty);
+                var colon = user.IndexOf(':');
+                if (colon >= 0) { calling = user.Substring(0, colon); user = user.Substring(colon + 1); }
+                called = CalledAETitle ?? user;
+                host = dicomUri.Host;
+                if (!dicomUri.IsDefaultPort && dicomUri.Port > 0) port = dicomUri.Port;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Port))) port = Port;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(CallingAETitle))) calling = CallingAETitle;
+            }
+            else
+            {
+                if (ComputerName == null)
+                    Refuse("-Protocol Dimse needs the archive: -ComputerName (with -Port and -CalledAETitle) or -Uri dicom://CALLED@host:port.", "DicomTools.DimseNeedsArchive");
+                host = ComputerName!;
+                called = CalledAETitle ?? string.Empty;
+            }
+            if (string.IsNullOrEmpty(called))
+                Refuse("-Protocol Dimse needs the archive's AE title: -CalledAETitle, or dicom://CALLED@host:port.", "DicomTools.DimseNeedsArchive");
+            foreach (var (name, title) in new[] { ("called", called), ("calling", calling) })
+                if (DicomNetworkValidation.AeTitleProblem(title) is string problem)
+                    Refuse($"The {name} AE title '{title}' cannot be used: {problem}.", "DicomTools.InvalidAETitle");
+            var options = new DicomAssociationOptions(host, port, called) { CallingAETitle = calling };
+            return GivenTimeoutSec is double seconds ? options.WithTimeout(TimeSpan.FromSeconds(seconds)) : options;
+        }
+
+        private void BeginDimse(UploadProtocol protocol, DicomAssociationOptions archive)
+        {
+            _protocol = protocol;
+            _options = new UploadOptions(new Uri("dicom://" + System.Uri.EscapeDataString(archive.CalledAETitle) + "@" + archive.Host + ":" + archive.Port.ToString(CultureInfo.InvariantCulture)))
+            {
+                Protocol = protocol,
+                ThrottleLimit = ThrottleLimit,
+                Dimse = archive,
+                Retry = RetryOptions(),
+            };
+            _scheduler = new UploadScheduler(_options, new NoHttpSender(), LogQueue, CancellationToken);
+            _progress = new ProgressMeter();
+        }
+
+        private void Refuse(string message, string errorId) =>
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(message), errorId, ErrorCategory.InvalidArgument, null));
+
+        /// <summary>The scheduler needs a sender; DIMSE never sends over HTTP.</summary>
+        private sealed class NoHttpSender : IUploadSender
+        {
+            public System.Threading.Tasks.Task<UploadExchange> SendAsync(UploadRequest request, System.Threading.CancellationToken cancellationToken) =>
+                throw new InvalidOperationException("-Protocol Dimse sends no HTTP request.");
         }
 
         protected override void ProcessRecord()
@@ -199,7 +303,9 @@ namespace DicomTools.Cmdlets.Commands
             }
 
             var target = $"{info.FullName} ({info.Length.ToString("N0", CultureInfo.CurrentCulture)} bytes)";
-            var action = $"Upload to {UriRedaction.Redact(_options!.Endpoint)} ({_protocol}{(_options.Atomic ? ", atomic" : string.Empty)})";
+            var action = _options!.Dimse is DicomAssociationOptions archive
+                ? "C-STORE to " + archive
+                : $"Upload to {UriRedaction.Redact(_options!.Endpoint)} ({_protocol}{(_options.Atomic ? ", atomic" : string.Empty)})";
             if (!ShouldProcess(target, action, out var reason))
             {
                 if (reason == ShouldProcessReason.WhatIf)
@@ -269,6 +375,18 @@ namespace DicomTools.Cmdlets.Commands
             if (exception is DicomToolsHttpException http
                 && (result.FailureReason == UploadFailureReason.Transport || result.FailureReason == UploadFailureReason.NotAuthorized))
                 return HttpErrorRecords.Create(http, id, path);
+            if (exception is DicomNetworkException network)
+            {
+                var networkCategory = network.Failure switch
+                {
+                    DicomNetworkFailure.Timeout => ErrorCategory.OperationTimeout,
+                    DicomNetworkFailure.Protocol => ErrorCategory.ProtocolError,
+                    DicomNetworkFailure.Aborted => ErrorCategory.ProtocolError,
+                    DicomNetworkFailure.NoAcceptedContext => ErrorCategory.InvalidData,
+                    _ => ErrorCategory.ConnectionError,
+                };
+                return new ErrorRecord(network, id + "." + network.Failure, networkCategory, path) { ErrorDetails = new ErrorDetails(message) };
+            }
             var category = result.FailureReason switch
             {
                 UploadFailureReason.RejectedByServer => ErrorCategory.InvalidData,

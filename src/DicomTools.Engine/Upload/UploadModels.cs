@@ -12,6 +12,8 @@ namespace DicomTools.Engine.Upload
         StowRs = 1,
         /// <summary>Every file in one ZIP, one request.</summary>
         Archive = 2,
+        /// <summary>DICOM C-STORE (PS3.7) over -ThrottleLimit associations, each carrying many files.</summary>
+        Dimse = 3,
     }
 
     /// <summary>What the server at the other end promises for a request that carries many files.</summary>
@@ -98,6 +100,10 @@ namespace DicomTools.Engine.Upload
         public int ThrottleLimit { get; set; } = 4;
         public bool Atomic { get; set; }
         public UploadServerKind ServerKind { get; set; } = UploadServerKind.Auto;
+        /// <summary>-Protocol Dimse: the archive (host, port, AE titles, timeouts); <see cref="Endpoint"/> is then its dicom:// form.</summary>
+        public DicomTools.Dicom.Network.DicomAssociationOptions? Dimse { get; set; }
+        /// <summary>Retry count and backoff for protocols that do not go through the HTTP executor (Dimse); null = the defaults.</summary>
+        public DicomTools.Engine.Http.HttpRetryOptions? Retry { get; set; }
 
         // Whether a protocol can carry -Atomic is the protocol's to say (see Protocols/UploadProtocols.cs).
         internal void Validate()

@@ -33,3 +33,16 @@ namespace DicomTools.Engine.Upload.Protocols
         Task SendAsync(UploadBatch batch, CancellationToken cancellationToken);
     }
 }
+
+namespace DicomTools.Engine.Upload.Protocols
+{
+    /// <summary>
+    /// A protocol that keeps connections open across batches (DIMSE: one association per worker, not per file). The
+    /// scheduler calls <see cref="CloseAsync"/> once, after every worker ended, so the connections end in order. HTTP
+    /// protocols leave this to HttpClient's pool and do not implement it.
+    /// </summary>
+    internal interface IHoldsConnections
+    {
+        Task CloseAsync(CancellationToken cancellationToken);
+    }
+}

@@ -52,11 +52,25 @@ namespace DicomTools.Engine.Upload.Scheduling
             var workers = _protocol.FilesPerRequest == null ? 1 : options.ThrottleLimit;
             var running = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
             // Workers end only when no batch can come any more, and every batch they took has its results out.
-            Completion = Task.WhenAll(running).ContinueWith(_ => _results.Writer.TryComplete(),
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Completion = FinishAsync(running);
         }
 
         public UploadProgress Progress { get; } = new UploadProgress();
+
+        private async Task FinishAsync(Task[] running)
+        {
+            try
+            {
+                await Task.WhenAll(running).ConfigureAwait(false);
+                // Connections kept across batches (DIMSE associations) end once no batch can need them.
+                if (_protocol is IHoldsConnections holder)
+                {
+                    try { await holder.CloseAsync(_cancellationToken).ConfigureAwait(false); }
+                    catch (Exception ex) when (!(ex is OutOfMemoryException)) { _log.LogDebug("Closing connections failed: {Message}", ex.Message); }
+                }
+            }
+            finally { _results.Writer.TryComplete(); }
+        }
 
         /// <summary>Done when every worker has ended (after <see cref="Complete"/> or <see cref="Dispose"/>).</summary>
         public Task Completion { get; }
