@@ -231,7 +231,7 @@ namespace DicomTools.Dicom
     }
 
     /// <summary>Reads one stream, then another (the second one is not disposed).</summary>
-    internal sealed class ConcatenatedStream : Stream
+    internal sealed class ConcatenatedStream : ForwardReadStream
     {
         private readonly Stream _first, _second;
         private bool _firstDone;
@@ -249,19 +249,10 @@ namespace DicomTools.Dicom
             return _second.Read(buffer, offset, count);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Passes reads through and remembers whether the source ran dry (see <see cref="DicomInput.Inflating"/>).</summary>
-    internal sealed class EndWatchingStream : Stream
+    internal sealed class EndWatchingStream : ForwardReadStream
     {
         private readonly Stream _inner;
         private readonly bool _leaveOpen;
@@ -277,6 +268,16 @@ namespace DicomTools.Dicom
             return n;
         }
 
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_leaveOpen) _inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>What a read-only, forward-only wrapper leaves unsupported, said once for all of them.</summary>
+    internal abstract class ForwardReadStream : Stream
+    {
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -286,11 +287,5 @@ namespace DicomTools.Dicom
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing && !_leaveOpen) _inner.Dispose();
-            base.Dispose(disposing);
-        }
     }
 }
