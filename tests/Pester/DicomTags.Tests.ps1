@@ -89,7 +89,7 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         $folder = New-SampleFolder 'rerun'
         Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Metadata $script:Metadata | Out-Null
         # A time in the past, so that any rewrite shows in the timestamp without waiting for the clock to move.
-        Get-ChildItem -LiteralPath $folder -File | ForEach-Object { $_.LastWriteTimeUtc = [datetime]::new(2001, 1, 1, 0, 0, 0, 'Utc') }
+        Get-ChildItem -LiteralPath $folder -File | ForEach-Object { $_.LastWriteTimeUtc = [datetime]::new(2001, 1, 1, 0, 0, 0, [DateTimeKind]::Utc) }
         $before = Get-ChildItem -LiteralPath $folder -File | ForEach-Object { @{ Path = $_.FullName; Time = $_.LastWriteTimeUtc; Hash = (Get-FileHash $_.FullName).Hash } }
 
         $results = Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Metadata $script:Metadata
