@@ -171,6 +171,7 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
 # Issue 12: a fresh pwsh should run precompiled code, not JIT-compile the codec and the upload path on every start.
 Describe 'The build each edition loads' -Tag 'Isolation' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
         $script:ModuleFolder = Split-Path $script:ModulePath
         function Get-ReadyToRunMachine([string] $Path) {
             $stream = [IO.File]::OpenRead($Path)
@@ -198,7 +199,7 @@ Describe 'The build each edition loads' -Tag 'Isolation' {
 
     It 'loads the ReadyToRun build on PowerShell 7.6+ and runs its precompiled codec' -Skip:([Environment]::Version.Major -lt 10) {
         $file = Join-Path $TestDrive 'r2r.dcm'
-        New-TestDicomFile -Path $file
+        $null = New-TestDicomFile -Path $file -SopInstanceUid '1.2.826.0.1.3680043.2.1125.97.1'
         $output = Invoke-ChildPwsh -Script @"
 Import-Module '$script:ModulePath' -ErrorAction Stop
 (Get-Command Set-DicomTags).ImplementingType.Assembly.Location
@@ -209,8 +210,8 @@ Import-Module '$script:ModulePath' -ErrorAction Stop
 "@
         $output[0] | Should -Be (Join-Path $script:ModuleFolder 'core/DicomTools.Cmdlets.dll')
         $output[1] | Should -Be 'DicomTools.Loader.ModuleLoadContext'
-        # The first Get-DicomTag JIT-compiles PowerShell's own binding and formatting and a few generic instantiations;
-        # with the codec as IL it was well over a thousand methods (measured: about 1,100 for Set-DicomTags' codec path).
-        [int] ($output[2] -replace '^JIT ') | Should -BeLessThan 1000
+        # The first Get-DicomTag still JIT-compiles PowerShell's own binding, the cmdlet class and a few generic
+        # instantiations: about 100 methods measured with the ReadyToRun build, 300-370 with the netstandard2.0 IL.
+        [int] ($output[2] -replace '^JIT ') | Should -BeLessThan 200
     }
 }
