@@ -24,6 +24,12 @@ BeforeAll {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec) {
             if ($Process.HasExited) { return $false }
+            # Where /proc tells, ready means the peer itself listens there: a squatter answering is never taken for it.
+            if (Test-Path -LiteralPath /proc/self/net/tcp) {
+                if ((Get-ListeningPort $Process.Id) -contains $Port) { return $true }
+                $null = $Process.WaitForExit(20)
+                continue
+            }
             $client = [System.Net.Sockets.TcpClient]::new()
             try { $client.Connect([System.Net.IPAddress]::Loopback, $Port); return $true }
             catch [System.Net.Sockets.SocketException] { Start-Sleep -Milliseconds 20 }
