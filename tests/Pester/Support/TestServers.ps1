@@ -265,16 +265,20 @@ function Get-OrthancDicomWebPlugin {
 <#
 .SYNOPSIS
     Starts a private Orthanc (loopback, free port, HTTP Basic with one random-password user, DICOMweb
-    plugin, no DICOM port) and waits until GET /system answers.
+    plugin, no DICOM port unless -EnableDicom) and waits until GET /system answers.
 .OUTPUTS
-    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs.
+    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs, and with
+    -EnableDicom .DicomPort and .DicomAet.
 #>
 function Start-TestOrthanc {
     [CmdletBinding()]
     param(
         # Folder under which this Orthanc gets its own folder (config, storage, index, log); e.g. /dev/shm for benchmarks.
         [string] $StorageRoot,
-        [int] $TimeoutSec = 20
+        [int] $TimeoutSec = 20,
+        # Also open Orthanc's DICOM port (C-ECHO/C-STORE) with this AE title, the called AE title checked; off by default.
+        [switch] $EnableDicom,
+        [string] $DicomAet = 'DTORTHANC'
     )
     $orthanc = Get-Command Orthanc -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source
     if (-not $orthanc -and (Test-Path /usr/sbin/Orthanc)) { $orthanc = '/usr/sbin/Orthanc' }
@@ -302,13 +306,18 @@ function Start-TestOrthanc {
                 Name                   = 'dicomtools-test'
                 HttpPort               = $port
                 RemoteAccessAllowed    = $false
-                DicomServerEnabled     = $false
+                DicomServerEnabled     = [bool] $EnableDicom
                 AuthenticationEnabled  = $true
                 RegisteredUsers        = @{ $user = $password }
                 StorageDirectory       = Join-Path $root 'storage'
                 IndexDirectory         = Join-Path $root 'index'
                 Plugins                = @($plugin)
                 DicomWeb               = [ordered]@{ Enable = $true; Root = '/dicom-web/' }
+            }
+            $dicomPort = $null
+            if ($EnableDicom) {
+                do { $dicomPort = Get-OrthancPortCandidate } while ($dicomPort -eq $port)
+                $config.DicomAet = $DicomAet; $config.DicomPort = $dicomPort; $config.DicomCheckCalledAet = $true
             }
             $configPath = Join-Path $root 'orthanc.json'
             $config | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
@@ -356,6 +365,8 @@ function Start-TestOrthanc {
         Storage    = $root
         StartupMs  = $watch.ElapsedMilliseconds
         LogPath    = $logPath
+        DicomPort  = $dicomPort
+        DicomAet   = if ($EnableDicom) { $DicomAet } else { $null }
     }
     Set-SafeDefaultDisplay $server @('Url', 'Storage', 'StartupMs')
     return $server
