@@ -295,17 +295,21 @@ function Get-OrthancDicomWebPlugin {
 
 <#
 .SYNOPSIS
-    Starts a private Orthanc (loopback, a port it binds itself where /proc tells us which, HTTP Basic with one random-password user, DICOMweb
-    plugin, no DICOM port) and waits until GET /system answers.
+    Starts a private Orthanc (loopback, ports it binds itself where /proc tells us which, HTTP Basic with one
+    random-password user, DICOMweb plugin, no DICOM port unless -EnableDicom) and waits until GET /system answers.
 .OUTPUTS
-    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs.
+    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs, and with
+    -EnableDicom .DicomPort and .DicomAet.
 #>
 function Start-TestOrthanc {
     [CmdletBinding()]
     param(
         # Folder under which this Orthanc gets its own folder (config, storage, index, log); e.g. /dev/shm for benchmarks.
         [string] $StorageRoot,
-        [int] $TimeoutSec = 20
+        [int] $TimeoutSec = 20,
+        # Also open Orthanc's DICOM port (C-ECHO/C-STORE) with this AE title, the called AE title checked; off by default.
+        [switch] $EnableDicom,
+        [string] $DicomAet = 'DTORTHANC'
     )
     $orthanc = Get-Command Orthanc -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source
     if (-not $orthanc -and (Test-Path /usr/sbin/Orthanc)) { $orthanc = '/usr/sbin/Orthanc' }
@@ -333,13 +337,19 @@ function Start-TestOrthanc {
                 Name                   = 'dicomtools-test'
                 HttpPort               = $port
                 RemoteAccessAllowed    = $false
-                DicomServerEnabled     = $false
+                DicomServerEnabled     = [bool] $EnableDicom
                 AuthenticationEnabled  = $true
                 RegisteredUsers        = @{ $user = $password }
                 StorageDirectory       = Join-Path $root 'storage'
                 IndexDirectory         = Join-Path $root 'index'
                 Plugins                = @($plugin)
                 DicomWeb               = [ordered]@{ Enable = $true; Root = '/dicom-web/' }
+            }
+            $dicomPort = $null
+            if ($EnableDicom) {
+                # Port 0 where /proc can tell us which port it got; otherwise a candidate (retried when taken).
+                if ($port -eq 0) { $dicomPort = 0 } else { do { $dicomPort = Get-OrthancPortCandidate } while ($dicomPort -eq $port) }
+                $config.DicomAet = $DicomAet; $config.DicomPort = $dicomPort; $config.DicomCheckCalledAet = $true
             }
             $configPath = Join-Path $root 'orthanc.json'
             $config | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
@@ -361,11 +371,27 @@ function Start-TestOrthanc {
                     throw "Orthanc did not answer GET $url/system within $TimeoutSec s (log: $logPath)."
                 }
                 if (-not $url) {
-                    # Started on port 0, with DICOM off: its one listening socket, once there, is its HTTP port.
+                    # Started on port 0: its listening sockets, once there, are its HTTP port (and its DICOM port with
+                    # -EnableDicom); the one that answers GET /system is HTTP.
+                    $expected = if ($EnableDicom) { 2 } else { 1 }
                     $listening = @(Get-ListeningPort $process.Id)
-                    if ($listening.Count -gt 1) { throw "Orthanc, started on port 0, listens on $($listening -join ', '); expected its HTTP port alone." }
-                    if ($listening.Count -eq 1) { $port = $listening[0]; $url = "http://127.0.0.1:$port" }
-                    else { $null = $process.WaitForExit(20); continue }
+                    if ($listening.Count -gt $expected) { throw "Orthanc, started on port 0, listens on $($listening -join ', '); expected $expected port(s)." }
+                    if ($listening.Count -lt $expected) { $null = $process.WaitForExit(20); continue }
+                    foreach ($candidate in $listening) {
+                        # The DICOM port may sit on an HTTP request until its own timeout: 3 s bounds the probe.
+                        $probeLimit = [System.Threading.CancellationTokenSource]::new([TimeSpan]::FromSeconds(3))
+                        try {
+                            $probe = $client.GetAsync("http://127.0.0.1:$candidate/system", $probeLimit.Token).GetAwaiter().GetResult()
+                            $isHttp = $probe.IsSuccessStatusCode
+                            $probe.Dispose()
+                            if ($isHttp) { $port = $candidate; $url = "http://127.0.0.1:$port" }
+                        }
+                        catch [System.Net.Http.HttpRequestException], [System.OperationCanceledException] { }
+                        finally { $probeLimit.Dispose() }
+                        if ($url) { break }
+                    }
+                    if (-not $url) { $null = $process.WaitForExit(20); continue }
+                    if ($EnableDicom) { $dicomPort = @($listening | Where-Object { $_ -ne $port })[0] }
                 }
                 try {
                     $response = $client.GetAsync("$url/system").GetAwaiter().GetResult()
@@ -394,6 +420,8 @@ function Start-TestOrthanc {
         Storage    = $root
         StartupMs  = $watch.ElapsedMilliseconds
         LogPath    = $logPath
+        DicomPort  = $dicomPort
+        DicomAet   = if ($EnableDicom) { $DicomAet } else { $null }
     }
     Set-SafeDefaultDisplay $server @('Url', 'Storage', 'StartupMs')
     return $server
