@@ -34,6 +34,7 @@ namespace DicomTools.Cmdlets.Commands
         // What the cmdlet knows of each input the scheduler has, in input order (results come back in that order).
         private readonly Queue<TagUpdateStatus?> _inputs = new Queue<TagUpdateStatus?>();
         private bool _refusalReported;
+        private bool _stopped;
 
         /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>Not by property name: our result objects have a Path, which would bind here as a wildcard pattern (breaking names with brackets).</remarks>
@@ -221,31 +222,47 @@ namespace DicomTools.Cmdlets.Commands
 
         protected override void ProcessRecord()
         {
-            switch (ParameterSetName)
+            try
             {
-                case TagResultSet:
-                    foreach (var result in InputObject) QueueTagResult(result);
-                    break;
-                case LiteralPathSet:
-                    foreach (var path in ResolveFilePaths(LiteralPath, literal: true)) Queue(path);
-                    break;
-                default:
-                    foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
-                    break;
+                switch (ParameterSetName)
+                {
+                    case TagResultSet:
+                        foreach (var result in InputObject) QueueTagResult(result);
+                        break;
+                    case LiteralPathSet:
+                        foreach (var path in ResolveFilePaths(LiteralPath, literal: true)) Queue(path);
+                        break;
+                    default:
+                        foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
+                        break;
+                }
+                Drain();
             }
-            Drain();
+            catch (ActionPreferenceStopException)
+            {
+                FinishAfterStop();
+                throw;
+            }
         }
 
         protected override void EndProcessing()
         {
             var scheduler = _scheduler!;
             scheduler.Complete();
-            while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
+            try
             {
-                scheduler.WaitForResult(ProgressRefresh, CancellationToken);
+                while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
+                {
+                    scheduler.WaitForResult(ProgressRefresh, CancellationToken);
+                    Drain();
+                }
                 Drain();
             }
-            Drain();
+            catch (ActionPreferenceStopException)
+            {
+                FinishAfterStop();
+                throw;
+            }
             if (_progress!.Reported)
                 WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { RecordType = ProgressRecordType.Completed });
             base.EndProcessing();
@@ -324,6 +341,28 @@ namespace DicomTools.Cmdlets.Commands
         private bool ShouldProcess(string target, string action, out ShouldProcessReason reason) =>
             ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action}: {target}?", "Send-DicomFile", out reason);
 
+        /// <summary>
+        /// One of our error records (or warnings) became a terminating error (-ErrorAction Stop). Requests in flight may
+        /// already have reached the server: they finish, nothing new is sent, and every input gets its result (in input
+        /// order; NotSent for those not sent) before the error ends the pipeline, so no file is stored without a result.
+        /// </summary>
+        private void FinishAfterStop()
+        {
+            var scheduler = _scheduler;
+            if (scheduler == null) return;
+            scheduler.StopSending("Not sent: the command stopped at an earlier error (-ErrorAction Stop).");
+            scheduler.Complete();
+            _stopped = true;
+            while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
+            {
+                scheduler.WaitForResult(ProgressRefresh, CancellationToken);
+                while (scheduler.TryTake(out var result)) Write(result, _inputs.Dequeue());
+                DrainLog();
+            }
+            while (scheduler.TryTake(out var rest)) Write(rest, _inputs.Dequeue());
+            DrainLog();
+        }
+
         /// <summary>Writes what is ready, without waiting: results (in input order), log lines, progress. Pipeline thread only.</summary>
         private void Drain()
         {
@@ -349,18 +388,31 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Write(UploadResult result, TagUpdateStatus? tagStatus)
         {
-            if (result.Status == UploadStatus.Failed)
+            // After a terminating error only results go out: a second error record would throw again.
+            if (!_stopped)
             {
-                // A refused credential is one problem, however many requests were in flight when the server said so.
-                var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
-                if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
-                _refusalReported |= refusal;
-            }
-            if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
-            {
-                WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
-                    + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
-                    + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
+                try
+                {
+                    if (result.Status == UploadStatus.Failed)
+                    {
+                        // A refused credential is one problem, however many requests were in flight when the server said so.
+                        var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
+                        if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
+                        _refusalReported |= refusal;
+                    }
+                    if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
+                    {
+                        WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
+                            + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
+                            + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
+                    }
+                }
+                catch (ActionPreferenceStopException)
+                {
+                    // This input's result goes out first, then those of the requests still in flight (FinishAfterStop).
+                    WriteObject(result);
+                    throw;
+                }
             }
             WriteObject(result);
         }

@@ -135,14 +135,22 @@ namespace DicomTools.Cmdlets.Commands
         protected override void ProcessRecord()
         {
             var literal = ParameterSetName == LiteralPathSet;
-            foreach (var pattern in literal ? LiteralPath : Path)
+            try
             {
-                foreach (var file in ResolveFilePaths(new[] { pattern }, literal))
+                foreach (var pattern in literal ? LiteralPath : Path)
                 {
-                    Enqueue(file, pattern, literal);
-                    while (_queue!.IsFull) Drain(DrainWait);
-                    Drain(TimeSpan.Zero);
+                    foreach (var file in ResolveFilePaths(new[] { pattern }, literal))
+                    {
+                        Enqueue(file, pattern, literal);
+                        while (_queue!.IsFull) Drain(DrainWait);
+                        Drain(TimeSpan.Zero);
+                    }
                 }
+            }
+            catch (ActionPreferenceStopException)
+            {
+                FinishAfterStop();
+                throw;
             }
         }
 
@@ -151,7 +159,15 @@ namespace DicomTools.Cmdlets.Commands
             _allQueued = true;
             if (_queue != null)
             {
-                while (_queue.HasPending) Drain(DrainWait);
+                try
+                {
+                    while (_queue.HasPending) Drain(DrainWait);
+                }
+                catch (ActionPreferenceStopException)
+                {
+                    FinishAfterStop();
+                    throw;
+                }
                 if (_progress!.Reported)
                     WriteProgress(new ProgressRecord(ProgressActivityId, "Set-DicomTags", _progress.Describe(true)) { RecordType = ProgressRecordType.Completed });
             }
@@ -215,6 +231,28 @@ namespace DicomTools.Cmdlets.Commands
             _progress!.FilesQueued++;
         }
 
+        /// <summary>
+        /// A terminating error (-ErrorAction Stop, or Halt at -ErrorAction Inquire) came from one of our WriteError calls
+        /// while other files were being edited. No further file starts; the files being written finish (a rename is never
+        /// cut short); then every file that was worked on gets its result, in input order, before the error ends the
+        /// pipeline: a file rewritten without a result would be a change nobody was told about. Files not started get
+        /// none (they are untouched), and no further error record is written (the first one ends the command).
+        /// </summary>
+        private void FinishAfterStop()
+        {
+            var queue = _queue;
+            if (queue == null) return;
+            queue.StopStarting();
+            while (queue.HasPending)
+            {
+                if (!queue.TryTake(DrainWait, out var item)) continue;
+                DrainLog();
+                if (item.Canceled) continue;
+                Emit(item.Input, item.Result, item.Error, afterStop: true);
+            }
+            DrainLog();
+        }
+
         /// <summary>Writes every outcome that is ready (waiting up to <paramref name="wait"/> for the next one), in input order.</summary>
         private void Drain(TimeSpan wait)
         {
@@ -230,7 +268,7 @@ namespace DicomTools.Cmdlets.Commands
             ReportProgress();
         }
 
-        private void Emit(PendingFile file, TagFileOutcome? outcome, Exception? unexpected)
+        private void Emit(PendingFile file, TagFileOutcome? outcome, Exception? unexpected, bool afterStop = false)
         {
             var request = file.Request;
             var progress = _progress!;
@@ -247,8 +285,18 @@ namespace DicomTools.Cmdlets.Commands
             progress.Done(outcome?.Bytes ?? 0);
             if (failure != null)
             {
-                WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
-                WriteObject(new TagUpdateResult(request.SourcePath, request.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), failure.Message));
+                var failed = new TagUpdateResult(request.SourcePath, request.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), failure.Message);
+                if (!afterStop)
+                {
+                    try { WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath)); }
+                    catch (ActionPreferenceStopException)
+                    {
+                        // This file's result still goes out, first, then those of the files being written beside it.
+                        WriteObject(failed);
+                        throw;
+                    }
+                }
+                WriteObject(failed);
                 return;
             }
             var done = outcome!;
