@@ -35,6 +35,7 @@ namespace DicomTools.Cmdlets.Commands
         private readonly Queue<TagUpdateStatus?> _inputs = new Queue<TagUpdateStatus?>();
         private bool _refusalReported;
         private bool _stopped;
+        private bool _stopAtFirstError;
 
         /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>Not by property name: our result objects have a Path, which would bind here as a wildcard pattern (breaking names with brackets).</remarks>
@@ -112,6 +113,10 @@ namespace DicomTools.Cmdlets.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
+            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
+            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+            _stopAtFirstError = preference is ActionPreference action ? action == ActionPreference.Stop
+                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
             var protocol = Protocol;
             if (Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol))) protocol = UploadProtocol.Archive;
             if (Atomic.IsPresent && protocol == UploadProtocol.Raw)
@@ -222,47 +227,31 @@ namespace DicomTools.Cmdlets.Commands
 
         protected override void ProcessRecord()
         {
-            try
+            switch (ParameterSetName)
             {
-                switch (ParameterSetName)
-                {
-                    case TagResultSet:
-                        foreach (var result in InputObject) QueueTagResult(result);
-                        break;
-                    case LiteralPathSet:
-                        foreach (var path in ResolveFilePaths(LiteralPath, literal: true)) Queue(path);
-                        break;
-                    default:
-                        foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
-                        break;
-                }
-                Drain();
+                case TagResultSet:
+                    foreach (var result in InputObject) QueueTagResult(result);
+                    break;
+                case LiteralPathSet:
+                    foreach (var path in ResolveFilePaths(LiteralPath, literal: true)) Queue(path);
+                    break;
+                default:
+                    foreach (var path in ResolveFilePaths(Path, literal: false)) Queue(path);
+                    break;
             }
-            catch (ActionPreferenceStopException)
-            {
-                FinishAfterStop();
-                throw;
-            }
+            Drain();
         }
 
         protected override void EndProcessing()
         {
             var scheduler = _scheduler!;
             scheduler.Complete();
-            try
+            while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
             {
-                while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
-                {
-                    scheduler.WaitForResult(ProgressRefresh, CancellationToken);
-                    Drain();
-                }
+                scheduler.WaitForResult(ProgressRefresh, CancellationToken);
                 Drain();
             }
-            catch (ActionPreferenceStopException)
-            {
-                FinishAfterStop();
-                throw;
-            }
+            Drain();
             if (_progress!.Reported)
                 WriteProgress(new ProgressRecord(ProgressActivityId, "Send-DicomFile", DescribeProgress()) { RecordType = ProgressRecordType.Completed });
             base.EndProcessing();
@@ -342,14 +331,15 @@ namespace DicomTools.Cmdlets.Commands
             ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action}: {target}?", "Send-DicomFile", out reason);
 
         /// <summary>
-        /// One of our error records (or warnings) became a terminating error (-ErrorAction Stop). Requests in flight may
-        /// already have reached the server: they finish, nothing new is sent, and every input gets its result (in input
-        /// order; NotSent for those not sent) before the error ends the pipeline, so no file is stored without a result.
+        /// The next error record will end the command (-ErrorAction Stop), and PowerShell stops the pipeline inside that
+        /// WriteError: nothing can be written after it. So, before it: requests in flight (which may already have reached
+        /// the server) finish, nothing new is sent, and every input gets its result (in input order; NotSent for those not
+        /// sent), so that no file is stored without a result.
         /// </summary>
-        private void FinishAfterStop()
+        private void FinishBeforeStop()
         {
             var scheduler = _scheduler;
-            if (scheduler == null) return;
+            if (scheduler == null || _stopped) return;
             scheduler.StopSending("Not sent: the command stopped at an earlier error (-ErrorAction Stop).");
             scheduler.Complete();
             _stopped = true;
@@ -388,30 +378,32 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Write(UploadResult result, TagUpdateStatus? tagStatus)
         {
-            // After a terminating error only results go out: a second error record would throw again.
+            // Once the command is ending at an error, only results go out (FinishBeforeStop).
             if (!_stopped)
             {
-                try
+                if (result.Status == UploadStatus.Failed)
                 {
-                    if (result.Status == UploadStatus.Failed)
+                    // A refused credential is one problem, however many requests were in flight when the server said so.
+                    var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
+                    if (!refusal || !_refusalReported)
                     {
-                        // A refused credential is one problem, however many requests were in flight when the server said so.
-                        var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
-                        if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
-                        _refusalReported |= refusal;
+                        if (_stopAtFirstError)
+                        {
+                            // This input's result first, then those of the requests still in flight, then the error that ends it all.
+                            WriteObject(result);
+                            FinishBeforeStop();
+                            WriteError(ErrorFor(result));
+                            return;
+                        }
+                        WriteError(ErrorFor(result));
                     }
-                    if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
-                    {
-                        WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
-                            + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
-                            + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
-                    }
+                    _refusalReported |= refusal;
                 }
-                catch (ActionPreferenceStopException)
+                if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
                 {
-                    // This input's result goes out first, then those of the requests still in flight (FinishAfterStop).
-                    WriteObject(result);
-                    throw;
+                    WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
+                        + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
+                        + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
                 }
             }
             WriteObject(result);

@@ -32,6 +32,7 @@ namespace DicomTools.Cmdlets.Commands
         private string _action = string.Empty;
         private string _currentFile = string.Empty;
         private bool _allQueued;
+        private bool _stopAtFirstError;
 
         /// <summary>Files to tag; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>
@@ -128,6 +129,7 @@ namespace DicomTools.Cmdlets.Commands
                 (file, token) => file.Declined ? null : updater.Update(file.Request, token),
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);
             _progress = new ProgressMeter();
+            _stopAtFirstError = ErrorsStopTheCommand();
             _action = (_layout == null ? "Set DICOM tags " : $"Write a copy under '{_layout.DestinationFolder}' with DICOM tags ")
                 + string.Join(", ", plan.Edits.Select(e => Keyword(e.Path) + (e.IsRemove ? " (remove)" : " = '" + e.Value + "'")));
         }
@@ -135,22 +137,14 @@ namespace DicomTools.Cmdlets.Commands
         protected override void ProcessRecord()
         {
             var literal = ParameterSetName == LiteralPathSet;
-            try
+            foreach (var pattern in literal ? LiteralPath : Path)
             {
-                foreach (var pattern in literal ? LiteralPath : Path)
+                foreach (var file in ResolveFilePaths(new[] { pattern }, literal))
                 {
-                    foreach (var file in ResolveFilePaths(new[] { pattern }, literal))
-                    {
-                        Enqueue(file, pattern, literal);
-                        while (_queue!.IsFull) Drain(DrainWait);
-                        Drain(TimeSpan.Zero);
-                    }
+                    Enqueue(file, pattern, literal);
+                    while (_queue!.IsFull) Drain(DrainWait);
+                    Drain(TimeSpan.Zero);
                 }
-            }
-            catch (ActionPreferenceStopException)
-            {
-                FinishAfterStop();
-                throw;
             }
         }
 
@@ -159,15 +153,7 @@ namespace DicomTools.Cmdlets.Commands
             _allQueued = true;
             if (_queue != null)
             {
-                try
-                {
-                    while (_queue.HasPending) Drain(DrainWait);
-                }
-                catch (ActionPreferenceStopException)
-                {
-                    FinishAfterStop();
-                    throw;
-                }
+                while (_queue.HasPending) Drain(DrainWait);
                 if (_progress!.Reported)
                     WriteProgress(new ProgressRecord(ProgressActivityId, "Set-DicomTags", _progress.Describe(true)) { RecordType = ProgressRecordType.Completed });
             }
@@ -232,13 +218,13 @@ namespace DicomTools.Cmdlets.Commands
         }
 
         /// <summary>
-        /// A terminating error (-ErrorAction Stop, or Halt at -ErrorAction Inquire) came from one of our WriteError calls
-        /// while other files were being edited. No further file starts; the files being written finish (a rename is never
-        /// cut short); then every file that was worked on gets its result, in input order, before the error ends the
-        /// pipeline: a file rewritten without a result would be a change nobody was told about. Files not started get
-        /// none (they are untouched), and no further error record is written (the first one ends the command).
+        /// The next error record will end the command (-ErrorAction Stop): PowerShell stops the pipeline inside that
+        /// WriteError, so nothing can be written after it. So, before it: no further file starts; the files being written
+        /// finish (a rename is never cut short); every file that was worked on gets its result, in input order. A file
+        /// rewritten without a result would be a change nobody was told about. Files not started get none (they are
+        /// untouched), and no further error record is written (the first one ends the command).
         /// </summary>
-        private void FinishAfterStop()
+        private void FinishBeforeStop()
         {
             var queue = _queue;
             if (queue == null) return;
@@ -286,17 +272,22 @@ namespace DicomTools.Cmdlets.Commands
             if (failure != null)
             {
                 var failed = new TagUpdateResult(request.SourcePath, request.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), failure.Message);
-                if (!afterStop)
+                if (afterStop)
                 {
-                    try { WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath)); }
-                    catch (ActionPreferenceStopException)
-                    {
-                        // This file's result still goes out, first, then those of the files being written beside it.
-                        WriteObject(failed);
-                        throw;
-                    }
+                    WriteObject(failed);
                 }
-                WriteObject(failed);
+                else if (_stopAtFirstError)
+                {
+                    // This file's result first, then those of the files being written beside it, then the error that ends it all.
+                    WriteObject(failed);
+                    FinishBeforeStop();
+                    WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
+                }
+                else
+                {
+                    WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
+                    WriteObject(failed);
+                }
                 return;
             }
             var done = outcome!;
@@ -306,6 +297,15 @@ namespace DicomTools.Cmdlets.Commands
             WriteVerbose($"{status}: '{done.OutputPath}'" + (done.Changes.Count == 0 ? string.Empty
                 : " (" + string.Join("; ", done.Changes.Select(c => $"{Keyword(c.Path)} '{c.OldValue}' -> '{c.NewValue}'")) + ")"));
             WriteObject(new TagUpdateResult(done.OutputPath, done.SourcePath, done.SopInstanceUid, status, done.Changes, null));
+        }
+
+        /// <summary>True when an error record will end the command: -ErrorAction Stop, or $ErrorActionPreference = 'Stop' without -ErrorAction.</summary>
+        private bool ErrorsStopTheCommand()
+        {
+            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
+            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+            return preference is ActionPreference action ? action == ActionPreference.Stop
+                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
         }
 
         private void ReportProgress()
