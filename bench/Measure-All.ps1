@@ -32,7 +32,7 @@ param(
     [ValidateRange(0, 100000)] [int] $UploadCount,
     [ValidateRange(1, 100)] [int] $StartupRuns,
     [ValidateRange(1, 256)] [int] $ThrottleLimit = [Math]::Max(2, 2 * [Environment]::ProcessorCount),
-    [string] $WorkFolder = (Join-Path $PSScriptRoot 'work-all'),
+    [string] $WorkFolder = (Join-Path $PSScriptRoot 'work/all'),
     [string] $Configuration = 'Release',
     # Rewrite the table between <!-- bench:all:begin --> and <!-- bench:all:end --> in README.md.
     [switch] $UpdateReadme
@@ -253,23 +253,23 @@ $durableFloor = $dcmodifyFirst.Seconds + $dcmodifySync
 $rows = [Collections.Generic.List[object]]::new()
 $rows.Add([pscustomobject]@{
         Work = "first edit, $Count files ({0:0} MB)" -f $corpusMB
-        Peer = 'dcmodify {0}; dcmodify + sync {1}; cp -r + sync {2}' -f (Format-Seconds $dcmodifyFirst.Seconds), (Format-Seconds $durableFloor), (Format-Seconds $cpR)
-        InSession = '{0} = {1} of dcmodify + sync (goal ≥ 0.95×)' -f (Format-Seconds $first.Seconds), (Format-Ratio $durableFloor $first.Seconds)
-        WholeProcess = '{0} = {1}' -f (Format-Seconds $processFirst.Process.Seconds), (Format-Ratio $durableFloor $processFirst.Process.Seconds)
+        Peer = ('dcmodify {0}; dcmodify + sync {1}; cp -r + sync {2}' -f (Format-Seconds $dcmodifyFirst.Seconds), (Format-Seconds $durableFloor), (Format-Seconds $cpR))
+        InSession = ('{0} = {1} of dcmodify + sync (goal ≥ 0.95×)' -f (Format-Seconds $first.Seconds), (Format-Ratio $durableFloor $first.Seconds))
+        WholeProcess = ('{0} = {1}' -f (Format-Seconds $processFirst.Process.Seconds), (Format-Ratio $durableFloor $processFirst.Process.Seconds))
         Proxies = Format-Proxy $first $processFirst.Process
     })
 $rows.Add([pscustomobject]@{
         Work = 're-run, same values'
-        Peer = 'dcmodify {0} (rewrites all)' -f (Format-Seconds $dcmodifyRerun.Seconds)
-        InSession = '{0} = {1} (goal ≥ 10×)' -f (Format-Seconds $rerun.Seconds), (Format-Ratio $dcmodifyRerun.Seconds $rerun.Seconds)
-        WholeProcess = '{0} = {1} (goal ≥ 1.5×)' -f (Format-Seconds $processRerun.Process.Seconds), (Format-Ratio $dcmodifyRerun.Seconds $processRerun.Process.Seconds)
+        Peer = ('dcmodify {0} (rewrites all)' -f (Format-Seconds $dcmodifyRerun.Seconds))
+        InSession = ('{0} = {1} (goal ≥ 10×)' -f (Format-Seconds $rerun.Seconds), (Format-Ratio $dcmodifyRerun.Seconds $rerun.Seconds))
+        WholeProcess = ('{0} = {1} (goal ≥ 1.5×)' -f (Format-Seconds $processRerun.Process.Seconds), (Format-Ratio $dcmodifyRerun.Seconds $processRerun.Process.Seconds))
         Proxies = Format-Proxy $rerun $processRerun.Process
     })
 $rows.Add([pscustomobject]@{
-        Work = '{0:0} MB edit' -f $largeMB
-        Peer = 'cp + sync {0}' -f (Format-Seconds $cpLarge)
-        InSession = '{0} = {1:0.00}× cp + sync (goal ≤ 1.3×)' -f (Format-Seconds $large.Seconds), ($large.Seconds / $cpLarge)
-        WholeProcess = '{0}; peak {1:+0;-0;0} MB over one small file' -f (Format-Seconds $processLarge.Process.Seconds), ($processLarge.Process.PeakMB - $processSmall.Process.PeakMB)
+        Work = ('{0:0} MB edit' -f $largeMB)
+        Peer = ('cp + sync {0}' -f (Format-Seconds $cpLarge))
+        InSession = ('{0} = {1:0.00}× cp + sync (goal ≤ 1.3×)' -f (Format-Seconds $large.Seconds), ($large.Seconds / $cpLarge))
+        WholeProcess = ('{0}; peak {1:+0;-0;0} MB over one small file' -f (Format-Seconds $processLarge.Process.Seconds), ($processLarge.Process.PeakMB - $processSmall.Process.PeakMB))
         Proxies = Format-Proxy $large $processLarge.Process
     })
 if ($uploadText) {
@@ -279,16 +279,16 @@ if ($uploadText) {
     $rows.Add([pscustomobject]@{
             Work = "upload $UploadCount files"
             Peer = if ($python) { 'python requests.post loop {0}' -f (Format-Seconds $python) } else { 'see Measure-Upload.ps1 below' }
-            InSession = if ($python -and $four) { 'Send-DicomFile -ThrottleLimit 4: {0} = {1}' -f (Format-Seconds $four), (Format-Ratio $python $four) } else { 'see Measure-Upload.ps1 below' }
+            InSession = if ($python -and $four) { ('Send-DicomFile -ThrottleLimit 4: {0} = {1}' -f (Format-Seconds $four), (Format-Ratio $python $four)) } else { 'see Measure-Upload.ps1 below' }
             WholeProcess = '–'
             Proxies = ''
         })
 }
 $rows.Add([pscustomobject]@{
         Work = 'start-up'
-        Peer = '`pwsh -c exit` {0} (median of {1})' -f (Format-Seconds $bareMedian), $StartupRuns
+        Peer = ('`pwsh -c exit` {0} (median of {1})' -f (Format-Seconds $bareMedian), $StartupRuns)
         InSession = '–'
-        WholeProcess = 'import + Get-DicomTag + Set-DicomTags of one file: {0} (+{1:0.00} s)' -f (Format-Seconds $moduleMedian), ($moduleMedian - $bareMedian)
+        WholeProcess = ('import + Get-DicomTag + Set-DicomTags of one file: {0} (+{1:0.00} s)' -f (Format-Seconds $moduleMedian), ($moduleMedian - $bareMedian))
         Proxies = ''
     })
 
