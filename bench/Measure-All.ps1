@@ -276,11 +276,16 @@ if ($uploadText) {
     # Measure-Upload prints its own table; its python and ThrottleLimit 4 rows are picked out for this one.
     $python = if ($uploadText -match '(?m)^python3[^\n]*?\s(\d+)\s+([\d.]+)\s') { [double] $Matches[2] } else { $null }
     $four = if ($uploadText -match '(?m)^\**Send-DicomFile Raw, ThrottleLimit 4\**\s+(\d+)\s+([\d.]+)\s') { [double] $Matches[2] } else { $null }
+    $fourProcess = if ($uploadText -match '(?m)^\**Send-DicomFile Raw, ThrottleLimit 4, whole pwsh process\**\s+(\d+)\s+([\d.]+)\s') { [double] $Matches[2] } else { $null }
+    $stow = if ($uploadText -match '(?m)^\**Send-DicomFile StowRs, batches of \d+\**\s+(\d+)\s+([\d.]+)\s') { [double] $Matches[2] } else { $null }
     $rows.Add([pscustomobject]@{
             Work = "upload $UploadCount files"
             Peer = if ($python) { 'python requests.post loop {0}' -f (Format-Seconds $python) } else { 'see Measure-Upload.ps1 below' }
-            InSession = if ($python -and $four) { ('Send-DicomFile -ThrottleLimit 4: {0} = {1}' -f (Format-Seconds $four), (Format-Ratio $python $four)) } else { 'see Measure-Upload.ps1 below' }
-            WholeProcess = '–'
+            InSession = if ($python -and $four) {
+                ('Send-DicomFile -ThrottleLimit 4: {0} = {1}' -f (Format-Seconds $four), (Format-Ratio $python $four)) +
+                $(if ($stow) { ('; STOW-RS batches {0} = {1}' -f (Format-Seconds $stow), (Format-Ratio $python $stow)) })
+            } else { 'see Measure-Upload.ps1 below' }
+            WholeProcess = if ($python -and $fourProcess) { ('{0} = {1}' -f (Format-Seconds $fourProcess), (Format-Ratio $python $fourProcess)) } else { '–' }
             Proxies = ''
         })
 }
