@@ -115,6 +115,7 @@ BeforeAll {
     $folder = New-FlatFolder 2
     $files = Get-ChildItem -LiteralPath $folder -Filter *.dcm
     $script:Outputs.AddRange(@(Get-DicomTag -LiteralPath $files[0].FullName))
+    $script:Outputs.AddRange(@($files | Get-DicomTag -Tag PatientID, StudyDate, '(0009,1001)' -AsRow))
     $script:Outputs.AddRange(@($files | Set-DicomTags -Tag @{ PatientID = 'FLAT-1'; PatientName = 'Flat^Rex' }))
     $script:Outputs.AddRange(@($files | Send-DicomFile -Uri "$($script:Server.Url)/api/upload" -ApiKey $script:Secret.UploadKey))
     $script:Outputs.Add((Get-SampleMetadata -SampleId 'flat0001-cbc'))
@@ -157,7 +158,7 @@ Describe 'Output objects flatten to readable text' -Tag 'Flattening' {
     It 'prints no .NET type name in Format-List *, Export-Csv or ConvertTo-Json -Depth 3 of <_>' -ForEach @(
         'DicomTools.Cmdlets.DicomTagValue', 'DicomTools.Cmdlets.TagUpdateResult', 'DicomTools.Engine.Upload.UploadResult',
         'DicomTools.Engine.Metadata.SampleMetadata', 'DicomTools.Cmdlets.Commands.LogSubmission', 'DicomTools.Cmdlets.SampleRunSummary',
-        'DicomTools.Cmdlets.DicomConnectionResult', 'System.Management.Automation.PSCustomObject'
+        'DicomTools.Cmdlets.DicomConnectionResult', 'DicomTools.DicomTagRow', 'System.Management.Automation.PSCustomObject'
     ) {
         $name = $_
         if ($name -eq 'DicomTools.Cmdlets.DicomConnectionResult' -and $script:NoStoreScp) { Set-ItResult -Skipped -Because 'storescp is not installed'; return }
@@ -194,5 +195,18 @@ Describe 'Output objects flatten to readable text' -Tag 'Flattening' {
         $run = @($script:Outputs | Where-Object { $_ -is [DicomTools.Cmdlets.SampleRunSummary] })[0]
         $run.DurationSec | Should -Be $run.Duration.TotalSeconds
         "$($run.FailedFiles)" | Should -Match '^damaged\.dcm \(\w+\): '
+    }
+}
+
+Describe 'Get-DicomTag chains into Send-DicomFile' -Tag 'Flattening', 'Upload' {
+    It 'sends only the files whose tag matches, bound by PSPath' {
+        $folder = New-FlatFolder 3
+        $wanted = (Get-ChildItem -LiteralPath $folder -Filter *.dcm | Select-Object -First 1).FullName
+        $null = Set-DicomTags -LiteralPath $wanted -Tag @{ PatientID = 'SEND-ME' }
+        $sent = @(Get-ChildItem -LiteralPath $folder -Filter *.dcm | Get-DicomTag -Tag PatientID |
+            Where-Object Value -EQ 'SEND-ME' | Send-DicomFile -Uri "$($script:Server.Url)/api/upload" -ApiKey $script:Secret.UploadKey)
+        $sent.Count | Should -Be 1
+        $sent[0].Path | Should -Be $wanted
+        $sent[0].Status | Should -Be 'Stored'
     }
 }
