@@ -324,7 +324,7 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         $folder = New-SampleFolder 'typed' -Count 1
         $file = Join-Path $folder 'IMG00001.dcm'
         $read = Get-DicomTag -LiteralPath $file -Tag ImageType, '(0008,0020)', '0008,0030', '00100020', InstanceNumber, PixelSpacing, Rows
-        $read.Keyword | Should -Be @('ImageType', 'StudyDate', 'StudyTime', 'PatientID', 'InstanceNumber', 'PixelSpacing', 'Rows')
+        $read.Keyword | Should -Be @('ImageType', 'StudyDate', 'StudyTime', 'PatientID', 'InstanceNumber', 'Rows', 'PixelSpacing')
         $byName = @{}; foreach ($r in $read) { $byName[$r.Keyword] = $r }
         $byName.StudyDate.Value | Should -BeOfType [datetime]
         $byName.StudyDate.Value.ToString('yyyyMMdd') | Should -Be $byName.StudyDate.RawValue
@@ -345,16 +345,17 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
     It 'Get-DicomTag -AsRow writes one row per file and column per tag: a tidy CSV' {
         $folder = New-SampleFolder 'report' -Count 3
         $rows = @(Get-ChildItem -LiteralPath $folder -Recurse -Filter *.dcm |
-            Get-DicomTag -Tag PatientID, PatientName, StudyDate, '(0020,0013)', '(0009,1001)' -AsRow)
+            Get-DicomTag -Tag PatientID, PatientName, StudyDate, '(0020,0013)', '(0009,1001)', '(0077,1001)' -AsRow)
         $rows.Count | Should -Be 3
         $rows[0].PSTypeNames[0] | Should -Be 'DicomTools.DicomTagRow'
-        $rows[0].PSObject.Properties.Name | Should -Be @('PatientID', 'PatientName', 'StudyDate', 'InstanceNumber', '(0009,1001)', 'Path', 'PSPath')
+        $rows[0].PSObject.Properties.Name | Should -Be @('PatientID', 'PatientName', 'StudyDate', 'InstanceNumber', '(0009,1001)', '(0077,1001)', 'Path', 'PSPath')
         $rows[0].StudyDate | Should -BeOfType [datetime]
         $rows[0].InstanceNumber | Should -BeOfType [int]
-        $rows[0].'(0009,1001)' | Should -BeNullOrEmpty
+        $rows[0].'(0009,1001)' | Should -Be 'sample-generator'
+        $rows[0].'(0077,1001)' | Should -BeNullOrEmpty
         $csv = Join-Path $TestDrive 'report.csv'
         $rows | Export-Csv -LiteralPath $csv
-        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -Be '"PatientID","PatientName","StudyDate","InstanceNumber","(0009,1001)","Path","PSPath"'
+        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -Be '"PatientID","PatientName","StudyDate","InstanceNumber","(0009,1001)","(0077,1001)","Path","PSPath"'
         $back = @(Import-Csv -LiteralPath $csv)
         $back.Count | Should -Be 3
         $back.PatientName | Sort-Object -Unique | Should -Be 'Rex^Garcia'
