@@ -335,7 +335,7 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         $byName.Rows.Value | Should -Be 64
         @($byName.PixelSpacing.Value) | Should -Be @(0.625, 0.625)
         $byName.PixelSpacing.Value[0] | Should -BeOfType [double]
-        "$($byName.PixelSpacing.Value)" | Should -Be '0.625\0.625'
+        $byName.PixelSpacing.Value.ToString() | Should -Be '0.625\0.625'
         $byName.PixelSpacing.RawValue | Should -Be '0.625\0.625'
         @($byName.ImageType.Value) | Should -Be @('ORIGINAL', 'PRIMARY', 'AXIAL')
         $byName.PatientID.PSPath | Should -Be "Microsoft.PowerShell.Core\FileSystem::$file"
