@@ -90,6 +90,31 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
         @(Get-LabJournal $script:Server -Endpoint archive).Count | Should -Be 1
     }
 
+    It 'with -ErrorAction Stop writes the result of every file it sent before the terminating error (issue 9 item 22)' {
+        $folder = New-UploadFolder 40
+        # First in input order, and refused by the server (400): the other requests in flight by then reach the server.
+        Set-Content -LiteralPath (Join-Path $folder 'img0.dcm') -Value 'not DICOM'
+        $inputs = @(Get-ChildItem -LiteralPath $folder | Sort-Object Name)
+        $storedBefore = @(Get-StoredUid)
+        $results = [System.Collections.Generic.List[object]]::new()
+        $err = $null
+        try { $inputs | Send-DicomFile -Uri $script:RawUri @script:Up -ThrottleLimit 8 -ErrorAction Stop | ForEach-Object { $results.Add($_) } }
+        catch { $err = $_ }
+
+        $err.FullyQualifiedErrorId | Should -BeLike 'DicomTools.UploadFailed*'
+        $stored = @(Get-StoredUid | Where-Object { $_ -notin $storedBefore })
+        $reported = @($results | Where-Object Status -EQ 'Stored' | ForEach-Object SopInstanceUid)
+        Write-Host ("-ErrorAction Stop: {0} files stored by the server, {1} results ({2} Stored) before the error" -f $stored.Count, $results.Count, $reported.Count)
+        @($reported | Sort-Object) | Should -Be @($stored | Sort-Object)
+        $results[0].Name | Should -Be 'img0.dcm'
+        $results[0].Status | Should -Be 'Failed'
+        # One result per input the command received (the error stops the pipeline feeding it), in input order; what was
+        # not sent says so.
+        $results.Path | Should -Be @($inputs.FullName)[0..($results.Count - 1)]
+        @($results | Where-Object Status -EQ 'NotSent').Count | Should -Be ($results.Count - 1 - $stored.Count)
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be (1 + $stored.Count)
+    }
+
     It 'goes on past a failing file and gives it an error record naming it' {
         $folder = New-UploadFolder 3
         Set-Content -LiteralPath (Join-Path $folder 'readme.dcm') -Value 'not DICOM'
@@ -205,8 +230,13 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
             $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5)) | Should -BeTrue
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            Start-Sleep -Milliseconds 300
-            @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # the queued ones were never sent
+            # Stop() returns once every upload worker has ended, so whatever this command sent has left by now; once
+            # the server has no connection left open, it has read and journaled all of it: the count below is final.
+            Wait-LabIdle $script:Server
+            $journal = @(Get-LabJournal $script:Server -Endpoint upload)
+            $journal.Count | Should -Be 3   # the queued ones were never sent
+            $journal.Completed | Sort-Object -Unique | Should -BeTrue
+            $journal.StatusCode | Sort-Object -Unique | Should -Be 0   # the three in flight were dropped by the client, not answered
         }
         finally {
             $ps.Dispose()

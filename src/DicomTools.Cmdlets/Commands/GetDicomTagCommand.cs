@@ -93,13 +93,16 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Read(string file)
         {
-            var options = new DicomReadOptions { IncludeSequences = IncludeSequence.IsPresent, Tags = _tags };
+            // The reader tells what was odd but readable (lenient reads) on its own thread: queued, written here.
+            var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var options = new DicomReadOptions { IncludeSequences = IncludeSequence.IsPresent, Tags = _tags, Warning = warnings.Enqueue };
             var insideWantedSequence = false;
             var row = AsRow.IsPresent ? new List<DicomTagValue>() : null;
             try
             {
                 foreach (var element in DicomFileReader.ReadElements(file, options))
                 {
+                    WriteReadWarnings(file, warnings);
                     if (element.Depth == 0) insideWantedSequence = _tags == null || _tags.Contains(element.Tag);
                     if (!insideWantedSequence) continue;
                     if (element.Depth > 0 && !IncludeSequence.IsPresent) continue;
@@ -111,8 +114,16 @@ namespace DicomTools.Cmdlets.Commands
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException))
             {
+                WriteReadWarnings(file, warnings);
                 WriteError(TagErrorRecords.ForFailure(TagFileUpdater.Describe(file, ex, edited: false), file));
             }
+            WriteReadWarnings(file, warnings);
+        }
+
+        /// <summary>As Set-DicomTags words them: the file, then what was odd.</summary>
+        private void WriteReadWarnings(string file, System.Collections.Concurrent.ConcurrentQueue<string> warnings)
+        {
+            while (warnings.TryDequeue(out var warning)) WriteWarning(file + ": " + warning);
         }
     }
 }

@@ -34,6 +34,8 @@ namespace DicomTools.Cmdlets.Commands
         // What the cmdlet knows of each input the scheduler has, in input order (results come back in that order).
         private readonly Queue<TagUpdateStatus?> _inputs = new Queue<TagUpdateStatus?>();
         private bool _refusalReported;
+        private bool _stopped;
+        private bool _stopAtFirstError;
 
         /// <summary>Files to send; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>Not by property name: our result objects have a Path, which would bind here as a wildcard pattern (breaking names with brackets).</remarks>
@@ -111,6 +113,10 @@ namespace DicomTools.Cmdlets.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
+            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
+            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+            _stopAtFirstError = preference is ActionPreference action ? action == ActionPreference.Stop
+                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
             var protocol = Protocol;
             if (Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol))) protocol = UploadProtocol.Archive;
             if (Atomic.IsPresent && protocol == UploadProtocol.Raw)
@@ -251,6 +257,19 @@ namespace DicomTools.Cmdlets.Commands
             base.EndProcessing();
         }
 
+        /// <summary>
+        /// Ctrl+C: cancels, then waits until every upload worker has ended (bounded), so that once Stop() returns no
+        /// request of this command can still go out: the user sees the stop as final, and nothing sent after it.
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            if (_scheduler is { } scheduler) System.Threading.Tasks.Task.WaitAny(new[] { scheduler.Completion }, WorkersStopGuard);
+        }
+
+        /// <summary>Workers stop at once on cancellation; this only keeps a hung worker from hanging Ctrl+C.</summary>
+        private static readonly TimeSpan WorkersStopGuard = TimeSpan.FromSeconds(10);
+
         /// <summary>Re-implements IDisposable: a pipeline that ends early (a terminating error downstream) must still release the idle workers.</summary>
         public new void Dispose()
         {
@@ -324,6 +343,29 @@ namespace DicomTools.Cmdlets.Commands
         private bool ShouldProcess(string target, string action, out ShouldProcessReason reason) =>
             ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action}: {target}?", "Send-DicomFile", out reason);
 
+        /// <summary>
+        /// The next error record will end the command (-ErrorAction Stop), and PowerShell stops the pipeline inside that
+        /// WriteError: nothing can be written after it. So, before it: requests in flight (which may already have reached
+        /// the server) finish, nothing new is sent, and every input gets its result (in input order; NotSent for those not
+        /// sent), so that no file is stored without a result.
+        /// </summary>
+        private void FinishBeforeStop()
+        {
+            var scheduler = _scheduler;
+            if (scheduler == null || _stopped) return;
+            scheduler.StopSending("Not sent: the command stopped at an earlier error (-ErrorAction Stop).");
+            scheduler.Complete();
+            _stopped = true;
+            while (!scheduler.IsFinished && !CancellationToken.IsCancellationRequested)
+            {
+                scheduler.WaitForResult(ProgressRefresh, CancellationToken);
+                while (scheduler.TryTake(out var result)) Write(result, _inputs.Dequeue());
+                DrainLog();
+            }
+            while (scheduler.TryTake(out var rest)) Write(rest, _inputs.Dequeue());
+            DrainLog();
+        }
+
         /// <summary>Writes what is ready, without waiting: results (in input order), log lines, progress. Pipeline thread only.</summary>
         private void Drain()
         {
@@ -349,18 +391,33 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Write(UploadResult result, TagUpdateStatus? tagStatus)
         {
-            if (result.Status == UploadStatus.Failed)
+            // Once the command is ending at an error, only results go out (FinishBeforeStop).
+            if (!_stopped)
             {
-                // A refused credential is one problem, however many requests were in flight when the server said so.
-                var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
-                if (!refusal || !_refusalReported) WriteError(ErrorFor(result));
-                _refusalReported |= refusal;
-            }
-            if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
-            {
-                WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
-                    + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
-                    + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
+                if (result.Status == UploadStatus.Failed)
+                {
+                    // A refused credential is one problem, however many requests were in flight when the server said so.
+                    var refusal = result.FailureReason == UploadFailureReason.NotAuthorized;
+                    if (!refusal || !_refusalReported)
+                    {
+                        if (_stopAtFirstError)
+                        {
+                            // This input's result first, then those of the requests still in flight, then the error that ends it all.
+                            WriteObject(result);
+                            FinishBeforeStop();
+                            WriteError(ErrorFor(result));
+                            return;
+                        }
+                        WriteError(ErrorFor(result));
+                    }
+                    _refusalReported |= refusal;
+                }
+                if (result.Status == UploadStatus.AlreadyStored && tagStatus == TagUpdateStatus.Updated)
+                {
+                    WriteWarning($"'{result.Path}' was just re-tagged by Set-DicomTags, but the server already had this instance "
+                        + "(same PatientID and study/series/SOP UIDs) and kept its old copy: the new tags did not reach it. "
+                        + "Re-tag with a new -AttemptNumber (it gives a new PatientID) and send again.");
+                }
             }
             WriteObject(result);
         }

@@ -32,6 +32,7 @@ namespace DicomTools.Cmdlets.Commands
         private string _action = string.Empty;
         private string _currentFile = string.Empty;
         private bool _allQueued;
+        private bool _stopAtFirstError;
 
         /// <summary>Files to tag; wildcards allowed. Strings from the pipeline bind here.</summary>
         /// <remarks>
@@ -128,6 +129,7 @@ namespace DicomTools.Cmdlets.Commands
                 (file, token) => file.Declined ? null : updater.Update(file.Request, token),
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);
             _progress = new ProgressMeter();
+            _stopAtFirstError = ErrorsStopTheCommand();
             _action = (_layout == null ? "Set DICOM tags " : $"Write a copy under '{_layout.DestinationFolder}' with DICOM tags ")
                 + string.Join(", ", plan.Edits.Select(e => Keyword(e.Path) + (e.IsRemove ? " (remove)" : " = '" + e.Value + "'")));
         }
@@ -215,6 +217,28 @@ namespace DicomTools.Cmdlets.Commands
             _progress!.FilesQueued++;
         }
 
+        /// <summary>
+        /// The next error record will end the command (-ErrorAction Stop): PowerShell stops the pipeline inside that
+        /// WriteError, so nothing can be written after it. So, before it: no further file starts; the files being written
+        /// finish (a rename is never cut short); every file that was worked on gets its result, in input order. A file
+        /// rewritten without a result would be a change nobody was told about. Files not started get none (they are
+        /// untouched), and no further error record is written (the first one ends the command).
+        /// </summary>
+        private void FinishBeforeStop()
+        {
+            var queue = _queue;
+            if (queue == null) return;
+            queue.StopStarting();
+            while (queue.HasPending)
+            {
+                if (!queue.TryTake(DrainWait, out var item)) continue;
+                DrainLog();
+                if (item.Canceled) continue;
+                Emit(item.Input, item.Result, item.Error, afterStop: true);
+            }
+            DrainLog();
+        }
+
         /// <summary>Writes every outcome that is ready (waiting up to <paramref name="wait"/> for the next one), in input order.</summary>
         private void Drain(TimeSpan wait)
         {
@@ -230,7 +254,7 @@ namespace DicomTools.Cmdlets.Commands
             ReportProgress();
         }
 
-        private void Emit(PendingFile file, TagFileOutcome? outcome, Exception? unexpected)
+        private void Emit(PendingFile file, TagFileOutcome? outcome, Exception? unexpected, bool afterStop = false)
         {
             var request = file.Request;
             var progress = _progress!;
@@ -247,8 +271,23 @@ namespace DicomTools.Cmdlets.Commands
             progress.Done(outcome?.Bytes ?? 0);
             if (failure != null)
             {
-                WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
-                WriteObject(new TagUpdateResult(request.SourcePath, request.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), failure.Message));
+                var failed = new TagUpdateResult(request.SourcePath, request.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), failure.Message);
+                if (afterStop)
+                {
+                    WriteObject(failed);
+                }
+                else if (_stopAtFirstError)
+                {
+                    // This file's result first, then those of the files being written beside it, then the error that ends it all.
+                    WriteObject(failed);
+                    FinishBeforeStop();
+                    WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
+                }
+                else
+                {
+                    WriteError(TagErrorRecords.ForFailure(failure, request.SourcePath));
+                    WriteObject(failed);
+                }
                 return;
             }
             var done = outcome!;
@@ -258,6 +297,15 @@ namespace DicomTools.Cmdlets.Commands
             WriteVerbose($"{status}: '{done.OutputPath}'" + (done.Changes.Count == 0 ? string.Empty
                 : " (" + string.Join("; ", done.Changes.Select(c => $"{Keyword(c.Path)} '{c.OldValue}' -> '{c.NewValue}'")) + ")"));
             WriteObject(new TagUpdateResult(done.OutputPath, done.SourcePath, done.SopInstanceUid, status, done.Changes, null));
+        }
+
+        /// <summary>True when an error record will end the command: -ErrorAction Stop, or $ErrorActionPreference = 'Stop' without -ErrorAction.</summary>
+        private bool ErrorsStopTheCommand()
+        {
+            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
+            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+            return preference is ActionPreference action ? action == ActionPreference.Stop
+                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
         }
 
         private void ReportProgress()

@@ -44,6 +44,7 @@ namespace DicomTools.Engine.Tagging
         private long _added;
         private long _taken;
         private bool _disposed;
+        private volatile bool _stopStarting;
 
         /// <param name="work">Runs on a worker thread; must not touch PowerShell.</param>
         /// <param name="maxConcurrency">How many inputs are worked on at once.</param>
@@ -68,6 +69,19 @@ namespace DicomTools.Engine.Tagging
         public bool IsFull => InFlight >= MaxInFlight;
 
         public bool HasPending => InFlight > 0;
+
+        /// <summary>True once <see cref="StopStarting"/> was called.</summary>
+        public bool IsStopping => _stopStarting;
+
+        /// <summary>
+        /// No input starts any more (each comes back <see cref="OrderedWorkItem{TInput, TResult}.Canceled"/>, untouched),
+        /// but work already running finishes normally, not cancelled: after a terminating error (-ErrorAction Stop) the
+        /// caller takes every outcome that is left, so that each file actually written still gets its result, then throws.
+        /// </summary>
+        public void StopStarting()
+        {
+            _stopStarting = true;
+        }
 
         public void Add(TInput input)
         {
@@ -119,7 +133,7 @@ namespace DicomTools.Engine.Tagging
             foreach (var item in _pending.GetConsumingEnumerable())
             {
                 var token = _cancellation.Token;
-                if (token.IsCancellationRequested)
+                if (token.IsCancellationRequested || _stopStarting)
                 {
                     item.Canceled = true;
                 }

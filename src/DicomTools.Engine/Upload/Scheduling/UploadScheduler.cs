@@ -34,7 +34,7 @@ namespace DicomTools.Engine.Upload.Scheduling
         private Task<bool>? _readable;
         private long _added;
         private bool _completed;
-        private string? _stopReason;
+        private StopCause? _stop;
 
         public UploadScheduler(UploadOptions options, IUploadSender sender, ILoggerProvider? logs, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
         {
@@ -145,6 +145,19 @@ namespace DicomTools.Engine.Upload.Scheduling
         }
 
         /// <summary>
+        /// No request starts any more; requests in flight finish (with their retries) and report what the server did. Every
+        /// file not yet sent, held back or queued or added later, comes out <see cref="UploadStatus.NotSent"/> with
+        /// <paramref name="message"/>. The caller then calls <see cref="Complete"/> and takes every result: what a cmdlet
+        /// does on a terminating error (-ErrorAction Stop), so that every file sent has its result written before the error.
+        /// A stop already in force (a refused credential) keeps its reason.
+        /// </summary>
+        public void StopSending(string message)
+        {
+            if (message == null) throw new ArgumentNullException(nameof(message));
+            Interlocked.CompareExchange(ref _stop, new StopCause(UploadFailureReason.Cancelled, message), null);
+        }
+
+        /// <summary>
         /// Ends the scheduler. Anything still held, queued or in flight is cancelled, never sent afterwards: a caller
         /// that disposes before taking every result (a pipeline stopped downstream) no longer wants the uploads.
         /// </summary>
@@ -154,6 +167,13 @@ namespace DicomTools.Engine.Upload.Scheduling
             _held.Clear();
             _completed = true;
             _batches.Writer.TryComplete();
+        }
+
+        private sealed class StopCause
+        {
+            public StopCause(UploadFailureReason reason, string message) { Reason = reason; Message = message; }
+            public UploadFailureReason Reason { get; }
+            public string Message { get; }
         }
 
         private UploadResult Register(UploadResult result)
@@ -191,11 +211,11 @@ namespace DicomTools.Engine.Upload.Scheduling
             var results = batch.Results;
             try
             {
-                var stopReason = Volatile.Read(ref _stopReason);
+                var stop = Volatile.Read(ref _stop);
                 if (_cancellationToken.IsCancellationRequested)
                     foreach (var r in results) r.NotSend(UploadFailureReason.Cancelled, "Not sent: cancelled before its request started.");
-                else if (stopReason != null)
-                    foreach (var r in results) r.NotSend(UploadFailureReason.StoppedAfterRefusal, stopReason);
+                else if (stop != null)
+                    foreach (var r in results) r.NotSend(stop.Reason, stop.Message);
                 else
                     await SendAsync(batch).ConfigureAwait(false);
 
@@ -208,8 +228,8 @@ namespace DicomTools.Engine.Upload.Scheduling
                 }
                 var refused = results.FirstOrDefault(r => r.FailureReason == UploadFailureReason.NotAuthorized);
                 if (refused != null)
-                    Interlocked.CompareExchange(ref _stopReason,
-                        $"Not sent: the server refused the credential for '{refused.Name}' (HTTP {refused.StatusCode}), so no more files were sent; fix the key or credential and send the NotSent files again.",
+                    Interlocked.CompareExchange(ref _stop, new StopCause(UploadFailureReason.StoppedAfterRefusal,
+                        $"Not sent: the server refused the credential for '{refused.Name}' (HTTP {refused.StatusCode}), so no more files were sent; fix the key or credential and send the NotSent files again."),
                         null);
             }
             finally
