@@ -20,9 +20,10 @@
         'Send-DicomToolsLog'
         'Invoke-SampleUpload'
         'Test-DicomConnection'
+        'Test-SampleConnection'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Set-DicomTag')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
