@@ -142,7 +142,8 @@ foreach ($assembly in $default.Assemblies) {
 
 function Build-ModuleFolder {
     Write-Host "==> Build $Configuration $Version" -ForegroundColor Cyan
-    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
+    # Quiet, but warnings are shown: ErrorsOnly printed "8 Warning(s)" in the summary and hid which ones.
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:Summary')
 
     if (Test-Path $ModuleDir) { Remove-Item -Recurse -Force $ModuleDir }
     $null = New-Item -ItemType Directory -Force -Path $ModuleDir, (Join-Path $ModuleDir 'dependencies')

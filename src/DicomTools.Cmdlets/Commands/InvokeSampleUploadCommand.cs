@@ -86,15 +86,15 @@ namespace DicomTools.Cmdlets.Commands
         public SwitchParameter NoLogSubmission { get; set; }
 
         [Parameter] [ValidateNotNull] public Uri? MetadataUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? UploadUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
         /// <summary>HTTP Basic for the upload API instead of -UploadApiKey (Orthanc).</summary>
         [Parameter] [Credential] [ValidateNotNull] public PSCredential? UploadCredential { get; set; }
         [Parameter] [ValidateNotNull] public Uri? AnalyticsUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
 
         private readonly List<IDisposable> _disposables = new List<IDisposable>();
         // Samples run one after another (each with the full -ThrottleLimit); a failed one is reported and the next one runs.

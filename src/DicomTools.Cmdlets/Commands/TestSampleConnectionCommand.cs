@@ -26,14 +26,14 @@ namespace DicomTools.Cmdlets.Commands
         public string? SampleId { get; set; }
 
         [Parameter] [ValidateNotNull] public Uri? MetadataUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? UploadUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
         [Parameter] [Credential] [ValidateNotNull] public PSCredential? UploadCredential { get; set; }
         [Parameter] [ValidateNotNull] public Uri? AnalyticsUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
 
         protected override int DefaultTimeoutSec => 10;
 
