@@ -17,7 +17,6 @@ namespace DicomTools.Cmdlets.Commands
     /// several files at a time, with one result per input file in input order.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "DicomTags", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [Alias("Set-DicomTag")]
     [OutputType(typeof(TagUpdateResult))]
     public sealed class SetDicomTagsCommand : DicomToolsCmdlet, IDisposable
     {
