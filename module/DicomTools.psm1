@@ -1,13 +1,19 @@
-# DicomTools' root module: picks how the cmdlet assembly loads, per edition.
+# DicomTools' root module: picks which build of the cmdlet assembly loads, and how, per edition.
 #
-# PowerShell 7: the whole module (cmdlets, codec, Engine, Polly.Core, Microsoft.Extensions.*) goes into one private
+# PowerShell 7.6+ (.NET 10 or later): the net10.0 build in core/, compiled ReadyToRun, so a fresh process runs
+# precompiled code instead of JIT-compiling the cmdlets, the codec and the upload path (issue 12). Older PowerShell 7
+# (.NET 6 to 9) takes the netstandard2.0 build in the module folder and dependencies/, through the same loader.
+#
+# On either: the whole module (cmdlets, codec, Engine, Polly.Core, Microsoft.Extensions.*) goes into one private
 # AssemblyLoadContext, created by DicomTools.Loader.dll, the only assembly of ours in the default context. Other
 # modules' versions of the same packages, loaded before or after us, are neither given to us nor replaced by ours.
 #
 # Windows PowerShell 5.1 (.NET Framework, one load context): the cmdlet assembly is imported as it is; its
 # ModuleInitializer resolves the dependencies/ folder through AppDomain.AssemblyResolve.
 
-$importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
+# Module-qualified, so that a proxy function named Import-Module cannot stand in for it; resolving the name this way
+# costs a fresh process nothing (Get-Command -Module, used before, ran command discovery: ~300 methods to JIT).
+$importModule = 'Microsoft.PowerShell.Core\Import-Module'
 
 if ($PSEdition -eq 'Desktop') {
     & $importModule -Name ([System.IO.Path]::Combine($PSScriptRoot, 'DicomTools.Cmdlets.dll')) -ErrorAction Stop
@@ -16,10 +22,12 @@ else {
     $isReload = $true
     if (-not ('DicomTools.Loader.ModuleLoadContext' -as [type])) {
         $isReload = $false
-        Add-Type -Path ([System.IO.Path]::Combine($PSScriptRoot, 'DicomTools.Loader.dll'))
+        # What Add-Type -Path does for a compiled assembly, without starting the Add-Type cmdlet (~450 methods to JIT).
+        $null = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'DicomTools.Loader.dll'))
     }
 
-    $cmdletAssembly = [DicomTools.Loader.ModuleLoadContext]::Initialize($PSScriptRoot)
+    $buildFolder = if ([Environment]::Version.Major -ge 10) { [System.IO.Path]::Combine($PSScriptRoot, 'core') } else { $PSScriptRoot }
+    $cmdletAssembly = [DicomTools.Loader.ModuleLoadContext]::Initialize($buildFolder)
     $innerModule = & $importModule -Assembly $cmdletAssembly -PassThru:$isReload -ErrorAction Stop
 
     # PowerShell resolves a type literal such as [DicomTools.Dicom.DicomTag] only in the default context and in

@@ -13,7 +13,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Support/ChildProcess.ps1')
     $script:OldPolly = Join-Path (Get-NuGetPackageRoot) 'polly.core/8.1.0/lib/net6.0/Polly.Core.dll'
     if (-not (Test-Path $script:OldPolly)) { throw "Polly.Core 8.1.0 is not restored (tests/Pester/Pester.Restore.csproj): $script:OldPolly" }
-    $script:DependencyFolder = Join-Path (Split-Path $script:ModulePath) 'dependencies'
+    # PowerShell 7.6+ (.NET 10) loads the net10.0 build from core/; earlier PowerShell 7 the netstandard2.0 build,
+    # whose packages live in dependencies/.
+    $script:DependencyFolder = Join-Path (Split-Path $script:ModulePath) $(if ([Environment]::Version.Major -ge 10) { 'core' } else { 'dependencies' })
 
     # The child's script: loads the old Polly before or after the module, runs a DicomTools command that
     # retries, uses the old Polly's own types, and reports which copy each side got.
@@ -107,7 +109,7 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
             $script:Report.Run.PatientName | Should -Be 'Tom^Cat'
             $script:Report.Run.RetryLines | Should -BeGreaterOrEqual 2
         }
-        It 'loads the Engine and its Polly.Core 8.9.1 from dependencies/ into a private load context' {
+        It 'loads the Engine and its Polly.Core 8.9.1 from core/ (or dependencies/) into a private load context' {
             $script:Report.EngineContextIsDefault | Should -BeFalse
             $script:Report.EngineContextType | Should -Be 'DicomTools.Loader.ModuleLoadContext'
             $script:Report.EnginePollyLocations | Should -HaveCount 1
@@ -163,5 +165,53 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
             $script:Report.SecondRun.RetryLines | Should -BeGreaterOrEqual 2
             $script:Report.EnginePollyLocations | Should -Be @((Join-Path $script:DependencyFolder 'Polly.Core.dll'))
         }
+    }
+}
+
+# Issue 12: a fresh pwsh should run precompiled code, not JIT-compile the codec and the upload path on every start.
+Describe 'The build each edition loads' -Tag 'Isolation' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Support/TestServers.ps1')
+        $script:ModuleFolder = Split-Path $script:ModulePath
+        function Get-ReadyToRunMachine([string] $Path) {
+            $stream = [IO.File]::OpenRead($Path)
+            try {
+                $headers = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders
+                if ($headers.CorHeader.ManagedNativeHeaderDirectory.Size -eq 0) { return $null }
+                return [int] $headers.CoffHeader.Machine
+            }
+            finally { $stream.Dispose() }
+        }
+    }
+
+    It 'ships the net10.0 build in core/ as ReadyToRun images for linux-x64' {
+        # A ReadyToRun image marks its OS in the machine field (AMD64 0x8664 xor Linux 0x7B79); on another OS the
+        # runtime ignores the precompiled code and JIT-compiles the IL, as it would without it.
+        foreach ($name in 'DicomTools.Cmdlets', 'DicomTools.Dicom', 'DicomTools.Engine', 'Polly.Core') {
+            Get-ReadyToRunMachine (Join-Path $script:ModuleFolder "core/$name.dll") | Should -Be (0x8664 -bxor 0x7B79) -Because "$name.dll is precompiled"
+        }
+    }
+
+    It 'keeps the netstandard2.0 build for Windows PowerShell 5.1 as plain IL' {
+        Get-ReadyToRunMachine (Join-Path $script:ModuleFolder 'DicomTools.Cmdlets.dll') | Should -BeNullOrEmpty
+        Get-ReadyToRunMachine (Join-Path $script:ModuleFolder 'dependencies/DicomTools.Engine.dll') | Should -BeNullOrEmpty
+    }
+
+    It 'loads the ReadyToRun build on PowerShell 7.6+ and runs its precompiled codec' -Skip:([Environment]::Version.Major -lt 10) {
+        $file = Join-Path $TestDrive 'r2r.dcm'
+        $null = New-TestDicomFile -Path $file -SopInstanceUid '1.2.826.0.1.3680043.2.1125.97.1'
+        $output = Invoke-ChildPwsh -Script @"
+Import-Module '$script:ModulePath' -ErrorAction Stop
+(Get-Command Set-DicomTags).ImplementingType.Assembly.Location
+[System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext([DicomTools.Dicom.DicomTag].Assembly).GetType().FullName
+`$before = [System.Runtime.JitInfo]::GetCompiledMethodCount()
+`$null = Get-DicomTag -LiteralPath '$file'
+'JIT ' + ([System.Runtime.JitInfo]::GetCompiledMethodCount() - `$before)
+"@
+        $output[0] | Should -Be (Join-Path $script:ModuleFolder 'core/DicomTools.Cmdlets.dll')
+        $output[1] | Should -Be 'DicomTools.Loader.ModuleLoadContext'
+        # The first Get-DicomTag still JIT-compiles PowerShell's own binding, the cmdlet class and a few generic
+        # instantiations: about 100 methods measured with the ReadyToRun build, 300-370 with the netstandard2.0 IL.
+        [int] ($output[2] -replace '^JIT ') | Should -BeLessThan 200
     }
 }

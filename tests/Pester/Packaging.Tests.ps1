@@ -31,6 +31,10 @@ Describe 'The module package' -Tag 'Packaging' {
             $entries | Should -Contain 'DicomTools.Cmdlets.dll'
             $entries | Should -Contain 'dependencies/DicomTools.Engine.dll'
             $entries | Should -Contain 'dependencies/Polly.Core.dll'
+            # Both builds: netstandard2.0 above (Windows PowerShell 5.1), net10.0 ReadyToRun in core/ (PowerShell 7.6+).
+            foreach ($name in 'DicomTools.Cmdlets.dll', 'DicomTools.Dicom.dll', 'DicomTools.Engine.dll', 'Polly.Core.dll', 'en-US/DicomTools.Cmdlets.dll-Help.xml') {
+                $entries | Should -Contain "core/$name"
+            }
             $entries | Should -Contain 'en-US/DicomTools.Cmdlets.dll-Help.xml'
             $entries | Should -Contain 'en-US/about_DicomTools.help.txt'
             $entries | Where-Object { $_ -like '*System.Management.Automation.dll' } | Should -BeNullOrEmpty

@@ -72,6 +72,31 @@ namespace DicomTools.Engine.Http
         private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
             System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors) => true;
 
+#if NET
+        /// <summary>
+        /// The net10.0 build (PowerShell 7.6+): SocketsHttpHandler, set directly. Only SocketsHttpHandler lets us set the idle
+        /// timeout. No reflection: a fresh process pays nothing to find the type.
+        /// </summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Accepts any certificate only when the admin gives -SkipCertificateCheck.")]
+        private static HttpMessageHandler? CreateSocketsHandler(HttpConnectionSettings settings)
+        {
+            var handler = new SocketsHttpHandler
+            {
+                PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            };
+            var proxy = CreateProxy(settings);
+            if (proxy != null)
+            {
+                handler.UseProxy = true;
+                handler.Proxy = proxy;
+            }
+            if (settings.SkipCertificateCheck)
+                handler.SslOptions.RemoteCertificateValidationCallback = AcceptAnyCertificate;
+            return handler;
+        }
+#else
         /// <summary>
         /// .NET Core / .NET 5+: SocketsHttpHandler, reached by reflection because we compile against netstandard2.0.
         /// It is what HttpClientHandler wraps there, but only SocketsHttpHandler lets us set the idle timeout.
@@ -115,6 +140,7 @@ namespace DicomTools.Engine.Http
                 ?? throw new MissingMemberException(target.GetType().FullName, property);
             info.SetValue(target, value);
         }
+#endif
 
         /// <summary>
         /// .NET Framework keeps idle connections per ServicePoint (100 s by default), not per handler: shorten it for
@@ -122,11 +148,13 @@ namespace DicomTools.Engine.Http
         /// </summary>
         internal static void PrepareEndpoint(Uri uri)
         {
+#if !NET
             if (!HttpRuntime.IsNetFramework) return;
             var servicePoint = ServicePointManager.FindServicePoint(uri);
             var idleMs = (int)PooledConnectionIdleTimeout.TotalMilliseconds;
             if (servicePoint.MaxIdleTime != idleMs) servicePoint.MaxIdleTime = idleMs;
             servicePoint.Expect100Continue = false;
+#endif
         }
 
         /// <summary>.NET Framework (Windows PowerShell 5.1): HttpClientHandler over HttpWebRequest.</summary>
