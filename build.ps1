@@ -115,7 +115,7 @@ function Publish-CoreBuild([string] $Destination) {
     if (Test-Path $Destination) { Remove-Item -Recurse -Force $Destination }
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/DicomTools.Cmdlets/DicomTools.Cmdlets.csproj'), '-c', $Configuration,
         '-f', 'net10.0', '-r', $ReadyToRunRuntime, '--self-contained', 'false', '-p:PublishReadyToRun=true',
-        '-o', $Destination, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
+        '-o', $Destination, '-nologo', '-v', 'quiet', '-clp:Summary')
 }
 
 function Invoke-ChildPwsh([string[]] $ArgumentList) {
