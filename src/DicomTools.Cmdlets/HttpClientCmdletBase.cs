@@ -151,11 +151,11 @@ namespace DicomTools.Cmdlets
             {
                 case TransportVerdict.Refused:
                     DrainLog();
-                    var record = new ErrorRecord(new InvalidOperationException(TransportSecurity.RefusalMessage(uri, credential!)),
+                    var record = new ErrorRecord(new InvalidOperationException(TransportSecurity.RefusalMessage(uri, credential!, "-" + nameof(AllowUnencryptedAuthentication))),
                         "DicomTools.UnencryptedAuthentication", ErrorCategory.SecurityError, UriRedaction.Redact(uri));
-                    record.ErrorDetails = new ErrorDetails(TransportSecurity.RefusalMessage(uri, credential!))
+                    record.ErrorDetails = new ErrorDetails(TransportSecurity.RefusalMessage(uri, credential!, "-" + nameof(AllowUnencryptedAuthentication)))
                     {
-                        RecommendedAction = "Use an https:// URI, or add -AllowUnencryptedAuthentication.",
+                        RecommendedAction = "Use an https:// URI, or add " + "-" + nameof(AllowUnencryptedAuthentication) + ".",
                     };
                     ThrowTerminatingError(record);
                     break;

@@ -35,9 +35,27 @@ namespace DicomTools.Cmdlets
         {
             if (exception == null) throw new ArgumentNullException(nameof(exception));
             var record = new ErrorRecord(exception, errorIdPrefix + "." + exception.Kind, CategoryOf(exception.Kind), target ?? exception.Uri);
-            record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = RecommendedAction(exception.Kind) };
+            record.ErrorDetails = new ErrorDetails(Describe(exception))
+            {
+                RecommendedAction = RecommendedAction(exception.Remedy) ?? RecommendedAction(exception.Kind),
+            };
             return record;
         }
+
+        /// <summary>The failure as the Engine told it, then its remedy in this module's parameter names.</summary>
+        public static string Describe(DicomToolsHttpException exception)
+        {
+            if (exception == null) throw new ArgumentNullException(nameof(exception));
+            return RecommendedAction(exception.Remedy) is string remedy ? exception.Message + " " + remedy : exception.Message;
+        }
+
+        private static string? RecommendedAction(FailureRemedy remedy) => remedy switch
+        {
+            FailureRemedy.LongerAttemptTimeout => "Raise -TimeoutSec if the server is just slow.",
+            FailureRemedy.TrustServerCertificate => "Or use -SkipCertificateCheck for a test server.",
+            FailureRemedy.ProxyCredential => "Check -ProxyCredential.",
+            _ => null,
+        };
 
         /// <summary>
         /// Settings that are neither parameters nor in the environment or .env file, phrased with the cmdlet's

@@ -21,6 +21,13 @@ internal static class AdminApi
     {
         app.MapGet("/_admin/journal", () => LabJson.Result(state.Journal.Entries));
         app.MapDelete("/_admin/journal", () => { state.Journal.Clear(); return Results.NoContent(); });
+        // Answers once no client connection but the asker's is open (see OpenConnections), or after timeoutMs.
+        app.MapGet("/_admin/idle", async (HttpContext ctx, int? timeoutMs) =>
+        {
+            var self = ctx.Connection.Id;
+            var idle = await state.Connections.WaitUntilIdleAsync(self, TimeSpan.FromMilliseconds(timeoutMs ?? 30_000), ctx.RequestAborted);
+            return LabJson.Result(new { Idle = idle, Open = state.Connections.CountOthers(self) });
+        });
 
         app.MapGet("/_admin/faults", () => LabJson.Result(state.Faults.Rules.Select(r => new
         {

@@ -34,6 +34,7 @@ public sealed class LabServerHost : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
 
     public RequestJournal Journal => State.Journal;
+    public OpenConnections Connections => State.Connections;
     public FaultInjector Faults => State.Faults;
     public InstanceStore Store => State.Store;
     public SampleRegistry Samples => State.Samples;
@@ -61,7 +62,12 @@ public sealed class LabServerHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Use(next => async connection =>
+            {
+                state.Connections.Opened(connection.ConnectionId);
+                try { await next(connection); }
+                finally { state.Connections.Closed(connection.ConnectionId); }
+            }));
             kestrel.AddServerHeader = false;
         });
         if (!handleConsoleSignals) builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
@@ -136,6 +142,7 @@ internal sealed class LabServerState
     public InstanceStore Store { get; }
     public IInstanceReader Reader { get; }
     public RequestJournal Journal { get; } = new();
+    public OpenConnections Connections { get; } = new();
     public FaultInjector Faults { get; } = new();
     public SampleRegistry Samples { get; } = new();
     public Received<ReceivedLog> Logs { get; } = new();

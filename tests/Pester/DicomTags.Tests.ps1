@@ -88,8 +88,9 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
     It 'reports Unchanged on a second run and leaves the files untouched' {
         $folder = New-SampleFolder 'rerun'
         Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Metadata $script:Metadata | Out-Null
+        # A time in the past, so that any rewrite shows in the timestamp without waiting for the clock to move.
+        Get-ChildItem -LiteralPath $folder -File | ForEach-Object { $_.LastWriteTimeUtc = [datetime]::new(2001, 1, 1, 0, 0, 0, [DateTimeKind]::Utc) }
         $before = Get-ChildItem -LiteralPath $folder -File | ForEach-Object { @{ Path = $_.FullName; Time = $_.LastWriteTimeUtc; Hash = (Get-FileHash $_.FullName).Hash } }
-        Start-Sleep -Milliseconds 50
 
         $results = Get-ChildItem -LiteralPath $folder -File | Set-DicomTags -Metadata $script:Metadata
 

@@ -24,6 +24,12 @@ BeforeAll {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec) {
             if ($Process.HasExited) { return $false }
+            # Where /proc tells, ready means the peer itself listens there: a squatter answering is never taken for it.
+            if (Test-Path -LiteralPath /proc/self/net/tcp) {
+                if ((Get-ListeningPort $Process.Id) -contains $Port) { return $true }
+                $null = $Process.WaitForExit(20)
+                continue
+            }
             $client = [System.Net.Sockets.TcpClient]::new()
             try { $client.Connect([System.Net.IPAddress]::Loopback, $Port); return $true }
             catch [System.Net.Sockets.SocketException] { Start-Sleep -Milliseconds 20 }
@@ -211,5 +217,83 @@ Describe 'Send-DicomFile -Protocol Dimse' -Tag 'Dimse' -Skip:$script:NoStoreScp 
         $failures.Count | Should -Be 1
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.UploadFailed.Connection,*'
         $failures[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+}
+
+Describe 'Send-DicomFile -Protocol Dimse to Orthanc''s DICOM port, checked through its REST API' -Tag 'Dimse', 'Orthanc' -Skip:$script:NoOrthanc {
+    BeforeAll {
+        $script:Archive = Start-TestOrthanc -EnableDicom -DicomAet DTORTHANC
+        $script:PatientId = 'DIMSE-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $root = '2.25.' + [System.Numerics.BigInteger]::new([guid]::NewGuid().ToByteArray() + [byte] 0)
+        $folder = Join-Path $TestDrive 'to-orthanc'
+        $null = New-Item -ItemType Directory -Path $folder
+        foreach ($i in 1..4) {
+            $null = New-TestDicomFile -Path (Join-Path $folder "img$i.dcm") -SopInstanceUid "$root.$i" -StudyInstanceUid "$root.100" -SeriesInstanceUid "$root.100.1" -PatientId $script:PatientId
+        }
+        $script:OrthancFolder = $folder
+
+        function Get-OrthancInstanceOf([string] $PatientId) {
+            $query = @{ Level = 'Instance'; Query = @{ PatientID = $PatientId } } | ConvertTo-Json -Compress
+            # Invoke-RestMethod writes a JSON array as one object: enumerate it, so that @(...) counts the instances.
+            $found = Invoke-RestMethod -Method Post -Uri "$($script:Archive.Url)/tools/find" -Body $query -ContentType 'application/json' `
+                -Credential $script:Archive.Credential -Authentication Basic -AllowUnencryptedAuthentication
+            $found
+        }
+    }
+    AfterAll { if ($script:Archive) { Stop-TestOrthanc $script:Archive } }
+
+    It 'stores every file (visible by its PatientID through REST), and reports a second send as Orthanc answers it' {
+        $send = { Get-ChildItem $script:OrthancFolder -Filter *.dcm | Send-DicomFile -Protocol Dimse -ComputerName 127.0.0.1 -Port $script:Archive.DicomPort -CalledAETitle DTORTHANC -ThrottleLimit 2 }
+        $first = & $send
+        @($first).Count | Should -Be 4
+        $first.Status | Sort-Object -Unique | Should -Be 'Stored'
+        $first.StatusCode | Sort-Object -Unique | Should -Be 0
+        @(Get-OrthancInstanceOf $script:PatientId).Count | Should -Be 4
+
+        # Orthanc answers a C-STORE of an instance it already has with success (it keeps the one it has): the same
+        # files are reported Stored again, per file, and the archive still holds one copy of each.
+        $again = & $send
+        @($again).Count | Should -Be 4
+        $again.Status | Sort-Object -Unique | Should -Be 'Stored'
+        $again.StatusCode | Sort-Object -Unique | Should -Be 0
+        @(Get-OrthancInstanceOf $script:PatientId).Count | Should -Be 4
+    }
+
+    It 'runs Invoke-SampleUpload with U_URL=dicom://: metadata and analytics from the lab server, the upload over DIMSE' {
+        $keys = @{ MdKey = 'mdK3y-Dm10-SECRET'; UploadKey = 'upK3y-Dm10-SECRET'; AnalyticsKey = 'anK3y-Dm10-SECRET'; LogKey = 'lgK3y-Dm10-SECRET' }
+        $lab = Start-LabServer -Keys $keys
+        $names = 'MD_URL', 'MD_KEY', 'U_URL', 'U_KEY', 'A_URL', 'A_KEY', 'LOG_URL', 'LOG_KEY'
+        try {
+            $env:MD_URL = "$($lab.Url)/api/metadata"; $env:MD_KEY = $keys.MdKey
+            $env:A_URL = "$($lab.Url)/api/analytics"; $env:A_KEY = $keys.AnalyticsKey
+            $env:U_URL = "dicom://DTORTHANC@127.0.0.1:$($script:Archive.DicomPort)"
+            $env:U_KEY = $keys.UploadKey   # meaningless for DIMSE: never sent, never shown
+            $root = '2.25.' + [System.Numerics.BigInteger]::new([guid]::NewGuid().ToByteArray() + [byte] 0)
+            $folder = Join-Path $TestDrive 'sample-run'
+            $null = New-Item -ItemType Directory -Path (Join-Path $folder 'data')
+            foreach ($i in 1..3) {
+                $null = New-TestDicomFile -Path (Join-Path $folder "data/img$i.dcm") -SopInstanceUid "$root.$i" -StudyInstanceUid "$root.100" -SeriesInstanceUid "$root.100.1" -PatientId 'OLD-ID'
+            }
+            Push-Location $folder
+            try { $summary = Invoke-SampleUpload -Directory ./data -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } }
+            finally { Pop-Location }
+            $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+
+            $summary.Succeeded | Should -BeTrue
+            @($summary.FilesFound, $summary.Updated, $summary.Uploaded, $summary.Failed) | Should -Be @(3, 3, 3, 0)
+            $summary.Analytics.request_type | Should -Be 'CBC'
+            @(Get-LabJournal $lab -Endpoint analytics).Count | Should -Be 1
+            @(Get-LabJournal $lab -Endpoint upload).Count | Should -Be 0 -Because 'the upload went to Orthanc over DIMSE'
+
+            @(Get-OrthancInstanceOf 'ref0000022tes-cbc-001').Count | Should -Be 3
+            ($verbose -match 'DICOM C-STORE to DTORTHANC@127\.0\.0\.1').Count | Should -BeGreaterThan 0
+            ($verbose -match 'U_KEY is not used').Count | Should -BeGreaterThan 0
+            ($verbose -join "`n") | Should -Not -Match ([regex]::Escape($keys.UploadKey))
+            (Get-Content -Raw -LiteralPath $summary.LogPath) | Should -Not -Match ([regex]::Escape($keys.UploadKey))
+        }
+        finally {
+            foreach ($name in $names) { Remove-Item "env:$name" -ErrorAction Ignore }
+            Stop-LabServer $lab
+        }
     }
 }

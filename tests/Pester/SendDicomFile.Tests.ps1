@@ -205,8 +205,13 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
             $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(5)) | Should -BeTrue
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            Start-Sleep -Milliseconds 300
-            @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 3   # the queued ones were never sent
+            # Stop() returns once every upload worker has ended, so whatever this command sent has left by now; once
+            # the server has no connection left open, it has read and journaled all of it: the count below is final.
+            Wait-LabIdle $script:Server
+            $journal = @(Get-LabJournal $script:Server -Endpoint upload)
+            $journal.Count | Should -Be 3   # the queued ones were never sent
+            $journal.Completed | Sort-Object -Unique | Should -BeTrue
+            $journal.StatusCode | Sort-Object -Unique | Should -Be 0   # the three in flight were dropped by the client, not answered
         }
         finally {
             $ps.Dispose()

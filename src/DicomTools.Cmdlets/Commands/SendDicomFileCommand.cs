@@ -251,6 +251,19 @@ namespace DicomTools.Cmdlets.Commands
             base.EndProcessing();
         }
 
+        /// <summary>
+        /// Ctrl+C: cancels, then waits until every upload worker has ended (bounded), so that once Stop() returns no
+        /// request of this command can still go out: the user sees the stop as final, and nothing sent after it.
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            if (_scheduler is { } scheduler) System.Threading.Tasks.Task.WaitAny(new[] { scheduler.Completion }, WorkersStopGuard);
+        }
+
+        /// <summary>Workers stop at once on cancellation; this only keeps a hung worker from hanging Ctrl+C.</summary>
+        private static readonly TimeSpan WorkersStopGuard = TimeSpan.FromSeconds(10);
+
         /// <summary>Re-implements IDisposable: a pipeline that ends early (a terminating error downstream) must still release the idle workers.</summary>
         public new void Dispose()
         {

@@ -122,6 +122,7 @@ namespace DicomTools.Dicom.Network
 
         /// <summary>Syntaxes the transcoder can read and turn into either uncompressed little endian syntax.</summary>
         internal static bool IsTranscodable(string transferSyntaxUid) =>
-            transferSyntaxUid == ImplicitVRLittleEndian || transferSyntaxUid == ExplicitVRLittleEndian || transferSyntaxUid == DeflatedExplicitVRLittleEndian;
+            transferSyntaxUid == ImplicitVRLittleEndian || transferSyntaxUid == ExplicitVRLittleEndian || transferSyntaxUid == DeflatedExplicitVRLittleEndian
+            || transferSyntaxUid == ExplicitVRBigEndian;
     }
 }

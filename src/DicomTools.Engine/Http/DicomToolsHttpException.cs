@@ -12,9 +12,10 @@ namespace DicomTools.Engine.Http
         public const int MaximumExcerptLength = 300;
 
         public DicomToolsHttpException(string message, FailureKind kind, string method, string uri, int? statusCode,
-            int attempts, TimeSpan duration, string? bodyExcerpt, Exception? innerException = null)
+            int attempts, TimeSpan duration, string? bodyExcerpt, Exception? innerException = null, FailureRemedy remedy = FailureRemedy.None)
             : base(message, innerException)
         {
+            Remedy = remedy;
             Kind = kind;
             Method = method;
             Uri = uri;
@@ -25,6 +26,9 @@ namespace DicomTools.Engine.Http
         }
 
         public FailureKind Kind { get; }
+
+        /// <summary>What the caller can change to cure it; the message does not say it in parameter names (the cmdlets do).</summary>
+        public FailureRemedy Remedy { get; }
 
         public string Method { get; }
 
@@ -46,7 +50,7 @@ namespace DicomTools.Engine.Http
 
         /// <summary>The same failure told in the caller's terms, e.g. naming the sample that was not found.</summary>
         public DicomToolsHttpException WithMessage(string message) =>
-            new DicomToolsHttpException(message, Kind, Method, Uri, StatusCode, Attempts, Duration, BodyExcerpt, InnerException);
+            new DicomToolsHttpException(message, Kind, Method, Uri, StatusCode, Attempts, Duration, BodyExcerpt, InnerException, Remedy);
 
         /// <summary>The same call, reclassified (a 200 whose body is unusable becomes <see cref="FailureKind.InvalidResponse"/>).</summary>
         public static DicomToolsHttpException InvalidAnswer(HttpAnswer answer, string message) =>

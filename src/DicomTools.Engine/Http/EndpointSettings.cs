@@ -61,6 +61,8 @@ namespace DicomTools.Engine.Http
                 else if (!Uri.TryCreate(uriSetting.Value.Trim(), UriKind.Absolute, out uri))
                     throw new InvalidSettingException(uriSetting, InvalidSettingException.OriginPlaceholder + " is not an absolute URL.");
             }
+            if (uri != null && IsDimseUpload(api, uri, uriSetting))
+                return new EndpointSettings(api, uri, uriSetting, ApiCredential.None, SettingLayer.Parameter);
             if (uri != null) ValidateHttpUri(uri, uriSetting ?? new SettingValue(api.UrlSetting, uri.OriginalString, SettingLayer.Parameter));
 
             var credentialSource = SettingLayer.Parameter;
@@ -78,6 +80,26 @@ namespace DicomTools.Engine.Http
             if (uri == null || credential == null) return null;
             return new EndpointSettings(api, uri, uriSetting, credential, credentialSource);
         }
+
+        /// <summary>True when this is the upload endpoint and names a DIMSE archive (dicom://CALLED@host:port).</summary>
+        public bool IsDimse => IsDimseArchive(Api, Uri);
+
+        /// <summary>
+        /// Only the upload endpoint may be a DIMSE archive (dicom://CALLED@host:port): metadata, analytics and logs are
+        /// HTTP APIs. Its key is then not needed nor read (an association carries no credential), so a missing U_KEY is
+        /// not an error.
+        /// </summary>
+        private static bool IsDimseUpload(ApiEndpoint api, Uri uri, SettingValue? uriSetting)
+        {
+            if (!IsDimseArchive(api, uri)) return false;
+            if (Upload.Protocols.DimseArchiveUri.Problem(uri) is string problem)
+                throw new InvalidSettingException(uriSetting ?? new SettingValue(api.UrlSetting, uri.OriginalString, SettingLayer.Parameter),
+                    InvalidSettingException.OriginPlaceholder + $" names no usable DICOM archive: {problem}; the form is dicom://CALLED@host:port or dicom://CALLING:CALLED@host:port.");
+            return true;
+        }
+
+        private static bool IsDimseArchive(ApiEndpoint api, Uri uri) =>
+            ReferenceEquals(api, ApiEndpoint.Upload) && DicomTools.Engine.Upload.Protocols.DimseArchiveUri.IsDimse(uri);
 
         private static void ValidateHttpUri(Uri uri, SettingValue origin)
         {

@@ -195,15 +195,18 @@ namespace DicomTools.Engine.Http
             {
                 FailureKind.Cancelled => $"{state.Operation} was cancelled ({request.Method.Method} {request.DisplayUri}).",
                 FailureKind.Timeout => string.Format(CultureInfo.InvariantCulture,
-                    "{0} failed: {1} {2} gave no complete answer within {3:0.###} s per attempt ({4}); raise -TimeoutSec if the server is just slow.",
+                    "{0} failed: {1} {2} gave no complete answer within {3:0.###} s per attempt ({4}).",
                     state.Operation, request.Method.Method, request.DisplayUri, Options.AttemptTimeout.TotalSeconds, attempts),
                 FailureKind.ConnectionFailed when HttpStatusPolicy.IsCertificateFailure(exception) =>
                     $"{state.Operation} failed: the TLS connection to {request.DisplayUri} could not be set up ({Redact(state, Describe(exception))}; not retried). "
-                    + "If the server's certificate is not trusted on this machine, trust it, or use -SkipCertificateCheck for a test server.",
+                    + "If the server's certificate is not trusted on this machine, trust it.",
                 FailureKind.ConnectionFailed => $"{state.Operation} failed: could not talk to {request.DisplayUri} ({Redact(state, Describe(exception))}; {attempts}).",
                 _ => $"{state.Operation} failed: {Redact(state, Describe(exception))} ({request.Method.Method} {request.DisplayUri}; {attempts}).",
             };
-            return new DicomToolsHttpException(message, kind, request.Method.Method, request.DisplayUri, null, state.Attempts, elapsed, null, exception);
+            var remedy = kind == FailureKind.Timeout ? FailureRemedy.LongerAttemptTimeout
+                : kind == FailureKind.ConnectionFailed && HttpStatusPolicy.IsCertificateFailure(exception) ? FailureRemedy.TrustServerCertificate
+                : FailureRemedy.None;
+            return new DicomToolsHttpException(message, kind, request.Method.Method, request.DisplayUri, null, state.Attempts, elapsed, null, exception, remedy);
         }
 
         private static DicomToolsHttpException StatusFailure(CallState state, int status, string? reasonPhrase, string body, TimeSpan elapsed)
@@ -216,7 +219,7 @@ namespace DicomTools.Engine.Http
             var message = $"{state.Operation} failed: {request.Method.Method} {request.DisplayUri} answered {DescribeStatus(status, reasonPhrase)}: {HttpStatusPolicy.Explain(status)} ({retried})."
                 + (excerpt == null ? string.Empty : " The server said: " + excerpt);
             return new DicomToolsHttpException(message, HttpStatusPolicy.KindOf(status), request.Method.Method, request.DisplayUri,
-                status, state.Attempts, elapsed, excerpt);
+                status, state.Attempts, elapsed, excerpt, remedy: status == 407 ? FailureRemedy.ProxyCredential : FailureRemedy.None);
         }
 
         private static string Attempts(CallState state) =>

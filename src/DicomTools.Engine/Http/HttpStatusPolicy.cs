@@ -80,7 +80,7 @@ namespace DicomTools.Engine.Http
             403 => "the credential is not allowed to do this; check the key or credential",
             404 => "the server has no such resource",
             405 => "the server does not accept this HTTP method here",
-            407 => "the proxy requires credentials it accepts; check -ProxyCredential",
+            407 => "the proxy requires credentials it accepts; check the proxy credential",
             409 => "the request conflicts with what the server already has",
             410 => "the resource is gone",
             413 => "the body is larger than the server accepts",

@@ -39,9 +39,10 @@ namespace DicomTools.Engine.Http
                 || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
         }
 
-        public static string RefusalMessage(Uri uri, ApiCredential credential) =>
+        /// <param name="overrideName">How the caller's user says "allow it anyway" (the cmdlets' switch), so that the Engine names no parameter.</param>
+        public static string RefusalMessage(Uri uri, ApiCredential credential, string overrideName) =>
             $"{(credential.Kind == ApiCredentialKind.Basic ? "HTTP Basic credentials" : "A Bearer token")} would be sent unencrypted to "
-            + $"{UriRedaction.Redact(uri)}. Use an https:// URI, or add -AllowUnencryptedAuthentication to send it over http anyway. Nothing was sent.";
+            + $"{UriRedaction.Redact(uri)}. Use an https:// URI, or add {overrideName} to send it over http anyway. Nothing was sent.";
 
         public static string WarningMessage(Uri uri, ApiCredential credential) =>
             $"The API key (header '{credential.HeaderName}') is sent unencrypted to {UriRedaction.Redact(uri)}: anyone on the network path can read it. Use an https:// URI.";

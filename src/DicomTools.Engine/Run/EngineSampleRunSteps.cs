@@ -121,7 +121,7 @@ namespace DicomTools.Engine.Run
         {
             // The upload scheduler logs each stored file already; only what it does not say is added here.
             if (result.Status == UploadStatus.AlreadyStored && _updated.ContainsKey(result.Path))
-                _log.LogWarning("{File}: the server already had this instance and kept its copy, without the tags this run just set. A new -AttemptNumber gives a new PatientID.", result.Path);
+                _log.LogWarning("{File}: the server already had this instance and kept its copy, without the tags this run just set. A run with another attempt number gives a new PatientID.", result.Path);
             else if (result.Status == UploadStatus.Failed || result.Status == UploadStatus.NotSent)
                 _log.LogError("{File}: upload failed after {Attempts} attempt(s): {Reason}", result.Path, result.Attempts, result.Message ?? "not stored");
         }

@@ -6,6 +6,7 @@ using DicomTools.Engine.Logging;
 using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Settings;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
 
 namespace DicomTools.Engine.Run
 {
@@ -94,7 +95,11 @@ namespace DicomTools.Engine.Run
 
         /// <summary>"The metadata API is http://... (MD_URL from .env file /x/.env), with API key in header 'x-api-key'".</summary>
         public static string Describe(EndpointSettings endpoint) =>
-            $"The {endpoint.Api.Name} API is {UriRedaction.Redact(endpoint.Uri)} ("
+            endpoint.IsDimse
+                ? $"The {endpoint.Api.Name} archive is DICOM C-STORE to {DimseArchiveUri.ToOptions(endpoint.Uri)} ("
+                    + (endpoint.UriOrigin == null ? "parameter" : endpoint.UriOrigin.ToString())
+                    + $"); {endpoint.Api.KeyVariable} is not used: a DICOM association carries no credential"
+                : $"The {endpoint.Api.Name} API is {UriRedaction.Redact(endpoint.Uri)} ("
             + (endpoint.UriOrigin == null ? "parameter" : endpoint.UriOrigin.ToString())
             + $"), with {endpoint.Credential}";
     }
@@ -148,6 +153,9 @@ namespace DicomTools.Engine.Run
             var upload = EndpointSettings.TryResolve(ApiEndpoint.Upload, parameters.UploadUri, parameters.UploadCredential, null, settings, missing);
             var analytics = EndpointSettings.TryResolve(ApiEndpoint.Analytics, parameters.AnalyticsUri, parameters.AnalyticsCredential, null, settings, missing);
             if (missing.Count > 0) throw settings.Missing(missing);
+            if (upload!.IsDimse && (parameters.Atomic || (parameters.Protocol != UploadProtocol.Raw && parameters.Protocol != UploadProtocol.Dimse)))
+                throw new ArgumentException($"{LabSettings.UploadUri.Variable} names a DICOM archive (dicom://), which takes C-STORE only: drop -Protocol {parameters.Protocol}"
+                    + (parameters.Atomic ? " and -Atomic (DIMSE has no all-or-nothing request)" : string.Empty) + ", or give an http(s) upload URL.", nameof(parameters));
 
             var level = Microsoft.Extensions.Logging.LogLevel.Information;
             var levelSetting = settings.Resolve(LabSettings.LogLevel, parameters.LogLevel);
@@ -173,6 +181,14 @@ namespace DicomTools.Engine.Run
             return endpoint;
         }
 
+        /// <summary>The archive of a dicom:// U_URL; the upload timeout bounds waiting for one file's answer, not connecting.</summary>
+        private static DicomTools.Dicom.Network.DicomAssociationOptions DimseOptions(Uri uri, HttpRetryOptions retry)
+        {
+            var options = DimseArchiveUri.ToOptions(uri);
+            options.ReadTimeout = options.WriteTimeout = retry.AttemptTimeout;
+            return options;
+        }
+
         /// <summary>Wires the run: executors, clients, upload options and steps, logging to <paramref name="logs"/>.</summary>
         public static PreparedSampleRun Create(ResolvedSampleRun resolved, QueueLoggerProvider logs, Redactor? redactor = null)
         {
@@ -189,7 +205,9 @@ namespace DicomTools.Engine.Run
                 owned.Add(uploadExecutor);
                 var uploadOptions = new UploadOptions(resolved.Upload.Uri)
                 {
-                    Protocol = p.Protocol,
+                    Protocol = resolved.Upload.IsDimse ? UploadProtocol.Dimse : p.Protocol,
+                    Dimse = resolved.Upload.IsDimse ? DimseOptions(resolved.Upload.Uri, p.UploadRetry) : null,
+                    Retry = resolved.Upload.IsDimse ? p.UploadRetry : null,
                     Atomic = p.Atomic,
                     ThrottleLimit = p.ThrottleLimit,
                     ServerKind = p.ServerKind,

@@ -27,9 +27,28 @@ function Get-DotnetPath {
     return $dotnet.Source
 }
 
-# Orthanc cannot bind port 0 and report it: it needs a port in its configuration. This offers one the system just
-# handed out; another process may still take it before Orthanc binds it, so Start-TestOrthanc retries on a new port
-# when Orthanc says the port is in use. (The lab server binds port 0 itself and prints the port it got.)
+# The TCP ports a process listens on, from Linux's /proc: its socket inodes (/proc/<pid>/fd) matched against the
+# LISTEN rows of /proc/<pid>/net/tcp and tcp6. Empty where there is no /proc.
+function Get-ListeningPort([int] $ProcessId) {
+    $inodes = @{}
+    foreach ($fd in Get-ChildItem -LiteralPath "/proc/$ProcessId/fd" -ErrorAction Ignore) {
+        if ("$($fd.LinkTarget)" -match '^socket:\[(\d+)\]$') { $inodes[$Matches[1]] = $true }
+    }
+    $ports = foreach ($table in 'tcp', 'tcp6') {
+        foreach ($row in @(Get-Content -LiteralPath "/proc/$ProcessId/net/$table" -ErrorAction Ignore | Select-Object -Skip 1)) {
+            $fields = -split $row
+            if ($fields.Count -ge 10 -and $fields[3] -eq '0A' -and $inodes.ContainsKey($fields[9])) {
+                [Convert]::ToInt32($fields[1].Substring($fields[1].LastIndexOf(':') + 1), 16)
+            }
+        }
+    }
+    @($ports | Sort-Object -Unique)
+}
+
+# Orthanc takes "HttpPort": 0 but only logs "port: 0"; where /proc exists, Start-TestOrthanc reads the port it got
+# (Get-ListeningPort): no window for another process. Elsewhere this offers one the system just handed out; another
+# process may take it before Orthanc binds it, so Start-TestOrthanc retries on a new port when Orthanc says the port
+# is in use. (The lab server binds port 0 itself and prints the port it got.)
 function Get-OrthancPortCandidate {
     $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork,
         [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
@@ -176,6 +195,18 @@ function Get-LabJournal {
     $entries
 }
 
+<#
+.SYNOPSIS
+    Waits until the lab server holds no client connection open (but this one), so that the journal read next holds
+    every request any client sent. Throws when that does not happen within -TimeoutSec (a failure guard only).
+#>
+function Wait-LabIdle {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] [psobject] $Server, [int] $TimeoutSec = 30)
+    $answer = Invoke-LabAdmin $Server GET "idle?timeoutMs=$($TimeoutSec * 1000)"
+    if (-not $answer.Idle) { throw "The lab server still had $($answer.Open) client connection(s) open after $TimeoutSec s." }
+}
+
 function Clear-LabJournal {
     [CmdletBinding()]
     param([Parameter(Mandatory, Position = 0)] [psobject] $Server)
@@ -264,17 +295,21 @@ function Get-OrthancDicomWebPlugin {
 
 <#
 .SYNOPSIS
-    Starts a private Orthanc (loopback, free port, HTTP Basic with one random-password user, DICOMweb
-    plugin, no DICOM port) and waits until GET /system answers.
+    Starts a private Orthanc (loopback, ports it binds itself where /proc tells us which, HTTP Basic with one
+    random-password user, DICOMweb plugin, no DICOM port unless -EnableDicom) and waits until GET /system answers.
 .OUTPUTS
-    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs.
+    An object with .Url (no trailing slash), .Credential (PSCredential), .Process, .Storage, .StartupMs, and with
+    -EnableDicom .DicomPort and .DicomAet.
 #>
 function Start-TestOrthanc {
     [CmdletBinding()]
     param(
         # Folder under which this Orthanc gets its own folder (config, storage, index, log); e.g. /dev/shm for benchmarks.
         [string] $StorageRoot,
-        [int] $TimeoutSec = 20
+        [int] $TimeoutSec = 20,
+        # Also open Orthanc's DICOM port (C-ECHO/C-STORE) with this AE title, the called AE title checked; off by default.
+        [switch] $EnableDicom,
+        [string] $DicomAet = 'DTORTHANC'
     )
     $orthanc = Get-Command Orthanc -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source
     if (-not $orthanc -and (Test-Path /usr/sbin/Orthanc)) { $orthanc = '/usr/sbin/Orthanc' }
@@ -297,12 +332,12 @@ function Start-TestOrthanc {
     try {
         while (-not $ready) {
             $attempt++
-            $port = Get-OrthancPortCandidate
+            $port = if (Test-Path -LiteralPath /proc/self/net/tcp) { 0 } else { Get-OrthancPortCandidate }
             $config = [ordered]@{
                 Name                   = 'dicomtools-test'
                 HttpPort               = $port
                 RemoteAccessAllowed    = $false
-                DicomServerEnabled     = $false
+                DicomServerEnabled     = [bool] $EnableDicom
                 AuthenticationEnabled  = $true
                 RegisteredUsers        = @{ $user = $password }
                 StorageDirectory       = Join-Path $root 'storage'
@@ -310,13 +345,19 @@ function Start-TestOrthanc {
                 Plugins                = @($plugin)
                 DicomWeb               = [ordered]@{ Enable = $true; Root = '/dicom-web/' }
             }
+            $dicomPort = $null
+            if ($EnableDicom) {
+                # Port 0 where /proc can tell us which port it got; otherwise a candidate (retried when taken).
+                if ($port -eq 0) { $dicomPort = 0 } else { do { $dicomPort = Get-OrthancPortCandidate } while ($dicomPort -eq $port) }
+                $config.DicomAet = $DicomAet; $config.DicomPort = $dicomPort; $config.DicomCheckCalledAet = $true
+            }
             $configPath = Join-Path $root 'orthanc.json'
             $config | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
             if (-not $IsWindows) { & chmod 600 $configPath }   # it holds the password
 
             $process = Start-Process -FilePath $orthanc -ArgumentList @($configPath) -PassThru `
                 -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $logPath
-            $url = "http://127.0.0.1:$port"
+            $url = if ($port) { "http://127.0.0.1:$port" } else { $null }
             while (-not $ready) {
                 if ($process.HasExited) {
                     $tail = (Get-Content -LiteralPath $logPath -Tail 15 -ErrorAction Ignore) -join "`n"
@@ -328,6 +369,29 @@ function Start-TestOrthanc {
                 }
                 if ($watch.Elapsed.TotalSeconds -gt $TimeoutSec) {
                     throw "Orthanc did not answer GET $url/system within $TimeoutSec s (log: $logPath)."
+                }
+                if (-not $url) {
+                    # Started on port 0: its listening sockets, once there, are its HTTP port (and its DICOM port with
+                    # -EnableDicom); the one that answers GET /system is HTTP.
+                    $expected = if ($EnableDicom) { 2 } else { 1 }
+                    $listening = @(Get-ListeningPort $process.Id)
+                    if ($listening.Count -gt $expected) { throw "Orthanc, started on port 0, listens on $($listening -join ', '); expected $expected port(s)." }
+                    if ($listening.Count -lt $expected) { $null = $process.WaitForExit(20); continue }
+                    foreach ($candidate in $listening) {
+                        # The DICOM port may sit on an HTTP request until its own timeout: 3 s bounds the probe.
+                        $probeLimit = [System.Threading.CancellationTokenSource]::new([TimeSpan]::FromSeconds(3))
+                        try {
+                            $probe = $client.GetAsync("http://127.0.0.1:$candidate/system", $probeLimit.Token).GetAwaiter().GetResult()
+                            $isHttp = $probe.IsSuccessStatusCode
+                            $probe.Dispose()
+                            if ($isHttp) { $port = $candidate; $url = "http://127.0.0.1:$port" }
+                        }
+                        catch [System.Net.Http.HttpRequestException], [System.OperationCanceledException] { }
+                        finally { $probeLimit.Dispose() }
+                        if ($url) { break }
+                    }
+                    if (-not $url) { $null = $process.WaitForExit(20); continue }
+                    if ($EnableDicom) { $dicomPort = @($listening | Where-Object { $_ -ne $port })[0] }
                 }
                 try {
                     $response = $client.GetAsync("$url/system").GetAwaiter().GetResult()
@@ -356,6 +420,8 @@ function Start-TestOrthanc {
         Storage    = $root
         StartupMs  = $watch.ElapsedMilliseconds
         LogPath    = $logPath
+        DicomPort  = $dicomPort
+        DicomAet   = if ($EnableDicom) { $DicomAet } else { $null }
     }
     Set-SafeDefaultDisplay $server @('Url', 'Storage', 'StartupMs')
     return $server

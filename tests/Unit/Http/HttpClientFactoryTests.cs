@@ -37,7 +37,8 @@ namespace DicomTools.Tests.Unit.Http
                 var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => verifying.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None));
                 Assert.Equal(FailureKind.ConnectionFailed, ex.Kind);
                 Assert.Equal(1, ex.Attempts);
-                Assert.Contains("-SkipCertificateCheck", ex.Message);
+                Assert.Equal(FailureRemedy.TrustServerCertificate, ex.Remedy);
+                Assert.Contains("certificate is not trusted", ex.Message);
             }
 
             using var skipping = HttpExecutor.Create(new HttpConnectionSettings { SkipCertificateCheck = true }, FastRetries(), null);
@@ -132,7 +133,8 @@ namespace DicomTools.Tests.Unit.Http
             var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => executor.SendAsync(Get(new Uri("http://lab.invalid/api/")), "Test call", CancellationToken.None));
             Assert.Equal(FailureKind.Unauthorized, ex.Kind);
             Assert.Equal(1, ex.Attempts);
-            Assert.Contains("-ProxyCredential", ex.Message);
+            Assert.Equal(FailureRemedy.ProxyCredential, ex.Remedy);
+            Assert.Contains("proxy requires credentials", ex.Message);
         }
     }
 }

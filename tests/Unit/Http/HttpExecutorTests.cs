@@ -239,7 +239,9 @@ namespace DicomTools.Tests.Unit.Http
             Assert.Equal(FailureKind.Timeout, ex.Kind);
             Assert.Equal(2, ex.Attempts);
             Assert.Null(ex.StatusCode);
-            Assert.Contains("-TimeoutSec", ex.Message);
+            // The remedy is the cmdlets' to phrase (-TimeoutSec); the Engine names it, never a parameter.
+            Assert.Equal(FailureRemedy.LongerAttemptTimeout, ex.Remedy);
+            Assert.DoesNotContain("-TimeoutSec", ex.Message);
             Assert.Contains("0.2 s", ex.Message);
         }
 

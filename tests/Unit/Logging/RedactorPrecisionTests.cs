@@ -133,7 +133,7 @@ namespace DicomTools.Tests.Unit.Logging
         [Fact]
         public void TheRefusalNamesTheUriAndTheSwitchButNotTheSecret()
         {
-            var message = TransportSecurity.RefusalMessage(new Uri("http://lab.example/api?token=abc"), ApiCredential.Bearer(Secure("tok-secret")));
+            var message = TransportSecurity.RefusalMessage(new Uri("http://lab.example/api?token=abc"), ApiCredential.Bearer(Secure("tok-secret")), "-AllowUnencryptedAuthentication");
             Assert.Contains("http://lab.example/api", message);
             Assert.Contains("-AllowUnencryptedAuthentication", message);
             Assert.DoesNotContain("abc", message);

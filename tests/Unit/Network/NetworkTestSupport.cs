@@ -15,9 +15,11 @@ using DicomTools.Tests.Unit.Support;
 namespace DicomTools.Tests.Unit.Network
 {
     /// <summary>
-    /// dcmtk's storescp on a loopback port, storing into its own folder. storescp takes a port number, so we bind port 0
-    /// to learn a free one, release it and start storescp there; if another process took it meanwhile, storescp exits
-    /// at once and we try another port.
+    /// dcmtk's storescp on a loopback port, storing into its own folder. storescp refuses port 0 ("Invalid parameter
+    /// value 0 (underflow)", dcmtk 3.6.7) and cannot take a bound socket (its --inetd mode serves one association on
+    /// stdin), so we bind port 0 to learn a free one, release it and start storescp there; if another process took it
+    /// meanwhile, storescp exits at once and we try another port. It is ready when /proc shows storescp itself
+    /// listening on the port, so a squatter answering there is never mistaken for it.
     /// </summary>
     public sealed class StoreScp : IDisposable
     {
@@ -65,6 +67,13 @@ namespace DicomTools.Tests.Unit.Network
             while (guard.Elapsed < TimeSpan.FromSeconds(20))
             {
                 if (_process.HasExited) return false;
+                // Ours, not another process's that took the port first (then storescp exits, and we try another).
+                if (ListeningPorts.Supported)
+                {
+                    if (ListeningPorts.Of(_process.Id).Contains(Port)) return true;
+                    await Task.Delay(20);
+                    continue;
+                }
                 using var client = new TcpClient();
                 try { await client.ConnectAsync(IPAddress.Loopback, Port); return true; }
                 catch (SocketException) { await Task.Delay(20); }

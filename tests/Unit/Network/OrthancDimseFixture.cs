@@ -16,8 +16,9 @@ namespace DicomTools.Tests.Unit.Network
 {
     /// <summary>
     /// A private Orthanc with its DICOM port on (DicomCheckCalledAet true) and its REST API open on loopback, for DIMSE
-    /// tests. Orthanc takes port numbers, so free ones are learned by binding port 0; if Orthanc cannot bind them it exits
-    /// and we try again with new ones. Missing Orthanc: tests skip ([RequiresToolFact]) except in CI, where this fails.
+    /// tests. Where /proc exists Orthanc binds port 0 for both and we read the ports it got (<see cref="ListeningPorts"/>;
+    /// the one that answers HTTP is the REST API); elsewhere free ones are learned by binding port 0, and if Orthanc cannot
+    /// bind them it exits and we try again with new ones. Missing Orthanc: tests skip ([RequiresToolFact]) except in CI, where this fails.
     /// </summary>
     public sealed class OrthancDimseFixture : IAsyncLifetime
     {
@@ -61,8 +62,9 @@ namespace DicomTools.Tests.Unit.Network
         {
             StoragePath = Path.Combine(Path.GetTempPath(), "dicomtools-orthanc-dimse-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(StoragePath);
-            var httpPort = FreePort();
-            DicomPort = FreePort();
+            var portZero = ListeningPorts.Supported;
+            var httpPort = portZero ? 0 : FreePort();
+            DicomPort = portZero ? 0 : FreePort();
             var config = new Dictionary<string, object>
             {
                 ["Name"] = "dicomtools-dimse-test",
@@ -85,13 +87,18 @@ namespace DicomTools.Tests.Unit.Network
             _process.ErrorDataReceived += (_, e) => Keep(e.Data);
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
-            BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var guard = Stopwatch.StartNew();
             // A failure guard, not a wait: Orthanc answers within a second; we poll its REST API and its DICOM port.
             while (guard.Elapsed < TimeSpan.FromSeconds(30))
             {
                 if (_process.HasExited) return false;
+                if (portZero && (httpPort == 0 || DicomPort == 0))
+                {
+                    (httpPort, DicomPort) = await IdentifyPortsAsync(http, ListeningPorts.Of(_process.Id));
+                    if (httpPort == 0) { await Task.Delay(20); continue; }
+                }
+                BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/");
                 try
                 {
                     using var response = await http.GetAsync(new Uri(BaseAddress, "system"));
@@ -108,6 +115,23 @@ namespace DicomTools.Tests.Unit.Network
                 await Task.Delay(20);
             }
             throw new TimeoutException("Orthanc did not become ready within 30 s: " + string.Join("\n", _log));
+        }
+
+        /// <summary>Of Orthanc's two listening ports, the one that answers GET /system is HTTP, the other DICOM; (0, 0) until both listen.</summary>
+        private static async Task<(int Http, int Dicom)> IdentifyPortsAsync(HttpClient http, IReadOnlyList<int> listening)
+        {
+            if (listening.Count != 2) return (0, 0);
+            foreach (var port in listening)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/system"));
+                    if (response.IsSuccessStatusCode) return (port, listening[0] == port ? listening[1] : listening[0]);
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+            }
+            return (0, 0);
         }
 
         private void Keep(string? line) { if (line != null) lock (_log) { _log.Add(line); if (_log.Count > 60) _log.RemoveAt(0); } }

@@ -94,6 +94,52 @@ namespace DicomTools.Tests.Unit.Network
             }
         }
 
+        /// <summary>Little endian bytes of the values; the writer swaps them per VR when it writes big endian.</summary>
+        private static byte[] Le<T>(params T[] values) where T : struct
+        {
+            var bytes = new byte[values.Length * System.Runtime.InteropServices.Marshal.SizeOf<T>()];
+            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+            return bytes;
+        }
+
+        [RequiresToolFact("storescp", "dcmdump")]
+        public async Task BigEndianFileIsSwappedToLittleEndianPerVrWhenTheArchiveRefusesBigEndian()
+        {
+            using var temp = new TempFolder();
+            // One standard tag per binary VR (so Implicit VR keeps the VR through the dictionary), some inside a sequence.
+            DicomDatasetBuilder Binary(DicomDatasetBuilder b) => b
+                .AddBinary(new DicomTag(0x0018, 0x6020), "SL", Le(-123456, 7))
+                .AddBinary(new DicomTag(0x0018, 0x9089), "FD", Le(0.5, -1.25e10, Math.PI))
+                .AddBinary(new DicomTag(0x0018, 0x9219), "SS", Le<short>(-2, 300))
+                .AddBinary(new DicomTag(0x0028, 0x0009), "AT", Le<ushort>(0x0018, 0x1063, 0x0018, 0x1065))
+                .AddBinary(new DicomTag(0x0040, 0xA132), "UL", Le(1u, 0x01020304u, uint.MaxValue))
+                .AddBinary(new DicomTag(0x0066, 0x0016), "OF", Le(1.5f, -2.75f, 3e-7f))
+                .AddBinary(new DicomTag(0x0066, 0x0022), "OD", Le(1.0 / 3, -7.5))
+                .AddBinary(new DicomTag(0x0066, 0x0040), "OL", Le(0x0A0B0C0Du, 5u))
+                .AddBinary(new DicomTag(0x0070, 0x0022), "FL", Le(0.25f, 1e6f));
+            var b = Binary(DicomTestFiles.Image());
+            b.AddSequence(new DicomTag(0x0040, 0xA730), new[] { Binary(new DicomDatasetBuilder().Add(new DicomTag(0x0040, 0xA040), "CS", "NUM")) }, undefinedLength: true);
+            b.Add(DicomTag.SopInstanceUid, "UI", "1.2.826.0.1.3680043.10.1234.99.71");
+            var bigEndian = DicomTestFiles.Write(temp, "bigendian.dcm", b, DicomTestFiles.ExplicitBE);
+
+            using var scp = await StoreScp.StartAsync(temp, "+xi"); // little endian implicit only: big endian is refused
+            var outcomes = await new DicomStoreClient(Options(scp)).SendAsync(new[] { bigEndian }, null, default).WaitAsync(Guard);
+            var o = Assert.Single(outcomes);
+            Assert.True(o.IsStored, o.Error?.Message ?? o.Result?.Message);
+            Assert.True(o.Result!.Transcoded);
+            var stored = NetworkTestFiles.StoredFile(scp, o.Source!.SopInstanceUid);
+            Assert.Equal(DicomTestFiles.ImplicitLE, DicomFileReader.ReadSummary(stored).TransferSyntaxUid);
+            var before = NetworkTestFiles.ComparableDump(bigEndian, ignorePrivateVr: true);
+            // The comparison must see the swapped values (not only that both files parse): the dump prints them decoded.
+            Assert.Contains(before, l => l.Contains("(0040,a132) UL 1\\16909060\\4294967295", StringComparison.Ordinal));
+            Assert.Contains(before, l => l.Contains("(0028,0009) AT (0018,1063)\\(0018,1065)", StringComparison.Ordinal));
+            Assert.Equal(before, NetworkTestFiles.ComparableDump(stored, ignorePrivateVr: true));
+            // Native OW pixel data: the stored little endian words are the values written (the test image's bytes as LE words).
+            var got = File.ReadAllBytes(stored);
+            var expected = Enumerable.Range(0, 4 * 4 * 2).Select(i => (byte)(i * 7)).ToArray();
+            Assert.Equal(expected, got.AsSpan(got.Length - expected.Length).ToArray());
+        }
+
         [RequiresToolFact("storescp", "dcmdump")]
         public async Task ImplicitFileIsTranscodedToExplicitWhenOnlyExplicitIsAccepted()
         {

@@ -18,7 +18,8 @@ using Xunit;
 namespace DicomTools.Tests.Unit.Support
 {
     /// <summary>
-    /// A private Orthanc (with the DICOMweb plugin) for xUnit: loopback on a free port, HTTP Basic with one
+    /// A private Orthanc (with the DICOMweb plugin) for xUnit: loopback on a port it binds itself (port 0, read back
+    /// from /proc; see <see cref="ListeningPorts"/>), HTTP Basic with one
     /// random-password user, no DICOM port, storage in its own temp folder. Use as a class fixture
     /// (<c>IClassFixture&lt;OrthancFixture&gt;</c>) with <c>[RequiresToolFact("Orthanc")]</c> tests: where Orthanc
     /// is missing outside CI the fixture stays stopped and those tests are skipped; in CI it fails.
@@ -88,17 +89,20 @@ namespace DicomTools.Tests.Unit.Support
         /// <summary>How many ports to try when another process takes the one chosen before Orthanc binds it.</summary>
         public int MaximumStartAttempts { get; init; } = 5;
 
-        /// <summary>The ports to offer Orthanc, one per start attempt; by default one the system has just handed out.</summary>
-        public Func<int> PortCandidates { get; init; } = EphemeralPortCandidate;
+        /// <summary>
+        /// The ports to offer Orthanc, one per start attempt. By default (null) Orthanc binds port 0 and we read the
+        /// port it got from /proc; where there is no /proc, one the system has just handed out.
+        /// </summary>
+        public Func<int>? PortCandidates { get; init; }
 
         /// <summary>How many starts it took (more than 1 when a port was taken under our feet).</summary>
         public int StartAttempts { get; private set; }
 
         /// <summary>
-        /// Orthanc cannot bind port 0 and tell us the port: it needs one in its configuration. So this offers one the
-        /// system just handed out (likely free) and, since another process may take it before Orthanc binds it, the
-        /// start is retried on a new port when Orthanc reports the port in use. Never a silent race: either Orthanc
-        /// owns the port or it exits saying so.
+        /// Where /proc is missing, Orthanc (which takes "HttpPort": 0 but only logs "port: 0") cannot tell us its port.
+        /// So this offers one the system just handed out (likely free) and, since another process may take it before
+        /// Orthanc binds it, the start is retried on a new port when Orthanc reports the port in use. Never a silent
+        /// race: either Orthanc owns the port or it exits saying so.
         /// </summary>
         internal static int EphemeralPortCandidate()
         {
@@ -117,7 +121,7 @@ namespace DicomTools.Tests.Unit.Support
             for (var attempt = 1; ; attempt++)
             {
                 StartAttempts = attempt;
-                var port = PortCandidates();
+                var port = PortCandidates != null ? PortCandidates() : ListeningPorts.Supported ? 0 : EphemeralPortCandidate();
                 var outcome = await StartOnPortAsync(orthanc, plugin, port, timeout);
                 if (outcome == null) break;
                 var portTaken = outcome.Contains("already in use", StringComparison.OrdinalIgnoreCase);
@@ -160,7 +164,6 @@ namespace DicomTools.Tests.Unit.Support
             process.ErrorDataReceived += (_, e) => KeepLog(e.Data, started);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            BaseAddress = new Uri($"http://127.0.0.1:{port}/");
 
             // Orthanc says "Orthanc has started" once its HTTP server listens; or it exits. The timeout only guards.
             var exited = process.WaitForExitAsync();
@@ -177,6 +180,18 @@ namespace DicomTools.Tests.Unit.Support
                 await DisposeAsync();
                 throw new TimeoutException($"Orthanc did not say it had started within {timeout.TotalSeconds:0} s. Its log:\n{LogTail()}");
             }
+            if (port == 0)
+            {
+                // Its HTTP server listens before it says it has started; with DICOM off, that is its only listening socket.
+                var ports = ListeningPorts.Of(process.Id);
+                if (ports.Count != 1)
+                {
+                    await DisposeAsync();
+                    throw new InvalidOperationException($"Orthanc, started on port 0, listens on {ports.Count} ports ({string.Join(", ", ports)}); expected its HTTP port alone.");
+                }
+                port = ports[0];
+            }
+            BaseAddress = new Uri($"http://127.0.0.1:{port}/");
 
             // It is ours on that port: our random password is accepted there.
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -5,9 +5,32 @@ using Xunit;
 
 namespace DicomTools.Tests.Unit.Support
 {
-    /// <summary>Orthanc needs its port in its configuration; the fixture must survive that port being taken first.</summary>
+    /// <summary>
+    /// Orthanc binds port 0 where /proc tells us the port it got; elsewhere it needs a port in its configuration, and the
+    /// fixture must survive that port being taken first.
+    /// </summary>
     public sealed class OrthancFixturePortTests
     {
+        [RequiresToolFact("Orthanc")]
+        public async Task OnPortZeroTheFixtureReadsTheRealPortAndStartsOnce()
+        {
+            if (!ListeningPorts.Supported) return;   // no /proc: the retry path below is the one in use
+            var fixture = new OrthancFixture();
+            try
+            {
+                await fixture.InitializeAsync();
+                Assert.Equal(1, fixture.StartAttempts);
+                Assert.NotEqual(0, fixture.BaseAddress.Port);
+                using var client = fixture.CreateClient();
+                using var system = await client.GetAsync("system");
+                Assert.True(system.IsSuccessStatusCode);   // our password is accepted there: it is our Orthanc
+            }
+            finally
+            {
+                await fixture.DisposeAsync();
+            }
+        }
+
         [RequiresToolFact("Orthanc")]
         public async Task APortTakenBeforeOrthancBindsItIsRetriedOnAnother()
         {

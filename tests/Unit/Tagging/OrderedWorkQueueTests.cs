@@ -92,17 +92,19 @@ namespace DicomTools.Tests.Unit.Tagging
         {
             using var cancellation = new CancellationTokenSource();
             using var started = new ManualResetEventSlim(false);
+            using var release = new ManualResetEventSlim(false);
             var ran = 0;
             using var queue = new OrderedWorkQueue<int, int>((i, token) =>
             {
                 Interlocked.Increment(ref ran);
                 started.Set();
-                Thread.Sleep(50);
+                release.Wait(Patience);   // the first input is still running when the cancellation comes
                 return i;
             }, 1, 100, cancellation.Token);
             for (var i = 0; i < 20; i++) queue.Add(i);
             Assert.True(started.Wait(Patience));
             cancellation.Cancel();
+            release.Set();
             var taken = new List<OrderedWorkItem<int, int>>();
             while (queue.HasPending)
             {

@@ -112,12 +112,24 @@ namespace DicomTools.Tests.Unit.Upload
         [Fact]
         public async Task ASlowServerTimesOutPerAttemptAndTheFileFailsAsTimeout()
         {
-            _server.Faults.Add(new FaultRule("upload", FaultMode.Slow) { DelayMs = 10_000 });
-            var retry = new HttpRetryOptions { MaximumRetryCount = 1, RetryInterval = TimeSpan.FromMilliseconds(10), AttemptTimeout = TimeSpan.FromMilliseconds(400) };
-            var result = Assert.Single(await Upload(new UploadOptions(Url("api/upload")), Files(1), retry));
+            // The server holds each request far longer than the guard; only the fake clock ends an attempt.
+            _server.Faults.Add(new FaultRule("upload", FaultMode.Slow) { DelayMs = 600_000 });
+            var clock = new ManualClock();
+            var retry = new HttpRetryOptions { MaximumRetryCount = 1, RetryInterval = TimeSpan.Zero, AttemptTimeout = TimeSpan.FromSeconds(45) };
+            var upload = Upload(new UploadOptions(Url("api/upload")), Files(1), retry, clock: clock);
+
+            await Conditions.UntilAsync(() => _server.Journal.For("upload").Count == 1, "the first attempt to reach the server");
+            await clock.ElapseNextWaitAsync(d => d == retry.AttemptTimeout);
+            await Conditions.UntilAsync(() => _server.Journal.For("upload").Count == 2, "the second attempt to reach the server");
+            await clock.ElapseNextWaitAsync(d => d == retry.AttemptTimeout);
+            var result = Assert.Single(await upload.WaitAsync(ManualClock.Guard));
+
             Assert.Equal(UploadStatus.Failed, result.Status);
             Assert.Equal(2, result.Attempts);
             Assert.Equal(FailureKind.Timeout, Assert.IsType<DicomToolsHttpException>(result.GetException()).Kind);
+            // Both attempts were abandoned by the client (the server never answered them).
+            await Conditions.UntilAsync(() => _server.Journal.For("upload").All(e => e.Completed), "the server to see both attempts dropped");
+            Assert.All(_server.Journal.For("upload"), e => Assert.Equal(0, e.StatusCode));
         }
 
         [Fact]

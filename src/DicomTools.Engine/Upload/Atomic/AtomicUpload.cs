@@ -38,7 +38,7 @@ namespace DicomTools.Engine.Upload.Atomic
                 var name = _options.Protocol == UploadProtocol.StowRs ? "STOW-RS" : _options.Protocol.ToString();
                 foreach (var r in results)
                     r.Fail(UploadFailureReason.Unsupported,
-                        $"Not sent: -Atomic with {name} needs a server that can roll back (Orthanc); {name} itself stores what it can. Use -Protocol Archive against an all-or-nothing archive endpoint, or -ServerKind Orthanc.");
+                        $"Not sent: an atomic upload with {name} needs a server that can roll back (Orthanc); {name} itself stores what it can. Use the Archive protocol against an all-or-nothing archive endpoint, or declare the server kind Orthanc.");
                 return;
             }
 
@@ -78,7 +78,7 @@ namespace DicomTools.Engine.Upload.Atomic
 
             // An all-or-nothing server stored none of them: its answer stands.
             foreach (var r in results)
-                r.Fail(r.FailureReason, r.Message + $"-Atomic set failed: {summary}; the server promises to store all or none, so none is stored."
+                r.Fail(r.FailureReason, r.Message + $"Atomic set failed: {summary}; the server promises to store all or none, so none is stored."
                     + (claimedStored > 0 ? $" (Its answer nevertheless listed {claimedStored} as stored: check the server.)" : string.Empty),
                     r.GetException());
         }
@@ -90,7 +90,7 @@ namespace DicomTools.Engine.Upload.Atomic
             var probe = await _sender.SendAsync(new UploadRequest(HttpMethod.Get, new Uri(root, "system"), "Server check (is it Orthanc?)")
                 { ReadsStatus = status => !HttpStatusPolicy.IsRetryable(status) }, cancellationToken).ConfigureAwait(false);
             var kind = probe.IsSuccess && UploadAnswers.IsOrthancSystemAnswer(probe.Body) ? UploadServerKind.Orthanc : UploadServerKind.AllOrNothing;
-            _log.LogInformation("-Atomic: the server at {Root} is {Kind}.", root, kind == UploadServerKind.Orthanc ? "Orthanc (verify and roll back)" : "not Orthanc (its all-or-nothing answer stands)");
+            _log.LogInformation("Atomic upload: the server at {Root} is {Kind}.", root, kind == UploadServerKind.Orthanc ? "Orthanc (verify and roll back)" : "not Orthanc (its all-or-nothing answer stands)");
             return kind;
         }
     }

@@ -44,7 +44,7 @@ namespace DicomTools.Engine.Upload.Atomic
             foreach (var r in results)
                 r.Fail(UploadFailureReason.FileUnreadable, r == unreadable
                     ? "Not sent: its DICOM identifiers could not be read, so a rollback on Orthanc could not find it."
-                    : $"Not sent: -Atomic set includes '{unreadable.Path}', whose DICOM identifiers could not be read.");
+                    : $"Not sent: the atomic set includes '{unreadable.Path}', whose DICOM identifiers could not be read.");
             return false;
         }
 
@@ -69,7 +69,7 @@ namespace DicomTools.Engine.Upload.Atomic
                 var exception = r.GetException();
                 if (_preexisting.Contains(id))
                 {
-                    r.Fail(reason, own + $"-Atomic set failed: {summary}. Orthanc had this instance before the request, so it was left in place.", exception);
+                    r.Fail(reason, own + $"Atomic set failed: {summary}. Orthanc had this instance before the request, so it was left in place.", exception);
                     continue;
                 }
                 // Deleting by the derived ID also catches what Orthanc stored without listing it (a ZIP answered 400).
@@ -88,16 +88,16 @@ namespace DicomTools.Engine.Upload.Atomic
                 {
                     r.RolledBack = true;
                     r.ServerId = id;
-                    r.Fail(reason, own + $"-Atomic set failed: {summary}. Rolled back: deleted /instances/{id} stored by this request.", exception);
+                    r.Fail(reason, own + $"Atomic set failed: {summary}. Rolled back: deleted /instances/{id} stored by this request.", exception);
                 }
                 else if (delete.StatusCode == 404)
                 {
-                    r.Fail(reason, own + $"-Atomic set failed: {summary}. Not stored (nothing to roll back).", exception);
+                    r.Fail(reason, own + $"Atomic set failed: {summary}. Not stored (nothing to roll back).", exception);
                 }
                 else
                 {
                     r.ServerId = id;
-                    r.Fail(reason, own + $"-Atomic set failed: {summary}. ROLLBACK FAILED: DELETE /instances/{id} answered HTTP {delete.StatusCode}; Orthanc may still hold it.", exception);
+                    r.Fail(reason, own + $"Atomic set failed: {summary}. ROLLBACK FAILED: DELETE /instances/{id} answered HTTP {delete.StatusCode}; Orthanc may still hold it.", exception);
                 }
             }
         }

@@ -38,7 +38,7 @@ namespace DicomTools.Engine.Upload.Protocols
 
         public DimseUpload(UploadOptions options, ILogger log)
         {
-            _association = options.Dimse ?? throw new ArgumentException("-Protocol Dimse needs the archive's host, port and called AE title.", nameof(options));
+            _association = options.Dimse ?? throw new ArgumentException("The Dimse protocol needs the archive's host, port and called AE title.", nameof(options));
             _retry = options.Retry ?? new HttpRetryOptions();
             _log = log;
             _pipeline = BuildPipeline();

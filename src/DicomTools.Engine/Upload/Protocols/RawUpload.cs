@@ -40,7 +40,7 @@ namespace DicomTools.Engine.Upload.Protocols
             {
                 // A proxy's or a login page answered 200: nothing says the file reached the store.
                 result.Fail(UploadFailureReason.RejectedByServer,
-                    $"The server answered HTTP {exchange.StatusCode} with a body that is not JSON ({Answers.Describe(exchange)}), so it did not confirm storing the file; check that -Uri is the upload API.");
+                    $"The server answered HTTP {exchange.StatusCode} with a body that is not JSON ({Answers.Describe(exchange)}), so it did not confirm storing the file; check that the URL is the upload API.");
                 return;
             }
             result.ServerId = answer.Id;

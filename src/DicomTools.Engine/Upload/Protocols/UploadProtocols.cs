@@ -19,9 +19,9 @@ namespace DicomTools.Engine.Upload.Protocols
             };
             if (!options.Atomic) return protocol;
             if (options.Protocol == UploadProtocol.Dimse)
-                throw new ArgumentException("-Atomic cannot work with -Protocol Dimse: C-STORE stores each file on its own answer, and DIMSE has no all-or-nothing request or rollback. Use -Protocol Archive or StowRs against the archive's HTTP API.", nameof(options));
+                throw new ArgumentException("An atomic upload cannot use the Dimse protocol: C-STORE stores each file on its own answer, and DIMSE has no all-or-nothing request or rollback. Use the Archive or StowRs protocol against the archive's HTTP API.", nameof(options));
             if (!protocol.CanSendAllInOneRequest)
-                throw new ArgumentException($"-Atomic sends every file in one request: use -Protocol Archive or StowRs, not {options.Protocol}.", nameof(options));
+                throw new ArgumentException($"An atomic upload sends every file in one request: use the Archive or StowRs protocol, not {options.Protocol}.", nameof(options));
             return new AtomicUpload(protocol, options, sender, log);
         }
     }

@@ -42,13 +42,13 @@ namespace DicomTools.Engine.Upload.Protocols
         {
             if (entries.Count == 0) throw new ArgumentException("An archive needs at least one file.", nameof(entries));
             if (entries.Count > ushort.MaxValue)
-                throw new NotSupportedException($"An archive holds at most {ushort.MaxValue} files without Zip64; send {entries.Count} files with -Protocol Raw or StowRs.");
+                throw new NotSupportedException($"An archive holds at most {ushort.MaxValue} files without Zip64; send {entries.Count} files with the Raw or StowRs protocol.");
             _entries = entries;
             _onBytes = onBytes;
             _cancellationToken = cancellationToken;
             var total = ComputeLength();
             if (total > uint.MaxValue)
-                throw new NotSupportedException($"The archive would be {total} bytes, over the 4 GiB a ZIP without Zip64 can hold; send these files with -Protocol Raw or StowRs.");
+                throw new NotSupportedException($"The archive would be {total} bytes, over the 4 GiB a ZIP without Zip64 can hold; send these files with the Raw or StowRs protocol.");
             (_dosTime, _dosDate) = ToDosDateTime(DateTime.Now);
             Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         }

@@ -1,0 +1,237 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Benchmarks Send-DicomFile -Protocol Dimse against dcmtk's dcmsend and storescu (C-STORE over loopback, storage on
+    tmpfs) and prints a markdown table with the ratios the issue sets as goals.
+.DESCRIPTION
+    One run, loopback, every receiver's storage under /dev/shm. Generates -Count files of about -FileBytes each with
+    tools/DicomTools.SampleData (nested sequences, a private block), then sends the same folder to:
+      - dcmtk storescp, one association at a time: Send-DicomFile -ThrottleLimit 1, dcmsend, storescu;
+      - dcmtk storescp --fork (a process per association): Send-DicomFile -ThrottleLimit 4;
+      - Orthanc's DICOM port: Send-DicomFile -ThrottleLimit 1 and 4, dcmsend.
+    Measured as an admin works: each Send-DicomFile row is `Get-ChildItem <folder> -Filter *.dcm | Send-DicomFile ...`
+    typed into a new pwsh that has just imported the module, so the first call (JIT, first connection) is included.
+    "In session" is that pipeline's time as the session sees it; "Fresh process" is the whole pwsh process, start-up
+    and Import-Module included, which is what a scheduled task pays. dcmtk's tools run with TCP_NODELAY=1 (their best;
+    without it they pay Nagle + delayed ACK) and are timed as processes. CPU s (user+system of the sender's process,
+    GNU time) is printed beside each time: on a loaded machine it is the figure to compare.
+    Every run is checked: the receiver must hold -Count instances afterwards (it is emptied between runs).
+    The last table sends one file of -LargeFileMB (multi-frame) and one small file, each from a fresh pwsh, and shows
+    the difference of the process's peak resident memory (goal: < 50 MB for 1 GiB).
+.PARAMETER Quick
+    ~300 files and a 128 MB large file: proves the script works in a few minutes, e.g. on a loaded machine.
+.EXAMPLE
+    dotnet pwsh ./bench/Measure-Dimse.ps1 -Quick       # a check that it works
+.EXAMPLE
+    dotnet pwsh ./bench/Measure-Dimse.ps1              # the issue's scale: 2000 x 0.5 MB, 1 GiB
+#>
+[CmdletBinding()]
+param(
+    [ValidateRange(1, 100000)] [int] $Count = 2000,
+    [ValidateRange(1000, 100000000)] [int] $FileBytes = 500000,
+    [ValidateRange(1, 4000)] [int] $LargeFileMB = 1024,
+    [switch] $Quick,
+    [string] $WorkFolder = $(if (Test-Path /dev/shm) { "/dev/shm/dicomtools-bench-dimse-$PID" } else { Join-Path $PSScriptRoot 'work/dimse' }),
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$repoRoot = Split-Path $PSScriptRoot
+if ($Quick) {
+    if (-not $PSBoundParameters.ContainsKey('Count')) { $Count = 300 }
+    if (-not $PSBoundParameters.ContainsKey('LargeFileMB')) { $LargeFileMB = 128 }
+}
+
+# --- what we need -------------------------------------------------------------------------------------------
+. (Join-Path $PSScriptRoot 'BenchSupport.ps1')
+$build = Get-BenchBuild $repoRoot $Configuration
+$modulePath = $build.ModulePath
+$sampleData = $build.SampleData
+foreach ($tool in 'storescp', 'dcmsend', 'storescu') {
+    if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore)) { throw "$tool is missing (apt-get install dcmtk)." }
+}
+if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is missing (apt-get install time): it measures CPU time and peak memory.' }
+
+. (Join-Path $repoRoot 'tests/Pester/Support/TestServers.ps1')
+Import-Module $modulePath -Force
+$pwsh = Get-ChildPwshCommand
+# dcmtk's best: without it every PDU waits for Nagle + delayed ACK.
+$env:TCP_NODELAY = '1'
+
+if (Test-Path $WorkFolder) { Remove-Item -Recurse -Force $WorkFolder }
+$null = New-Item -ItemType Directory -Force $WorkFolder
+$corpus = Join-Path $WorkFolder 'corpus'
+$started = [Collections.Generic.List[object]]::new()
+$orthanc = $null
+
+# storescp takes a port number: offer one the system just handed out, and retry on another if it was taken meanwhile.
+function Start-StoreScp([string] $Name, [string[]] $Extra = @()) {
+    $folder = Join-Path $WorkFolder $Name
+    $null = New-Item -ItemType Directory -Force $folder
+    foreach ($attempt in 1..5) {
+        $port = Get-OrthancPortCandidate
+        $process = Start-Process -FilePath (Get-Command storescp -CommandType Application | Select-Object -First 1).Source `
+            -ArgumentList (@('-od', $folder) + $Extra + @("$port")) -PassThru `
+            -RedirectStandardOutput (Join-Path $WorkFolder "$Name.out.log") -RedirectStandardError (Join-Path $WorkFolder "$Name.err.log")
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        while (-not $process.HasExited -and $watch.Elapsed.TotalSeconds -lt 30) {
+            $client = [Net.Sockets.TcpClient]::new()
+            try { $client.Connect([Net.IPAddress]::Loopback, $port); $client.Dispose(); return [pscustomobject]@{ Port = $port; Process = $process; Folder = $folder; Aet = 'STORESCP' } }
+            catch [Net.Sockets.SocketException] { $null = $process.WaitForExit(50) }
+            finally { $client.Dispose() }
+        }
+        if (-not $process.HasExited) { throw "storescp did not listen on $port within 30 s." }
+    }
+    throw 'storescp could not listen on a free port.'
+}
+
+function Stop-StartedProcess($Process) {
+    if ($Process -and -not $Process.HasExited) {
+        & kill -s TERM $Process.Id
+        if (-not $Process.WaitForExit(15000)) { $Process.Kill($true) }
+    }
+}
+
+try {
+    Write-Host "Generating $Count files of ~$([Math]::Round($FileBytes / 1MB, 2)) MB in $corpus..."
+    & dotnet $sampleData --out $corpus --count $Count --bytes-per-file $FileBytes --seed 2026 | Out-Host
+    if ($LASTEXITCODE) { throw 'corpus generation failed' }
+    $files = @(Get-ChildItem -LiteralPath $corpus -File -Filter *.dcm)
+    $corpusMB = ($files | Measure-Object Length -Sum).Sum / 1MB
+
+    $single = Start-StoreScp 'scp-single'; $started.Add($single.Process)
+    $forking = Start-StoreScp 'scp-fork' @('--fork'); $started.Add($forking.Process)
+    $orthanc = Start-TestOrthanc -StorageRoot $WorkFolder -EnableDicom -DicomAet DTORTHANC
+    $orthancPeer = [pscustomobject]@{ Port = $orthanc.DicomPort; Aet = 'DTORTHANC'; Folder = $null }
+    function Invoke-Orthanc([string] $Method, [string] $Path) {
+        Invoke-RestMethod -Method $Method -Uri "$($orthanc.Url)$Path" -Credential $orthanc.Credential -Authentication Basic -AllowUnencryptedAuthentication
+    }
+
+    function Clear-Peer($Peer) {
+        if ($Peer.Folder) { Get-ChildItem -LiteralPath $Peer.Folder -File | Remove-Item -Force; return }
+        foreach ($patient in @(Invoke-Orthanc GET '/patients')) { if ($patient) { $null = Invoke-Orthanc DELETE "/patients/$patient" } }
+    }
+    function Get-Held($Peer) {
+        if ($Peer.Folder) { return @(Get-ChildItem -LiteralPath $Peer.Folder -File).Count }
+        (Invoke-Orthanc GET '/statistics').CountInstances
+    }
+
+    # A process under GNU time: wall seconds, CPU seconds (user+system), peak RSS in MB, and its output.
+    function Invoke-Timed([string[]] $Command) {
+        $report = Join-Path $WorkFolder 'time.txt'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $output = & /usr/bin/time -f '%U %S %M' -o $report @Command 2>&1
+        $seconds = $clock.Elapsed.TotalSeconds
+        $code = $LASTEXITCODE
+        $u, $s, $kb = (Get-Content -LiteralPath $report | Select-Object -Last 1) -split ' '
+        [pscustomobject]@{ Seconds = $seconds; Cpu = [double] $u + [double] $s; PeakMB = [double] $kb / 1024; Output = @($output); ExitCode = $code }
+    }
+
+    $runner = Join-Path $WorkFolder 'send.ps1'
+    Set-Content -LiteralPath $runner -Value @'
+param([string] $Module, [string] $Folder, [int] $Port, [string] $Aet, [int] $Throttle)
+Import-Module $Module
+$clock = [Diagnostics.Stopwatch]::StartNew()
+$results = @(Get-ChildItem -LiteralPath $Folder -Filter *.dcm -File | Send-DicomFile -Protocol Dimse -ComputerName 127.0.0.1 -Port $Port -CalledAETitle $Aet -ThrottleLimit $Throttle)
+$seconds = $clock.Elapsed.TotalSeconds
+"RESULT $($results.Count) $(@($results | Where-Object Status -NE 'Stored').Count) $seconds"
+'@
+
+    $rows = [Collections.Generic.List[object]]::new()
+    function Add-Row([string] $Case, [string] $Peer, $Timed, [double] $InSession) {
+        $rows.Add([pscustomobject]@{ Case = $Case; Peer = $Peer; InSession = $InSession; Seconds = $Timed.Seconds; Cpu = $Timed.Cpu })
+    }
+    function Measure-Ours([string] $PeerName, $Peer, [int] $Throttle) {
+        Clear-Peer $Peer
+        $case = "Send-DicomFile -Protocol Dimse -ThrottleLimit $Throttle"
+        Write-Host "$case -> $PeerName..."
+        $timed = Invoke-Timed (@($pwsh) + @('-NoProfile', '-NonInteractive', '-File', $runner, '-Module', $modulePath, '-Folder', $corpus, '-Port', $Peer.Port, '-Aet', $Peer.Aet, '-Throttle', $Throttle))
+        $line = $timed.Output | Where-Object { "$_" -match '^RESULT ' } | Select-Object -Last 1
+        if ($timed.ExitCode -or -not $line) { throw "$case failed:`n$($timed.Output -join "`n")" }
+        $null, $sent, $bad, $inSession = "$line" -split ' '
+        if ([int] $sent -ne $Count -or [int] $bad -ne 0) { throw "$case`: $sent results, $bad not Stored." }
+        $held = Get-Held $Peer
+        if ($held -ne $Count) { throw "$case left $held instance(s) at $PeerName, not $Count." }
+        Add-Row $case $PeerName $timed ([double]::Parse($inSession, [Globalization.CultureInfo]::InvariantCulture))
+    }
+    function Measure-Dcmtk([string] $PeerName, $Peer, [string] $Tool) {
+        Clear-Peer $Peer
+        Write-Host "$Tool (TCP_NODELAY=1) -> $PeerName..."
+        # Both take a folder with +sd and send everything over one association.
+        $arguments = @('-aec', $Peer.Aet, '+sd', '127.0.0.1', $Peer.Port, $corpus)
+        $timed = Invoke-Timed (@((Get-Command $Tool -CommandType Application | Select-Object -First 1).Source) + $arguments)
+        if ($timed.ExitCode) { throw "$Tool failed ($($timed.ExitCode)):`n$($timed.Output -join "`n")" }
+        $held = Get-Held $Peer
+        if ($held -ne $Count) { throw "$Tool left $held instance(s) at $PeerName, not $Count." }
+        Add-Row $Tool $PeerName $timed ([double]::NaN)
+    }
+
+    Measure-Dcmtk 'storescp' $single 'dcmsend'
+    Measure-Dcmtk 'storescp' $single 'storescu'
+    Measure-Ours 'storescp' $single 1
+    Measure-Ours 'storescp --fork' $forking 4
+    Measure-Dcmtk 'storescp --fork' $forking 'dcmsend'
+    Measure-Dcmtk 'Orthanc DIMSE' $orthancPeer 'dcmsend'
+    Measure-Ours 'Orthanc DIMSE' $orthancPeer 1
+    Measure-Ours 'Orthanc DIMSE' $orthancPeer 4
+    Clear-Peer $orthancPeer
+
+    # --- peak memory: one large file against one small file, each from a fresh pwsh, to storescp ------------------
+    Write-Host "Generating one file of ~$LargeFileMB MB..."
+    $largeFolder = Join-Path $WorkFolder 'large'
+    $smallFolder = Join-Path $WorkFolder 'small'
+    $frames = [Math]::Max(1, [int] [Math]::Round($LargeFileMB * 1MB / (512 * 512 * 2)))
+    & dotnet $sampleData --out $largeFolder --count 1 --rows 512 --cols 512 --frames $frames --prefix BIG --seed 2027 | Out-Host
+    if ($LASTEXITCODE) { throw 'large file generation failed' }
+    $null = New-Item -ItemType Directory -Force $smallFolder
+    Copy-Item -LiteralPath $files[0].FullName -Destination $smallFolder
+    $memory = foreach ($folder in $smallFolder, $largeFolder) {
+        Clear-Peer $single
+        $file = Get-ChildItem -LiteralPath $folder -File -Filter *.dcm | Select-Object -First 1
+        Write-Host "Peak memory, one file of $([Math]::Round($file.Length / 1MB, 1)) MB..."
+        $timed = Invoke-Timed (@($pwsh) + @('-NoProfile', '-NonInteractive', '-File', $runner, '-Module', $modulePath, '-Folder', $folder, '-Port', $single.Port, '-Aet', $single.Aet, '-Throttle', 1))
+        if ($timed.ExitCode -or -not ($timed.Output -match '^RESULT 1 0 ')) { throw "Sending $($file.Name) failed:`n$($timed.Output -join "`n")" }
+        [pscustomobject]@{ File = $file.Name; FileMB = $file.Length / 1MB; Seconds = $timed.Seconds; Cpu = $timed.Cpu; PeakMB = $timed.PeakMB }
+    }
+    Clear-Peer $single
+    $growth = $memory[1].PeakMB - $memory[0].PeakMB
+
+    # --- the tables ---------------------------------------------------------------------------------------------
+    $dcmsend = $rows | Where-Object { $_.Case -eq 'dcmsend' -and $_.Peer -eq 'storescp' }
+    $goals = @{
+        'Send-DicomFile -Protocol Dimse -ThrottleLimit 1|storescp'        = 0.9
+        'Send-DicomFile -Protocol Dimse -ThrottleLimit 4|storescp --fork' = 1.3
+    }
+    $f2 = { param($v) if ([double]::IsNaN($v)) { '-' } else { $v.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) } }
+    $load = (Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3
+    Write-Host ''
+    Write-Host "C-STORE over loopback, storage on tmpfs: $Count files, $([Math]::Round($corpusMB, 1)) MB; $([Environment]::ProcessorCount) cores, load average $($load -join ' ') at the end."
+    Write-Host 'Speed-up = dcmsend -> storescp time / this row''s time (fresh process for ours); CPU ratio the same with CPU seconds.'
+    Write-Host ''
+    Write-Host '| Case | Receiver | In session (s) | Fresh process (s) | Files/s | CPU (s) | Speed-up vs dcmsend | CPU ratio vs dcmsend | Goal |'
+    Write-Host '|---|---|---:|---:|---:|---:|---:|---:|---|'
+    foreach ($row in $rows) {
+        $goal = $goals["$($row.Case)|$($row.Peer)"]
+        $speedup = $dcmsend.Seconds / $row.Seconds
+        $goalText = if ($goal) { ('>= {0}x: {1}' -f $goal, $(if ($speedup -ge $goal) { 'met' } else { 'missed' })) } else { '' }
+        Write-Host ('| {0} | {1} | {2} | {3} | {4} | {5} | {6}x | {7}x | {8} |' -f $row.Case, $row.Peer, (& $f2 $row.InSession), (& $f2 $row.Seconds),
+            (& $f2 ($Count / $row.Seconds)), (& $f2 $row.Cpu), (& $f2 $speedup), (& $f2 ($dcmsend.Cpu / $row.Cpu)), $goalText)
+    }
+    Write-Host ''
+    Write-Host '| One file, fresh pwsh, to storescp | File (MB) | Seconds | CPU (s) | Peak RSS (MB) |'
+    Write-Host '|---|---:|---:|---:|---:|'
+    foreach ($m in $memory) { Write-Host ('| {0} | {1} | {2} | {3} | {4} |' -f $m.File, (& $f2 $m.FileMB), (& $f2 $m.Seconds), (& $f2 $m.Cpu), (& $f2 $m.PeakMB)) }
+    # The fixed cost (pwsh, Import-Module, JIT of the first call) against the cost per file, both in CPU time.
+    $ours = $rows | Where-Object { $_.Case -like 'Send-DicomFile*ThrottleLimit 1' -and $_.Peer -eq 'storescp' }
+    Write-Host ''
+    Write-Host ("CPU per file beyond the one-file run (start-up, import and first call): Send-DicomFile {0} ms, dcmsend {1} ms." -f `
+        (& $f2 (1000 * ($ours.Cpu - $memory[0].Cpu) / [Math]::Max(1, $Count - 1))), (& $f2 (1000 * $dcmsend.Cpu / $Count)))
+    Write-Host ''
+    Write-Host ("Peak RSS delta for the {0} MB file: {1} MB (goal < 50 MB: {2})." -f [Math]::Round($memory[1].FileMB), (& $f2 $growth), $(if ($growth -lt 50) { 'met' } else { 'missed' }))
+}
+finally {
+    if ($orthanc) { Stop-TestOrthanc $orthanc }
+    foreach ($process in $started) { Stop-StartedProcess $process }
+    if (Test-Path $WorkFolder) { Remove-Item -Recurse -Force $WorkFolder }
+}
