@@ -312,7 +312,8 @@ namespace DicomTools.Cmdlets.Commands
                 return;
             }
             var p = resolved.Parameters;
-            var upload = SampleRunPreview.DescribeUpload(preview.Files.Count, preview.Bytes, resolved.Upload.Uri, p.Protocol, p.Atomic, p.ThrottleLimit);
+            var protocol = resolved.Upload.IsDimse ? UploadProtocol.Dimse : p.Protocol;
+            var upload = SampleRunPreview.DescribeUpload(preview.Files.Count, preview.Bytes, resolved.Upload.Uri, protocol, p.Atomic, p.ThrottleLimit);
             ShouldProcess($"Performing the operation \"{upload}, with {resolved.Upload.Credential}\" on target \"sample {SampleId}, attempt {AttemptNumber}\".", "Upload?", "Confirm");
             ShouldProcess($"Performing the operation \"Start analytics (POST to {UriRedaction.Redact(resolved.Analytics.Uri)}, test type '{preview.Metadata?.TestType}') once every file is stored\" on target \"sample {SampleId}\".", "Start analytics?", "Confirm");
         }

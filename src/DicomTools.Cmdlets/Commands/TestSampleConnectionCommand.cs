@@ -75,7 +75,7 @@ namespace DicomTools.Cmdlets.Commands
                 // The same rule as every HTTP cmdlet: a password or token is never sent over plain http unless allowed.
                 if (TransportSecurity.Judge(target.Endpoint.Uri, target.Endpoint.Credential, AllowUnencryptedAuthentication.IsPresent) == TransportVerdict.Refused)
                 {
-                    target.SettingsProblem = TransportSecurity.RefusalMessage(target.Endpoint.Uri, target.Endpoint.Credential);
+                    target.SettingsProblem = TransportSecurity.RefusalMessage(target.Endpoint.Uri, target.Endpoint.Credential, "-" + nameof(AllowUnencryptedAuthentication));
                     target.SettingsAction = "Use an https:// URL, or add -AllowUnencryptedAuthentication.";
                 }
             }
