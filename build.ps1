@@ -115,7 +115,7 @@ function Publish-CoreBuild([string] $Destination) {
     if (Test-Path $Destination) { Remove-Item -Recurse -Force $Destination }
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/DicomTools.Cmdlets/DicomTools.Cmdlets.csproj'), '-c', $Configuration,
         '-f', 'net10.0', '-r', $ReadyToRunRuntime, '--self-contained', 'false', '-p:PublishReadyToRun=true',
-        '-o', $Destination, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
+        '-o', $Destination, '-nologo', '-v', 'quiet', '-clp:Summary')
 }
 
 function Invoke-ChildPwsh([string[]] $ArgumentList) {
@@ -168,7 +168,8 @@ foreach ($assembly in $default.Assemblies) {
 
 function Build-ModuleFolder {
     Write-Host "==> Build $Configuration $Version" -ForegroundColor Cyan
-    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
+    # Quiet, but warnings are shown: ErrorsOnly printed "8 Warning(s)" in the summary and hid which ones.
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'DicomTools.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:Summary')
 
     if (Test-Path $ModuleDir) { Remove-Item -Recurse -Force $ModuleDir }
     $null = New-Item -ItemType Directory -Force -Path $ModuleDir, (Join-Path $ModuleDir 'dependencies')

@@ -15,3 +15,25 @@ function Get-BenchBuild([string] $RepoRoot, [string] $Configuration) {
     }
     $build
 }
+
+# Runs one process to its end, timed from outside (start-up included): wall seconds, user+system CPU seconds and peak
+# resident MB (GNU time -v), exit code and output lines.
+function Measure-BenchProcess([string] $FilePath, [string[]] $ArgumentList) {
+    if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is missing (apt-get install time): it measures CPU time and peak memory.' }
+    $report = [IO.Path]::GetTempFileName()
+    try {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $output = & /usr/bin/time -v -o $report $FilePath @ArgumentList 2>&1
+        $exit = $LASTEXITCODE
+        $seconds = $clock.Elapsed.TotalSeconds
+        $text = Get-Content -Raw -LiteralPath $report
+        $field = { param($name) if ($text -match "$name\): ([\d.]+)") { [double] $Matches[1] } else { [double]::NaN } }
+        [pscustomobject]@{
+            Seconds    = $seconds
+            CpuSeconds = (& $field 'User time \(seconds') + (& $field 'System time \(seconds')
+            PeakMB     = (& $field 'Maximum resident set size \(kbytes') / 1024
+            ExitCode   = $exit
+            Output     = @($output | ForEach-Object { "$_" })
+        }
+    } finally { Remove-Item -LiteralPath $report -ErrorAction Ignore }
+}

@@ -49,3 +49,7 @@ else {
         }
     }
 }
+
+# Set-DicomTag: the singular noun PowerShell users type. Defined here, not on the cmdlet class: an alias of the
+# inner (assembly) module is not re-exported by this script module, one defined here is (AliasesToExport lists it).
+Set-Alias -Name Set-DicomTag -Value Set-DicomTags

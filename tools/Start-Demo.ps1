@@ -59,8 +59,10 @@ Set-Location -LiteralPath '$($work.Replace("'", "''"))'
 `$summary | Out-String -Width 200 | Write-Host
 Write-Host "==> The log file (`$(`$summary.LogPath))" -ForegroundColor Cyan
 Get-Content -LiteralPath `$summary.LogPath | Out-Host
-Write-Host "``n==> Tags of the uploaded files, read back with Get-DicomTag" -ForegroundColor Cyan
-Get-ChildItem ./data -Recurse -Filter *.dcm | Select-Object -First 3 |
+`$files = @(Get-ChildItem ./data -Recurse -Filter *.dcm)
+`$shown = [Math]::Min(3, `$files.Count)
+Write-Host "``n==> Tags of the uploaded files, read back with Get-DicomTag (the first `$shown of `$(`$files.Count) files)" -ForegroundColor Cyan
+`$files | Select-Object -First `$shown |
     Get-DicomTag -Tag PatientID, PatientName, PatientSpeciesDescription, InstitutionName, BarcodeValue |
     Format-Table Name, Keyword, Value -AutoSize | Out-String -Width 200 | Write-Host
 "@

@@ -21,6 +21,7 @@ namespace DicomTools.Cmdlets
         public Uri? Uri { get; set; }
 
         [Parameter]
+        [SecureStringTransformation]
         [ValidateNotNull]
         public SecureString? ApiKey { get; set; }
 

@@ -18,6 +18,12 @@ namespace DicomTools.Dicom
         /// <summary>Before writing, remove the target's temporary files left by a killed edit (default). Off for a caller that
         /// swept the folder once itself (<see cref="IO.SafeFileReplacer.RemoveStaleTemporaryFilesIn"/>).</summary>
         public bool SweepStaleTemporaryFiles { get; set; } = true;
+        /// <summary>Called with the real folder (links resolved) the new file is about to be written in, only when a file is
+        /// written: a caller that sweeps each folder once uses it instead of resolving every path itself.</summary>
+        public System.Action<string>? PreparingFolder { get; set; }
+        /// <summary>How the untouched tail after the last edited element reaches the new file (null: in the kernel where the
+        /// system can); tests inject a counting or buffer-only copier.</summary>
+        internal IO.FileRangeCopier? TailCopier { get; set; }
 
         /// <summary>
         /// Told what was odd but editable in the file (a misspelt character set term, for instance) and what was cleaned up

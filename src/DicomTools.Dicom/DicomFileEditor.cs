@@ -154,11 +154,12 @@ namespace DicomTools.Dicom
             if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
-                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset), new SafeWriteOptions
+                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset, options.TailCopier ?? FileRangeCopier.Default), new SafeWriteOptions
                 {
                     FlushToDisk = options.FlushToDisk,
                     OverwriteReadOnly = options.OverwriteReadOnly,
                     SweepStaleTemporaryFiles = options.SweepStaleTemporaryFiles,
+                    PreparingFolder = options.PreparingFolder,
                     SourceIdentity = scan.Input.SourceIdentity,
                     Warning = options.Warning,
                     BeforeReplace = BeforeReplace,
@@ -405,7 +406,7 @@ namespace DicomTools.Dicom
 
         private static int ElementSize(DicomTag tag, string vr, int valueLength, DicomTransferSyntax ts) => DicomEncoder.HeaderLength(vr, ts, tag) + valueLength;
 
-        private static void WriteEdited(string source, FileStream output, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset)
+        private static void WriteEdited(string source, FileStream output, DicomFileHeader header, List<Element> elements, List<Planned> plan, long tailOffset, FileRangeCopier tailCopier)
         {
             var ts = header.Syntax;
             // Group lengths: the size change of each group with an edit.
@@ -440,7 +441,7 @@ namespace DicomTools.Dicom
                     : new DicomInput(fs, source, header.DatasetOffset, fs.Length, false, CopyBufferSize);
                 try
                 {
-                    WriteDataset(input, output, elements, plan, tailOffset, deltas, ts);
+                    WriteDataset(input, output, elements, plan, tailOffset, deltas, ts, header.Syntax.Deflated ? null : fs, tailCopier);
                 }
                 finally
                 {
@@ -449,7 +450,9 @@ namespace DicomTools.Dicom
             }
         }
 
-        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, DicomTransferSyntax ts)
+        // sourceFile: the source when the input reads it as is (not inflating); its tail is then copied by file range, in the
+        // kernel where the system can.
+        private static void WriteDataset(DicomInput input, Stream output, List<Element> elements, List<Planned> plan, long tailOffset, Dictionary<ushort, long> deltas, DicomTransferSyntax ts, FileStream? sourceFile = null, FileRangeCopier? tailCopier = null)
         {
             Stream body = output;
             DeflateStream? deflate = null;
@@ -506,7 +509,8 @@ namespace DicomTools.Dicom
                 }
                 CopyUpTo(input, body, tailOffset);
                 while (editIndex < plan.Count) WriteAddition(body, plan[editIndex++], ts);
-                input.CopyToEnd(body);
+                if (deflate == null && sourceFile != null && output is FileStream file) input.CopyRestOfFile(sourceFile, file, tailCopier ?? FileRangeCopier.Default);
+                else input.CopyToEnd(body);
             }
             finally
             {

@@ -219,6 +219,21 @@ namespace DicomTools.Dicom
             }
         }
 
+        /// <summary>
+        /// Copies everything left of a file read without inflation (logical offsets are file offsets): the buffered bytes,
+        /// then the rest by <paramref name="copier"/>, so the kernel can move it without our memory.
+        /// </summary>
+        public IO.RangeCopyResult CopyRestOfFile(FileStream file, FileStream destination, IO.FileRangeCopier copier)
+        {
+            if (!LengthKnown) throw new InvalidOperationException("The rest of an inflating input has no file range.");
+            destination.Write(_buffer, _start, _end - _start);
+            var from = _bufferBase + _end;
+            var result = copier.Copy(file, from - _streamOrigin, destination, _length - from);
+            _bufferBase = _length;
+            _start = _end = 0;
+            return result;
+        }
+
         private bool _disposed;
 
         public void Dispose()

@@ -28,5 +28,15 @@ namespace DicomTools.Dicom
 
         /// <summary>Null when the element is removed.</summary>
         public string? NewValue { get; }
+
+        /// <summary>
+        /// "PatientID: P-37700 → ref0000022tes-cbc-001": the keyword (the tag for private elements, the path inside
+        /// sequence items), the old value ("(absent)") and the new one ("(removed)").
+        /// </summary>
+        public override string ToString()
+        {
+            var name = !Path.IsTopLevel ? Path.ToString() : Keyword.Length > 0 ? Keyword : Tag.ToString();
+            return name + ": " + (OldValue ?? "(absent)") + " \u2192 " + (NewValue ?? "(removed)");
+        }
     }
 }

@@ -320,6 +320,70 @@ Describe 'Set-DicomTags and Get-DicomTag' -Tag 'DicomTags' {
         $nested[0].Keyword | Should -Be 'RequestAttributesSequence'
         ($nested | Where-Object Depth -EQ 2).ParentPath | Sort-Object -Unique | Should -Be '(0040,0275)[0](0040,0008)[0]'
     }
+
+    It 'Get-DicomTag takes tags as keywords, (gggg,eeee), gggg,eeee and ggggeeee, and types values by VR with the text kept' {
+        $folder = New-SampleFolder 'typed' -Count 1
+        $file = Join-Path $folder 'IMG00001.dcm'
+        $read = Get-DicomTag -LiteralPath $file -Tag ImageType, '(0008,0020)', '0008,0030', '00100020', InstanceNumber, PixelSpacing, Rows
+        $read.Keyword | Should -Be @('ImageType', 'StudyDate', 'StudyTime', 'PatientID', 'InstanceNumber', 'Rows', 'PixelSpacing')
+        $byName = @{}; foreach ($r in $read) { $byName[$r.Keyword] = $r }
+        $byName.StudyDate.Value | Should -BeOfType [datetime]
+        $byName.StudyDate.Value.ToString('yyyyMMdd') | Should -Be $byName.StudyDate.RawValue
+        $byName.StudyTime.Value | Should -BeOfType [timespan]
+        $byName.PatientID.Value | Should -BeOfType [string]
+        $byName.InstanceNumber.Value | Should -BeOfType [int]
+        $byName.Rows.Value | Should -BeOfType [int]
+        $byName.Rows.Value | Should -Be 64
+        @($byName.PixelSpacing.Value) | Should -Be @(0.625, 0.625)
+        $byName.PixelSpacing.Value[0] | Should -BeOfType [double]
+        $byName.PixelSpacing.Value.ToString() | Should -Be '0.625\0.625'
+        $byName.PixelSpacing.RawValue | Should -Be '0.625\0.625'
+        @($byName.ImageType.Value) | Should -Be @('ORIGINAL', 'PRIMARY', 'AXIAL')
+        $byName.PatientID.PSPath | Should -Be "Microsoft.PowerShell.Core\FileSystem::$file"
+        "$($byName.PatientID)" | Should -Be "(0010,0020) PatientID $($byName.PatientID.RawValue)"
+    }
+
+    It 'Get-DicomTag -AsRow writes one row per file and column per tag: a tidy CSV' {
+        $folder = New-SampleFolder 'report' -Count 3
+        $rows = @(Get-ChildItem -LiteralPath $folder -Recurse -Filter *.dcm |
+            Get-DicomTag -Tag PatientID, PatientName, StudyDate, '(0020,0013)', '(0009,1001)', '(0077,1001)' -AsRow)
+        $rows.Count | Should -Be 3
+        $rows[0].PSTypeNames[0] | Should -Be 'DicomTools.DicomTagRow'
+        $rows[0].PSObject.Properties.Name | Should -Be @('PatientID', 'PatientName', 'StudyDate', 'InstanceNumber', '(0009,1001)', '(0077,1001)', 'Path', 'PSPath')
+        $rows[0].StudyDate | Should -BeOfType [datetime]
+        $rows[0].InstanceNumber | Should -BeOfType [int]
+        $rows[0].'(0009,1001)' | Should -Be 'sample-generator'
+        $rows[0].'(0077,1001)' | Should -BeNullOrEmpty
+        $csv = Join-Path $TestDrive 'report.csv'
+        $rows | Export-Csv -LiteralPath $csv
+        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -Be '"PatientID","PatientName","StudyDate","InstanceNumber","(0009,1001)","(0077,1001)","Path","PSPath"'
+        $back = @(Import-Csv -LiteralPath $csv)
+        $back.Count | Should -Be 3
+        $back.PatientName | Sort-Object -Unique | Should -Be 'Rex^Garcia'
+        $back.Path | Should -Be $rows.Path
+        (Get-Content -LiteralPath $csv -Raw) | Should -Not -Match 'DicomTools\.|System\.'
+        $err = $null
+        try { Get-ChildItem -LiteralPath $folder -Filter *.dcm | Get-DicomTag -AsObject -IncludeSequence -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'DicomTools.InvalidParameterCombination*'
+    }
+
+    It 'Get-DicomTag output pipes into Set-DicomTags, Copy-Item and Remove-Item by PSPath' {
+        $folder = New-SampleFolder 'chain' -Count 3
+        $first = Join-Path $folder 'IMG00001.dcm'
+        $null = Set-DicomTags -LiteralPath $first -Tag @{ PatientID = 'CHAIN-1' }
+        $tagged = Get-ChildItem -LiteralPath $folder -Filter *.dcm | Get-DicomTag -Tag PatientID | Where-Object Value -EQ 'CHAIN-1'
+        $tagged.Path | Should -Be $first
+        ($tagged | Set-DicomTags -Tag @{ PatientComments = 'chained' }).Path | Should -Be $first
+        (Get-DicomTag -LiteralPath $first -Tag PatientComments).Value | Should -Be 'chained'
+        $copies = Join-Path $TestDrive 'chain-copies'
+        $null = New-Item -ItemType Directory $copies
+        $tagged | Copy-Item -Destination $copies
+        (Get-ChildItem -LiteralPath $copies).Name | Should -Be 'IMG00001.dcm'
+        $tagged | Remove-Item -WhatIf
+        Test-Path -LiteralPath $first | Should -BeTrue
+        Get-DicomTag -LiteralPath $first -Tag PatientID -AsRow | Remove-Item
+        Test-Path -LiteralPath $first | Should -BeFalse
+    }
 }
 
 Describe 'Set-DicomTags -ErrorAction Stop and Get-DicomTag warnings' -Tag 'DicomTags', 'FailureSemantics' {

@@ -377,3 +377,123 @@ Invoke-SampleUpload -Directory ./data -AttemptNumber 2 -Debug *>&1 STREAMS
         }
     }
 }
+
+Describe 'Invoke-SampleUpload -WhatIf' -Tag 'Run' {
+    BeforeEach {
+        Clear-RunSettings
+        Clear-LabJournal $script:Server
+        Clear-LabFault $script:Server
+    }
+    AfterEach { Pop-Location -ErrorAction Ignore }
+
+    It 'fetches the metadata, shows each file''s tag changes and the upload, and changes nothing anywhere' {
+        Set-RunSettings
+        $folder = New-RunFolder -Count 3
+        Push-Location $folder
+        $before = Get-ChildItem -LiteralPath $folder -Recurse -Force -File | Get-FileHash
+        $names = (Get-ChildItem -LiteralPath $folder -Recurse -Force).FullName
+
+        # "What if:" lines go to the host, which only a child process's output shows.
+        $whatIf = (Invoke-InChildPwsh -WorkingDirectory $folder -Command 'Invoke-SampleUpload -Directory ./data -WhatIf -Verbose').Output -replace '\s*\r?\n\s*', ' '
+        $results = @(Invoke-SampleUpload -Directory ./data -WhatIf)
+
+        # Each file's changes, as Set-DicomTags -WhatIf shows them, from the same engine.
+        $results.Count | Should -Be 3
+        $results | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'DicomTools.Cmdlets.TagUpdateResult' }
+        $results.Status | Sort-Object -Unique | Should -Be 'WhatIf'
+        foreach ($r in $results) {
+            ($r.Changes | Where-Object Keyword -EQ 'PatientID').NewValue | Should -Be 'ref0000022tes-cbc-001'
+            ($r.Changes | Where-Object Keyword -EQ 'PatientID').OldValue | Should -Be 'OLD-ID'
+        }
+        $whatIf | Should -Match "What if: .*PatientID 'OLD-ID' -> 'ref0000022tes-cbc-001'"
+        $whatIf | Should -Match 'img1\.dcm'
+        $whatIf | Should -Match 'Upload 3 file\(s\)'
+        $whatIf | Should -Match 'http://127\.0\.0\.1:\d+/api/upload'
+        $whatIf | Should -Match 'with protocol Raw'
+        $whatIf | Should -Match 'Start analytics'
+        $whatIf | Should -Match 'no log file is written'
+
+        # Nothing changed: same files, same bytes, no lock, no log, no temp file; only the metadata GETs reached the server.
+        (Get-ChildItem -LiteralPath $folder -Recurse -Force).FullName | Should -Be $names
+        (Get-ChildItem -LiteralPath $folder -Recurse -Force -File | Get-FileHash).Hash | Should -Be $before.Hash
+        Test-Path (Join-Path $folder 'ref0000022tes-cbc-1.log') | Should -BeFalse
+        $journal = @(Get-LabJournal $script:Server)
+        $journal.Count | Should -Be 2
+        $journal.Endpoint | Sort-Object -Unique | Should -Be 'metadata'
+        $journal.Method | Sort-Object -Unique | Should -Be 'GET'
+    }
+
+    It 'names missing settings as the real run does, and says when the real run would fail' {
+        $folder = New-RunFolder -Count 1
+        Push-Location $folder
+        $env:MD_URL = "$($script:Server.Url)/api/metadata"
+        { Invoke-SampleUpload -Directory ./data -WhatIf } | Should -Throw -ExpectedMessage '*U_URL*'
+
+        Set-RunSettings
+        $null = Invoke-SampleUpload -SampleId no-such-sample -Directory ./data -WhatIf -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Match '^DicomTools.WhatIfFoundProblem'
+        $problems[0].Exception.Message | Should -Match 'no-such-sample'
+        @(Get-LabJournal $script:Server -Endpoint upload).Count | Should -Be 0
+        @(Get-LabJournal $script:Server -Endpoint logs).Count | Should -Be 0
+        Test-Path (Join-Path $folder 'no-such-sample-1.log') | Should -BeFalse
+    }
+}
+
+Describe 'Invoke-SampleUpload with many samples' -Tag 'Run' {
+    BeforeEach {
+        Clear-RunSettings
+        Clear-LabJournal $script:Server
+        Clear-LabFault $script:Server
+    }
+    AfterEach { Pop-Location -ErrorAction Ignore }
+
+    It 'runs every row of a CSV; one failing sample does not stop the others; the end error names it' {
+        Set-RunSettings
+        $root = Join-Path $TestDrive ('batch-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $null = New-Item -ItemType Directory -Path $root
+        $a = New-RunFolder -Count 2; $b = New-RunFolder -Count 1; $c = New-RunFolder -Count 2
+        # Headers as a lab's export has them: sample_id, dir, attempt_number.
+        @(
+            [pscustomobject]@{ sample_id = 'ref0000022tes-cbc'; dir = "$a/data"; attempt_number = '1' }
+            [pscustomobject]@{ sample_id = 'no-such-sample'; dir = "$b/data"; attempt_number = '1' }
+            [pscustomobject]@{ sample_id = 'ref0000022tes-cbc'; dir = "$c/data"; attempt_number = '2' }
+        ) | Export-Csv -LiteralPath (Join-Path $root 'samples.csv')
+        Push-Location $root
+
+        $summaries = $null; $final = $null
+        # -ErrorAction Continue: the test runner's preference is Stop, which (as documented) stops a batch at its first failure.
+        try { Import-Csv ./samples.csv | Invoke-SampleUpload @script:Fast -OutVariable summaries -ErrorVariable perSample -ErrorAction Continue 2>$null | Out-Null }
+        catch { $final = $_ }
+
+        @($summaries).Count | Should -Be 3
+        $summaries.SampleId | Should -Be @('ref0000022tes-cbc', 'no-such-sample', 'ref0000022tes-cbc')
+        $summaries.Succeeded | Should -Be @($true, $false, $true)
+        $summaries[2].PatientId | Should -Be 'ref0000022tes-cbc-002'
+        @($perSample | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like 'DicomTools.SampleRunFailed.*' }).Count | Should -Be 1
+        $final.FullyQualifiedErrorId | Should -Match '^DicomTools.SampleRunsFailed'
+        $final.Exception.Message | Should -Match '1 of 3 samples failed: no-such-sample \(attempt 1\)'
+        $final.TargetObject.SampleId | Should -Be 'no-such-sample'
+        # A log file per sample, as for single runs.
+        Test-Path (Join-Path $root 'ref0000022tes-cbc-1.log') | Should -BeTrue
+        Test-Path (Join-Path $root 'no-such-sample-1.log') | Should -BeTrue
+        Test-Path (Join-Path $root 'ref0000022tes-cbc-2.log') | Should -BeTrue
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 2
+        # The locks were released after each sample.
+        Get-ChildItem -Force -Recurse $a, $b, $c -Filter .dicomtools.lock | Should -BeNullOrEmpty
+
+        # -ErrorAction SilentlyContinue: the caller reads failures from the error stream; no terminating error.
+        { Import-Csv ./samples.csv | Invoke-SampleUpload @script:Fast -ErrorAction SilentlyContinue | Out-Null } | Should -Not -Throw
+    }
+
+    It 'exits 1 from pwsh -Command when one sample of the batch failed' {
+        Set-RunSettings
+        $a = New-RunFolder -Count 1; $b = New-RunFolder -Count 1
+        $csv = Join-Path $a 'samples.csv'
+        "SampleID,Directory`nref0000022tes-cbc,$b/data`nno-such-sample,$a/data" | Set-Content -LiteralPath $csv
+        $child = Invoke-InChildPwsh -WorkingDirectory $a -Command "Import-Csv '$csv' | Invoke-SampleUpload -RetryIntervalSec 0.05"
+        $child.ExitCode | Should -Be 1
+        $child.Output | Should -Match 'no-such-sample'
+        @(Get-LabJournal $script:Server -Endpoint analytics).Count | Should -Be 1
+    }
+}

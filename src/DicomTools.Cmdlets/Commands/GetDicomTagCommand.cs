@@ -10,16 +10,18 @@ namespace DicomTools.Cmdlets.Commands
 {
     /// <summary>
     /// Get-DicomTag: one object per element of each file (top level, or all levels with -IncludeSequence),
-    /// optionally only the tags asked for, reading no further than it must.
+    /// optionally only the tags asked for, reading no further than it must; with -AsRow, one object per file.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "DicomTag", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(DicomTagValue))]
+    [OutputType(typeof(PSObject))]
     public sealed class GetDicomTagCommand : DicomToolsCmdlet
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
         private HashSet<DicomTag>? _tags;
+        private List<DicomTag>? _columns;
 
         /// <summary>Files to read; wildcards allowed. Not bound by property name, for the reason given on Set-DicomTags.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
@@ -44,18 +46,31 @@ namespace DicomTools.Cmdlets.Commands
         [Alias("Recurse")]
         public SwitchParameter IncludeSequence { get; set; }
 
+        /// <summary>
+        /// One object per file with one property per tag (-Tag's order) plus Path and PSPath: a row for Export-Csv.
+        /// Named for what it changes, the shape of the output (every output is an object); AsObject is the alias.
+        /// </summary>
+        [Parameter]
+        [Alias("AsObject")]
+        public SwitchParameter AsRow { get; set; }
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
+            if (AsRow.IsPresent && IncludeSequence.IsPresent)
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("-AsRow makes one column per top-level element; it cannot hold the elements inside sequences. Drop -IncludeSequence, or drop -AsRow to list nested elements."),
+                    "DicomTools.InvalidParameterCombination", ErrorCategory.InvalidArgument, null));
             if (Tag == null) return;
             _tags = new HashSet<DicomTag>();
+            _columns = new List<DicomTag>();
             foreach (var name in Tag)
             {
                 if (!DicomDictionary.TryResolve(name?.Trim() ?? string.Empty, out var tag))
                     ThrowTerminatingError(new ErrorRecord(
                         new ArgumentException($"'{name}' is neither a DICOM keyword nor a tag; use a keyword such as PatientName or a tag such as (0010,0010)."),
                         "DicomTools.InvalidTag", ErrorCategory.InvalidArgument, name));
-                _tags.Add(tag);
+                if (_tags.Add(tag)) _columns.Add(tag);
             }
         }
 
@@ -82,6 +97,7 @@ namespace DicomTools.Cmdlets.Commands
             var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var options = new DicomReadOptions { IncludeSequences = IncludeSequence.IsPresent, Tags = _tags, Warning = warnings.Enqueue };
             var insideWantedSequence = false;
+            var row = AsRow.IsPresent ? new List<DicomTagValue>() : null;
             try
             {
                 foreach (var element in DicomFileReader.ReadElements(file, options))
@@ -90,8 +106,11 @@ namespace DicomTools.Cmdlets.Commands
                     if (element.Depth == 0) insideWantedSequence = _tags == null || _tags.Contains(element.Tag);
                     if (!insideWantedSequence) continue;
                     if (element.Depth > 0 && !IncludeSequence.IsPresent) continue;
-                    WriteObject(new DicomTagValue(file, element));
+                    var value = new DicomTagValue(file, element);
+                    if (row != null) row.Add(value);
+                    else WriteObject(value);
                 }
+                if (row != null) WriteObject(DicomTagRow.Create(file, _columns, row));
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException))
             {

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using System.Threading.Tasks;
+using DicomTools.Dicom;
 using DicomTools.Engine.Analytics;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Logging;
@@ -30,25 +31,28 @@ namespace DicomTools.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "SampleUpload", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SampleRunSummary))]
+    [OutputType(typeof(TagUpdateResult))]
     public sealed class InvokeSampleUploadCommand : HttpClientCmdletBase
     {
         public const string DefaultSampleId = "ref0000022tes-cbc";
         private const int ProgressActivityId = 0x5a4e;
         private const int UploadTimeoutSec = 600;
 
-        [Parameter(Position = 0)]
-        [Alias("sample_id")]
+        // Bound by property name so that `Import-Csv samples.csv | Invoke-SampleUpload` runs one sample per row; the
+        // aliases are the headers a lab's export is likely to have (binding ignores case: SampleID, SAMPLE_ID bind too).
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("sample_id", "sample-id", "Sample")]
         [ValidateNotNullOrEmpty]
         public string SampleId { get; set; } = DefaultSampleId;
 
-        [Parameter]
-        [Alias("attempt_number")]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("attempt_number", "attempt-number", "Attempt")]
         [ValidateRange(1, 999)]
         public int AttemptNumber { get; set; } = 1;
 
         /// <summary>The folder searched, at any depth, for *.dcm files.</summary>
-        [Parameter(Position = 1)]
-        [Alias("Path")]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path", "Dir", "Folder", "directory_path")]
         [ValidateNotNullOrEmpty]
         public string Directory { get; set; } = "./data/";
 
@@ -82,30 +86,94 @@ namespace DicomTools.Cmdlets.Commands
         public SwitchParameter NoLogSubmission { get; set; }
 
         [Parameter] [ValidateNotNull] public Uri? MetadataUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? UploadUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
         /// <summary>HTTP Basic for the upload API instead of -UploadApiKey (Orthanc).</summary>
         [Parameter] [Credential] [ValidateNotNull] public PSCredential? UploadCredential { get; set; }
         [Parameter] [ValidateNotNull] public Uri? AnalyticsUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
         [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
-        [Parameter] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
+        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
 
         private readonly List<IDisposable> _disposables = new List<IDisposable>();
+        // Samples run one after another (each with the full -ThrottleLimit); a failed one is reported and the next one runs.
+        private readonly List<SampleRunSummary> _failedSummaries = new List<SampleRunSummary>();
+        private readonly List<string> _failedSamples = new List<string>();
+        private int _samples;
+        // The last failure is held back until the next sample starts: a single sample ends with it as the terminating
+        // error (as before batches existed), a batch writes it and ends with one error naming every failed sample.
+        private ErrorRecord? _pendingFailure;
 
-        protected override void EndProcessing()
+        protected override void ProcessRecord()
         {
+            if (_pendingFailure != null)
+            {
+                var pending = _pendingFailure;
+                _pendingFailure = null;
+                WriteError(pending);
+            }
+            _samples++;
             try
             {
                 Run();
+            }
+            catch (SampleFailedException failed)
+            {
+                _failedSamples.Add($"{SampleId} (attempt {AttemptNumber})");
+                if (failed.Record.TargetObject is SampleRunSummary summary) _failedSummaries.Add(summary);
+                _pendingFailure = failed.Record;
             }
             finally
             {
                 for (var i = _disposables.Count - 1; i >= 0; i--) _disposables[i].Dispose();
                 _disposables.Clear();
+                ResetLogQueue(RunLog.Current);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                if (_pendingFailure == null && _failedSamples.Count == 0) return;
+                if (_samples == 1) ThrowTerminatingError(_pendingFailure!);
+                if (_pendingFailure != null) WriteError(_pendingFailure);
+                _pendingFailure = null;
+                if (ErrorsSilenced()) return;
+                var message = $"{_failedSamples.Count} of {_samples} samples failed: {string.Join(", ", _failedSamples)}. "
+                    + "Each failure was reported above with its log file; the other samples ran to the end.";
+                ThrowTerminatingError(new ErrorRecord(new SampleRunFailedException(Redactor.Redact(message), "Batch"),
+                    "DicomTools.SampleRunsFailed", ErrorCategory.NotSpecified, _failedSummaries.ToArray())
+                {
+                    ErrorDetails = new ErrorDetails(Redactor.Redact(message))
+                    {
+                        RecommendedAction = "Fix each failed sample's cause (see its log) and run those rows again, with a new AttemptNumber where files were already sent.",
+                    },
+                });
+            }
+            finally
+            {
                 DisposeCancellation();
             }
+        }
+
+        /// <summary>-ErrorAction SilentlyContinue or Ignore (or the preference variable): the caller handles failures from the error stream.</summary>
+        private bool ErrorsSilenced()
+        {
+            object? value = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var given) ? given : GetVariableValue("ErrorActionPreference");
+            if (value is PSObject ps) value = ps.BaseObject;
+            var preference = value is ActionPreference p ? p
+                : value != null && Enum.TryParse<ActionPreference>(value.ToString(), true, out var parsed) ? parsed
+                : ActionPreference.Continue;
+            return preference == ActionPreference.SilentlyContinue || preference == ActionPreference.Ignore;
+        }
+
+        /// <summary>One sample failed; the rest of the pipeline goes on (see <see cref="ProcessRecord"/>).</summary>
+        private sealed class SampleFailedException : Exception
+        {
+            public SampleFailedException(ErrorRecord record) : base(record.Exception.Message) => Record = record;
+            public ErrorRecord Record { get; }
         }
 
         /// <summary>How this cmdlet's parameters set each setting, for messages (the Engine names settings only).</summary>
@@ -163,8 +231,13 @@ namespace DicomTools.Cmdlets.Commands
             foreach (var endpoint in resolved.Endpoints) Redactor.Register(endpoint.Credential);
             foreach (var endpoint in resolved.Endpoints) CheckTransportSecurity(endpoint.Uri, endpoint.Credential);
 
-            if (!ShouldProcess($"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}",
-                "Set the sample's tags, upload the files and start analytics")) return;
+            const string action = "Set the sample's tags, upload the files and start analytics";
+            var target = $"sample {SampleId}, attempt {AttemptNumber}: *.dcm under {directory}";
+            if (!ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"{action} for {target}?", "Confirm", out var reason))
+            {
+                if (reason == ShouldProcessReason.WhatIf) Preview(resolved, directory, logPath);
+                return;
+            }
 
             // One run per sample directory, taken before the log file so a refused second run touches nothing of the first's.
             if (System.IO.Directory.Exists(directory))
@@ -176,8 +249,7 @@ namespace DicomTools.Cmdlets.Commands
                 }
                 catch (SampleDirectoryLockedException ex)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.SampleDirectoryLocked", ErrorCategory.ResourceUnavailable, directory));
-                    throw;
+                    throw new SampleFailedException(new ErrorRecord(ex, "DicomTools.SampleDirectoryLocked", ErrorCategory.ResourceUnavailable, directory));
                 }
                 _disposables.Add(directoryLock);
                 if (directoryLock.TakeOverWarning != null) WriteWarning(directoryLock.TakeOverWarning);
@@ -201,8 +273,49 @@ namespace DicomTools.Cmdlets.Commands
             {
                 if (NoLogSubmission == false && resolved.Logs == null)
                     WriteVerbose($"LOG_URL is not set: the log was not sent; it is in {logPath}.");
-                ThrowTerminatingError(FailureRecord(result, summary));
+                throw new SampleFailedException(FailureRecord(result, summary));
             }
+        }
+
+        /// <summary>
+        /// -WhatIf: what the run would do, found with the run's own engines and changing nothing: no lock, no log
+        /// file (its entries go to the verbose stream only), no temporary file, no upload, no analytics request.
+        /// The metadata GET is the one request sent, as it only reads.
+        /// </summary>
+        private void Preview(ResolvedSampleRun resolved, string directory, string logPath)
+        {
+            WriteVerbose($"-WhatIf: no log file is written (the run would append to {logPath}); nothing is locked, tagged, uploaded or started.");
+            using var prepared = SampleRunFactory.Create(resolved, LogQueue, Redactor);
+            var preview = Await(SampleRunPreview.PreviewAsync(prepared.Request, prepared.Steps, CharacterSetPolicy.ConvertToUtf8, CancellationToken));
+            WriteVerbose($"Found {preview.Files.Count} DICOM file(s) under {directory}"
+                + (preview.PatientId == null ? "." : $"; PatientID would be {preview.PatientId}."));
+            foreach (var outcome in preview.TagOutcomes)
+            {
+                if (outcome.Failure != null)
+                {
+                    WriteError(TagErrorRecords.ForFailure(outcome.Failure, outcome.SourcePath));
+                    WriteObject(new TagUpdateResult(outcome.SourcePath, outcome.SourcePath, null, TagUpdateStatus.Failed, Array.Empty<DicomTagChange>(), outcome.Failure.Message));
+                    continue;
+                }
+                var changes = outcome.Changes.Count == 0 ? "tags already right, nothing to write"
+                    : string.Join("; ", outcome.Changes.Select(c => $"{c.Keyword} '{c.OldValue}' -> '{c.NewValue}'"));
+                ShouldProcess($"Performing the operation \"Set tags ({changes})\" on target \"{outcome.SourcePath}\".", "Set tags?", "Confirm");
+                WriteObject(new TagUpdateResult(outcome.SourcePath, outcome.SourcePath, outcome.SopInstanceUid, TagUpdateStatus.WhatIf, outcome.Changes, null));
+            }
+            if (preview.Problem != null)
+            {
+                var category = preview.Error is DicomToolsHttpException http ? HttpErrorRecords.CategoryOf(http.Kind)
+                    : preview.Files.Count == 0 ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData;
+                var message = Redactor.Redact($"-WhatIf for sample {SampleId}, attempt {AttemptNumber}: {preview.Problem} Nothing was changed or sent.");
+                WriteError(new ErrorRecord(new SampleRunFailedException(message, "WhatIf"), "DicomTools.WhatIfFoundProblem", category, SampleId)
+                    { ErrorDetails = new ErrorDetails(message) });
+                return;
+            }
+            var p = resolved.Parameters;
+            var protocol = resolved.Upload.IsDimse ? UploadProtocol.Dimse : p.Protocol;
+            var upload = SampleRunPreview.DescribeUpload(preview.Files.Count, preview.Bytes, resolved.Upload.Uri, protocol, p.Atomic, p.ThrottleLimit);
+            ShouldProcess($"Performing the operation \"{upload}, with {resolved.Upload.Credential}\" on target \"sample {SampleId}, attempt {AttemptNumber}\".", "Upload?", "Confirm");
+            ShouldProcess($"Performing the operation \"Start analytics (POST to {UriRedaction.Redact(resolved.Analytics.Uri)}, test type '{preview.Metadata?.TestType}') once every file is stored\" on target \"sample {SampleId}\".", "Start analytics?", "Confirm");
         }
 
         /// <summary>The Engine resolves and checks every setting; this phrases what it reports with this cmdlet's parameters.</summary>
@@ -320,7 +433,7 @@ namespace DicomTools.Cmdlets.Commands
 
         private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-        private T Terminating<T>(Func<T> action, string errorId, ErrorCategory category, object? target)
+        private static T Terminating<T>(Func<T> action, string errorId, ErrorCategory category, object? target)
         {
             try
             {
@@ -328,8 +441,7 @@ namespace DicomTools.Cmdlets.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target));
-                throw;
+                throw new SampleFailedException(new ErrorRecord(ex, errorId, category, target));
             }
         }
     }

@@ -91,5 +91,9 @@ namespace DicomTools.Cmdlets.Commands
         public int StatusCode { get; internal set; }
         public int Attempts { get; internal set; }
         public string Response { get; internal set; } = string.Empty;
+
+        /// <summary>"run.log: HTTP 200, 5120 bytes" (a CSV cell or "$result" shows this, not the type name).</summary>
+        public override string ToString() =>
+            System.IO.Path.GetFileName(Path) + ": HTTP " + StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes";
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using DicomTools.Dicom.Network;
+using DicomTools.Engine.Output;
 
 namespace DicomTools.Cmdlets
 {
@@ -14,7 +15,7 @@ namespace DicomTools.Cmdlets
             SopClassName = DicomUidNames.NameOf(context.AbstractSyntaxUid);
             Accepted = context.IsAccepted;
             Result = DicomNetworkReasons.ContextResult(context.Result);
-            ProposedTransferSyntaxes = context.Proposed.TransferSyntaxUids.ToArray();
+            ProposedTransferSyntaxes = new JoinedList<string>(context.Proposed.TransferSyntaxUids, ", ");
             TransferSyntaxUid = context.AcceptedTransferSyntaxUid;
             TransferSyntaxName = context.AcceptedTransferSyntaxUid == null ? null : DicomUidNames.NameOf(context.AcceptedTransferSyntaxUid);
         }
@@ -26,7 +27,7 @@ namespace DicomTools.Cmdlets
         public bool Accepted { get; }
         /// <summary>"accepted", "SOP class not supported", "none of the transfer syntaxes supported", ...</summary>
         public string Result { get; }
-        public string[] ProposedTransferSyntaxes { get; }
+        public IReadOnlyList<string> ProposedTransferSyntaxes { get; }
         /// <summary>The transfer syntax the peer chose; null unless accepted.</summary>
         public string? TransferSyntaxUid { get; }
         public string? TransferSyntaxName { get; }
@@ -52,9 +53,9 @@ namespace DicomTools.Cmdlets
             ImplementationClassUid = report.Peer?.ImplementationClassUid;
             ImplementationVersionName = report.Peer?.ImplementationVersionName;
             MaxPduLength = report.Peer?.MaxPduLength;
-            PresentationContexts = report.PresentationContexts
+            PresentationContexts = new JoinedList<DicomPresentationContextInfo>(report.PresentationContexts
                 .Where(c => c.AbstractSyntaxUid != DicomUids.Verification)
-                .Select(c => new DicomPresentationContextInfo(c)).ToArray();
+                .Select(c => new DicomPresentationContextInfo(c)));
             Success = report.Succeeded;
             Message = report.Error?.Message ?? "C-ECHO succeeded.";
         }

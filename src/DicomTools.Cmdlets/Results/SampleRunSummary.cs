@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using DicomTools.Cmdlets.Commands;
 using DicomTools.Engine.Analytics;
+using DicomTools.Engine.Output;
 using DicomTools.Engine.Run;
 
 namespace DicomTools.Cmdlets
@@ -21,7 +23,7 @@ namespace DicomTools.Cmdlets
             Uploaded = result.Uploaded;
             AlreadyStored = result.AlreadyStored;
             Failed = result.Failed;
-            FailedFiles = result.FailedFiles.ToArray();
+            FailedFiles = new JoinedList<FailedFile>(result.FailedFiles);
             Analytics = result.Analytics is AnalyticsAnswer answer ? StartSampleAnalyticsCommand.ToPSObject(answer.Fields) : result.Analytics;
             LogPath = result.LogPath;
             LogSubmitted = result.LogSubmitted;
@@ -44,14 +46,16 @@ namespace DicomTools.Cmdlets
         public int Uploaded { get; }
         public int AlreadyStored { get; }
         public int Failed { get; }
-        /// <summary>Each file not on the server, with the step and the reason.</summary>
-        public FailedFile[] FailedFiles { get; }
+        /// <summary>Each file not on the server, with the step and the reason; printed as "name.dcm (Upload): reason; ...".</summary>
+        public IReadOnlyList<FailedFile> FailedFiles { get; }
         /// <summary>The analytics API's answer; null when analytics was not started.</summary>
         public object? Analytics { get; }
         public string? LogPath { get; }
         public bool LogSubmitted { get; }
         public string? EnvFile { get; }
         public TimeSpan Duration { get; }
+        /// <summary><see cref="Duration"/> in seconds, for Measure-Object and CSV.</summary>
+        public double DurationSec => Duration.TotalSeconds;
         public bool Succeeded { get; }
         public string? FailedStage { get; }
         public string? FailureMessage { get; }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using DicomTools.Dicom;
+using DicomTools.Engine.Output;
 
 namespace DicomTools.Cmdlets
 {
@@ -30,7 +32,7 @@ namespace DicomTools.Cmdlets
             SourcePath = sourcePath;
             SopInstanceUid = sopInstanceUid;
             Status = status;
-            Changes = changes is DicomTagChange[] array ? array : new List<DicomTagChange>(changes ?? Array.Empty<DicomTagChange>()).ToArray();
+            Changes = new JoinedList<TagChange>((changes ?? Array.Empty<DicomTagChange>()).Select(change => new TagChange(change)));
             Error = error;
         }
 
@@ -50,8 +52,11 @@ namespace DicomTools.Cmdlets
 
         public TagUpdateStatus Status { get; }
 
-        /// <summary>The elements whose value changed (or would, under -WhatIf).</summary>
-        public DicomTagChange[] Changes { get; }
+        /// <summary>
+        /// The elements whose value changed (or would, under -WhatIf); printed (Export-Csv, "$r.Changes") as
+        /// "PatientID: old → new; ...".
+        /// </summary>
+        public IReadOnlyList<TagChange> Changes { get; }
 
         /// <summary>Why the file failed; the error record has the details.</summary>
         public string? Error { get; }

@@ -22,6 +22,9 @@ namespace DicomTools.Dicom.IO
         /// already swept the whole folder once (<see cref="SafeFileReplacer.RemoveStaleTemporaryFilesIn"/>) turns it off:
         /// listing a folder of 2000 files for each of them would cost more than the edits.</summary>
         public bool SweepStaleTemporaryFiles { get; set; } = true;
+        /// <summary>Called with the target's real folder (links resolved) before the temporary file is made there: a caller
+        /// that sweeps each folder once learns the folder without resolving the path a second time.</summary>
+        public Action<string>? PreparingFolder { get; set; }
         /// <summary>Test hook: runs after the new file is complete and before it replaces the target.</summary>
         internal Action<string>? BeforeReplace { get; set; }
     }
@@ -52,6 +55,7 @@ namespace DicomTools.Dicom.IO
             var targetExists = File.Exists(targetReal);
             var windowsReadOnly = false;
             if (targetExists) windowsReadOnly = RefuseReadOnly(target, targetReal, options.OverwriteReadOnly);
+            options.PreparingFolder?.Invoke(folder);
             if (options.SweepStaleTemporaryFiles) RemoveStaleTemporaryFiles(folder, Path.GetFileName(targetReal), options.Warning);
 
             var temp = Path.Combine(folder, TemporaryPrefix(Path.GetFileName(targetReal)) + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");

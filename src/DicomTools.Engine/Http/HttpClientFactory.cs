@@ -53,7 +53,14 @@ namespace DicomTools.Engine.Http
 
         /// <summary>The handler a client for <paramref name="settings"/> sends through (SocketsHttpHandler where there is one).</summary>
         internal static HttpMessageHandler CreateHandler(HttpConnectionSettings settings) =>
-            CreateSocketsHandler(settings) ?? CreateClientHandler(settings);
+            CreateHandler(settings, HttpRuntime.IsNetFramework);
+
+        /// <summary>
+        /// The runtime's branch made explicit, so that the .NET Framework path (Windows PowerShell 5.1, not run in CI)
+        /// runs in the unit tests on .NET too: HttpClientHandler works there as well.
+        /// </summary>
+        internal static HttpMessageHandler CreateHandler(HttpConnectionSettings settings, bool netFramework) =>
+            (netFramework ? null : CreateSocketsHandler(settings)) ?? CreateClientHandler(settings);
 
         private static WebProxy? CreateProxy(HttpConnectionSettings settings)
         {
@@ -99,7 +106,7 @@ namespace DicomTools.Engine.Http
         private static HttpMessageHandler? CreateSocketsHandler(HttpConnectionSettings settings)
         {
             var type = Type.GetType("System.Net.Http.SocketsHttpHandler, System.Net.Http", throwOnError: false);
-            if (type == null || HttpRuntime.IsNetFramework) return null;
+            if (type == null) return null;
             if (!(Activator.CreateInstance(type) is HttpMessageHandler handler)) return null;
             try
             {

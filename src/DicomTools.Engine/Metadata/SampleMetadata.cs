@@ -17,8 +17,24 @@ namespace DicomTools.Engine.Metadata
         public string ClinicName { get; set; } = string.Empty;
 
         /// <summary>Every other field the API answered with, kept as text (JSON for non-strings).</summary>
-        public IDictionary<string, string> AdditionalFields { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        public IDictionary<string, string> AdditionalFields { get; } = new FieldDictionary();
 
         public override string ToString() => SampleId;
+    }
+
+    /// <summary>
+    /// The metadata's other fields; prints as "name=value; ..." so Export-Csv and "$metadata.AdditionalFields" show
+    /// the fields, not <c>Dictionary`2[System.String,System.String]</c>.
+    /// </summary>
+    internal sealed class FieldDictionary : Dictionary<string, string>
+    {
+        public FieldDictionary() : base(StringComparer.Ordinal) { }
+
+        public override string ToString()
+        {
+            var parts = new List<string>(Count);
+            foreach (var pair in this) parts.Add(pair.Key + "=" + pair.Value);
+            return string.Join("; ", parts);
+        }
     }
 }

@@ -197,7 +197,7 @@ namespace DicomTools.Engine.Run
                 "Summary: sample {SampleId}, attempt {Attempt}, PatientID {PatientId}: {Found} found, {Updated} updated, {Unchanged} unchanged, {Uploaded} uploaded, {AlreadyStored} already stored, {Failed} failed; analytics {Analytics}; {Duration:0.0} s; {Outcome}",
                 r.SampleId, r.AttemptNumber, r.PatientId ?? "(none)", r.FilesFound, r.Updated, r.Unchanged, r.Uploaded, r.AlreadyStored, r.Failed,
                 r.AnalyticsStarted ? "started" : "not started", r.Duration.TotalSeconds, r.Succeeded ? "SUCCEEDED" : "FAILED");
-            foreach (var f in r.FailedFiles) _log.LogError("Not stored: {File}", f.ToString());
+            foreach (var f in r.FailedFiles) _log.LogError("Not stored: {File}", $"{f.Path} ({f.Stage}: {f.Reason})");
         }
 
         private async Task SubmitLogAsync(SampleRunRequest request, SampleRunResult result)

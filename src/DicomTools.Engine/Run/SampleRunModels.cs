@@ -49,7 +49,8 @@ namespace DicomTools.Engine.Run
         public string Path { get; }
         public SampleRunStage Stage { get; }
         public string Reason { get; }
-        public override string ToString() => $"{Path} ({Stage}: {Reason})";
+        /// <summary>"name.dcm (Upload): reason" (the folder is in <see cref="Path"/>): what a report column or a log line wants.</summary>
+        public override string ToString() => $"{System.IO.Path.GetFileName(Path)} ({Stage}): {Reason}";
     }
 
     /// <summary>
@@ -117,6 +118,8 @@ namespace DicomTools.Engine.Run
         public string? LogPath { get; internal set; }
         public bool LogSubmitted { get; internal set; }
         public TimeSpan Duration { get; internal set; }
+        /// <summary><see cref="Duration"/> in seconds, for Measure-Object and CSV.</summary>
+        public double DurationSec => Duration.TotalSeconds;
         public bool Succeeded => FailedStage == SampleRunStage.None;
         public SampleRunStage FailedStage { get; internal set; }
         /// <summary>Why the run failed, one sentence, redacted.</summary>

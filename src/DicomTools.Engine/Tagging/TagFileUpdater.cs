@@ -95,6 +95,9 @@ namespace DicomTools.Engine.Tagging
         // Folders whose temporary files left by killed edits were already looked for in this run: once per folder, before
         // the run's first write there (the others wait for it), never once per file.
         private readonly ConcurrentDictionary<string, Lazy<bool>> _sweptFolders = new ConcurrentDictionary<string, Lazy<bool>>(StringComparer.Ordinal);
+        // The same keyed by the folder as the caller spelt it: its real path is resolved once per folder, not once per file
+        // (a file that is a link into another folder gets that folder swept when it is written: see PreparingFolder).
+        private readonly ConcurrentDictionary<string, Lazy<bool>> _sweptFoldersAsGiven = new ConcurrentDictionary<string, Lazy<bool>>(StringComparer.Ordinal);
 
         /// <summary>Replace read-only files too (-Force); off, they fail with <see cref="TagFailureKind.AccessDenied"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
@@ -119,11 +122,12 @@ namespace DicomTools.Engine.Tagging
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (Directory.Exists(source))
+                // One stat for the usual case (a file); only a path that is not a file is asked whether it is a folder.
+                var info = new FileInfo(source);
+                if (!info.Exists && Directory.Exists(source))
                     return Failed(request, new TagFileFailure(TagFailureKind.IsDirectory,
                         $"'{source}' is a folder, not a file. Pipe its files instead: Get-ChildItem -LiteralPath '{source}' -Recurse -File -Filter *.dcm | Set-DicomTags ...",
                         new IOException("Path is a directory: " + source)));
-                var info = new FileInfo(source);
                 if (!info.Exists)
                     return Failed(request, new TagFileFailure(TagFailureKind.NotFound, $"'{source}' does not exist (was it moved or deleted?).", new FileNotFoundException("File not found.", source)));
                 bytes = info.Length;
@@ -145,7 +149,13 @@ namespace DicomTools.Engine.Tagging
                     var folder = Path.GetDirectoryName(request.DestinationPath);
                     if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
                 }
-                if (!dryRun) SweepOnce(Path.GetDirectoryName(RealPath.Resolve(output))!, options.Warning);
+                if (!dryRun)
+                {
+                    var warn = options.Warning;
+                    SweepOnceAsGiven(Path.GetDirectoryName(Path.GetFullPath(output))!, warn);
+                    // The folder the new file really goes to (links resolved once, by the replacer itself).
+                    options.PreparingFolder = folder => SweepOnce(folder, warn);
+                }
                 var result = DicomFileEditor.Edit(source, _edits, options);
                 var written = result.Written;
                 if (request.DestinationPath != null && !dryRun && !written)
@@ -199,6 +209,9 @@ namespace DicomTools.Engine.Tagging
             }
         }
 
+        private void SweepOnceAsGiven(string folder, Action<string> warning) =>
+            _ = _sweptFoldersAsGiven.GetOrAdd(folder, f => new Lazy<bool>(() => { SweepOnce(RealPath.Resolve(f), warning); return true; })).Value;
+
         private void SweepOnce(string folder, Action<string> warning) =>
             _ = _sweptFolders.GetOrAdd(folder, f => new Lazy<bool>(() => SafeFileReplacer.RemoveStaleTemporaryFilesIn(f, warning) >= 0)).Value;
 
@@ -207,8 +220,9 @@ namespace DicomTools.Engine.Tagging
         {
             using (var input = RegularFile.OpenRead(source, 1 << 16, FileOptions.SequentialScan, out var identity))
             {
-                SafeFileReplacer.Write(source, destination, copy => input.CopyTo(copy, 1 << 20), new SafeWriteOptions
+                SafeFileReplacer.Write(source, destination, copy => FileRangeCopy.AppendWholeFile(input, copy), new SafeWriteOptions
                 {
+                    PreparingFolder = options.PreparingFolder,
                     FlushToDisk = options.FlushToDisk,
                     OverwriteReadOnly = options.OverwriteReadOnly,
                     SourceIdentity = identity,

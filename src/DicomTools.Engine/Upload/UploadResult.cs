@@ -46,6 +46,8 @@ namespace DicomTools.Engine.Upload
         public long Bytes => File.Length;
         /// <summary>From sending the request that carried the file to reading its answer, retries included.</summary>
         public TimeSpan Duration { get; internal set; }
+        /// <summary><see cref="Duration"/> in seconds, so <c>Measure-Object DurationSec -Sum</c> and a CSV column work.</summary>
+        public double DurationSec => Duration.TotalSeconds;
         /// <summary>The server's answer for this file (its own part of a multi-file answer where one can be told apart).</summary>
         public string? Response { get; internal set; }
         /// <summary>The server's id of the stored instance (Orthanc's instance ID, the lab server's ID).</summary>
