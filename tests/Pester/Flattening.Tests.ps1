@@ -127,6 +127,7 @@ BeforeAll {
     $summary = $null
     try { Invoke-SampleUpload -SampleId 'flat0001-cbc' -AttemptNumber 1 -Directory $runFolder -RetryIntervalSec 0.05 -OutVariable summary -ErrorAction SilentlyContinue 2>$null | Out-Null } catch { $null = $_ }
     $script:Outputs.AddRange(@($summary))
+    $script:Outputs.AddRange(@(Test-SampleConnection -SampleId 'flat0001-cbc'))
     if (Test-ExternalTool 'storescp') {
         $script:Scp = Start-FlatStoreScp
         $script:Outputs.Add((Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:Scp.Port -CalledAETitle STORESCP -SopClass 1.2.840.10008.5.1.4.1.1.7))
@@ -158,7 +159,8 @@ Describe 'Output objects flatten to readable text' -Tag 'Flattening' {
     It 'prints no .NET type name in Format-List *, Export-Csv or ConvertTo-Json -Depth 3 of <_>' -ForEach @(
         'DicomTools.Cmdlets.DicomTagValue', 'DicomTools.Cmdlets.TagUpdateResult', 'DicomTools.Engine.Upload.UploadResult',
         'DicomTools.Engine.Metadata.SampleMetadata', 'DicomTools.Cmdlets.Commands.LogSubmission', 'DicomTools.Cmdlets.SampleRunSummary',
-        'DicomTools.Cmdlets.DicomConnectionResult', 'DicomTools.DicomTagRow', 'System.Management.Automation.PSCustomObject'
+        'DicomTools.Cmdlets.DicomConnectionResult', 'DicomTools.DicomTagRow', 'DicomTools.Engine.Preflight.ConnectionCheckResult',
+        'System.Management.Automation.PSCustomObject'
     ) {
         $name = $_
         if ($name -eq 'DicomTools.Cmdlets.DicomConnectionResult' -and $script:NoStoreScp) { Set-ItResult -Skipped -Because 'storescp is not installed'; return }

@@ -76,7 +76,8 @@ $moduleFolder = Split-Path -Parent $env:DT_MODULE
 $report.DefaultContextModuleAssemblies = @($ALC::Default.Assemblies |
     Where-Object { -not $_.IsDynamic -and $_.Location -and $_.Location.StartsWith($moduleFolder) } | ForEach-Object { $_.GetName().Name })
 Import-Module $env:DT_MODULE -Force
-$report.CommandsAfterForcedReimport = @(Get-Command -Module DicomTools).Count
+$report.CommandsAfterForcedReimport = @(Get-Command -Module DicomTools -CommandType Cmdlet).Count
+$report.AliasesAfterForcedReimport = @(Get-Command -Module DicomTools -CommandType Alias | ForEach-Object Name)
 $report.ExportedCmdlets = @((Import-PowerShellDataFile $env:DT_MODULE).CmdletsToExport).Count
 $report.CodecTypeResolves = [bool] ('DicomTools.Dicom.DicomTag' -as [type])
 $report.EngineOutputTypesResolve = @('DicomTools.Engine.Upload.UploadResult', 'DicomTools.Engine.Upload.UploadStatus',
@@ -130,6 +131,7 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
         }
         It 'keeps every cmdlet after Import-Module -Force (PowerShell issue 20710)' {
             $script:Report.CommandsAfterForcedReimport | Should -Be $script:Report.ExportedCmdlets
+            $script:Report.AliasesAfterForcedReimport | Should -Be @('Set-DicomTag')
         }
         It 'leaves the other Polly.Core in the default context, working' {
             $script:Report.OldPollyContext | Should -Be 'Default'

@@ -47,7 +47,10 @@ Describe 'The module package' -Tag 'Packaging' {
         $metadata.version | Should -Be $script:Version
         $metadata.tags | Should -Match 'DICOM'
         $metadata.tags | Should -Match 'PSModule'
-        $metadata.projectUrl | Should -Not -BeNullOrEmpty
+        # The project has no public home yet: the manifest names none, so neither does the package (no placeholder).
+        $manifestData = Import-PowerShellDataFile -LiteralPath $script:ModulePath
+        $metadata.projectUrl | Should -Be $manifestData.PrivateData.PSData.ProjectUri
+        "$($nuspec.OuterXml)" | Should -Not -Match 'example\.invalid'
         $metadata.releaseNotes | Should -Not -BeNullOrEmpty
     }
 
