@@ -13,7 +13,7 @@ namespace DicomTools.Dicom
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
         /// <summary>Flush the new file to disk before it replaces the old one (crash safety). Tests may turn it off.</summary>
         public bool FlushToDisk { get; set; } = true;
-        /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="UnauthorizedAccessException"/>.</summary>
+        /// <summary>Replace a read-only file too (its mode is kept); off: it is refused with <see cref="IO.ReadOnlyFileException"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
         /// <summary>Before writing, remove the target's temporary files left by a killed edit (default). Off for a caller that
         /// swept the folder once itself (<see cref="IO.SafeFileReplacer.RemoveStaleTemporaryFilesIn"/>).</summary>

@@ -451,7 +451,7 @@ Describe 'Set-DicomTags and files on disk' -Tag 'DicomTags', 'FileSafety' {
         $problems.Count | Should -Be 1
         $problems[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'DicomTools.AccessDenied*'
-        $problems[0].Exception.Message | Should -BeLike '*read-only (mode 0444)*-Force*'
+        $problems[0].ToString() | Should -BeLike '*read-only (mode 0444)*-Force*'
         (Get-FileHash -LiteralPath $file).Hash | Should -Be $before
 
         (Set-DicomTags -LiteralPath $file -Metadata $script:Metadata -Force).Status | Should -Be 'Updated'

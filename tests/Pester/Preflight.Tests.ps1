@@ -144,7 +144,7 @@ Describe 'Test-SampleConnection' -Tag 'Preflight' {
         # -SkipCertificateCheck: the handshake is accepted, and the reason still says the certificate is not trusted.
         $skipped = @(Test-SampleConnection -UploadUri "https://127.0.0.1:$($script:Tls.Port)/other" -SkipCertificateCheck) | Where-Object Api -EQ 'Upload'
         $skipped.FailedStep | Should -Not -Be 'Tls'
-        $skipped.Reason | Should -Match 'accepted because of -SkipCertificateCheck'
+        $skipped.Reason | Should -Match 'accepted because the certificate check is skipped'
     }
 
     It 'never shows a key in any stream or in the results, even when a check fails' {

@@ -339,7 +339,12 @@ namespace DicomTools.Cmdlets.Commands
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, null));
+                var record = new ErrorRecord(ex, "DicomTools.InvalidUri", ErrorCategory.InvalidArgument, null);
+                // The factory refuses parameters that contradict the upload URL (an HTTP protocol or -Atomic with dicom://).
+                if (ex.ParamName == "parameters")
+                    record.ErrorDetails = new ErrorDetails(ex.Message)
+                    { RecommendedAction = "For a dicom:// -UploadUri (or U_URL) leave out -Protocol StowRs/Archive and -Atomic; for those give an http(s) upload URL." };
+                ThrowTerminatingError(record);
                 throw;
             }
         }

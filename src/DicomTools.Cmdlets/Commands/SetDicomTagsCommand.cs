@@ -188,7 +188,14 @@ namespace DicomTools.Cmdlets.Commands
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidTag", ErrorCategory.InvalidArgument, Tag));
+                ThrowTerminatingError(new ErrorRecord(ex, "DicomTools.InvalidTag", ErrorCategory.InvalidArgument, Tag)
+                {
+                    ErrorDetails = new ErrorDetails("-Tag: " + ex.Message + " No file was changed.")
+                    {
+                        RecommendedAction = "Give each -Tag key once, as a keyword (PatientAge), a tag ((0010,1010)) or a sequence path "
+                            + "((0040,0275)[0].(0040,0009)), and leave to -Metadata the five tags it sets.",
+                    },
+                });
             }
             throw new InvalidOperationException("unreachable");
         }
@@ -200,8 +207,12 @@ namespace DicomTools.Cmdlets.Commands
             if (_layout != null)
             {
                 var baseFolder = _relativeTo ?? BaseFolderOf(pattern, literal);
-                if (_layout.TryGetDestination(file, baseFolder, out var target, out var problem)) destination = target;
-                else failure = new TagFileFailure(TagFailureKind.InvalidDestination, problem!, new ArgumentException(problem));
+                if (_layout.TryGetDestination(file, baseFolder, out var target, out var refusal)) destination = target;
+                else
+                {
+                    var problem = refusal!.Message + " " + TagErrorRecords.WhatToDo(refusal.Problem);
+                    failure = new TagFileFailure(TagFailureKind.InvalidDestination, problem, new ArgumentException(problem));
+                }
             }
 
             var declined = false;

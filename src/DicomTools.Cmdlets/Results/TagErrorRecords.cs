@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using DicomTools.Dicom.IO;
 using DicomTools.Engine.Tagging;
 
 namespace DicomTools.Cmdlets
@@ -21,15 +22,30 @@ namespace DicomTools.Cmdlets
                 case TagFailureKind.InvalidTagValue: id = "DicomTools.InvalidTagValue"; category = ErrorCategory.InvalidArgument; break;
                 case TagFailureKind.NotFound: id = "DicomTools.FileNotFound"; category = ErrorCategory.ObjectNotFound; break;
                 case TagFailureKind.IsDirectory: id = "DicomTools.PathIsFolder"; category = ErrorCategory.InvalidArgument; break;
-                case TagFailureKind.AccessDenied: id = "DicomTools.AccessDenied"; category = ErrorCategory.PermissionDenied; break;
+                case TagFailureKind.AccessDenied:
+                case TagFailureKind.ReadOnly: id = "DicomTools.AccessDenied"; category = ErrorCategory.PermissionDenied; break;
                 case TagFailureKind.IOError: id = "DicomTools.FileIOError"; category = ErrorCategory.WriteError; break;
                 case TagFailureKind.InvalidDestination: id = "DicomTools.InvalidDestination"; category = ErrorCategory.InvalidArgument; break;
                 case TagFailureKind.NotRegularFile: id = "DicomTools.NotRegularFile"; category = ErrorCategory.InvalidArgument; break;
                 case TagFailureKind.ChangedWhileEditing: id = "DicomTools.FileChangedWhileEditing"; category = ErrorCategory.WriteError; break;
                 default: id = "DicomTools.TagUpdateFailed"; category = ErrorCategory.NotSpecified; break;
             }
-            return new ErrorRecord(failure.Exception, id, category, target) { ErrorDetails = new ErrorDetails(failure.Message) };
+            var message = failure.Kind == TagFailureKind.ReadOnly && failure.Exception is ReadOnlyFileException readOnly
+                ? $"{failure.Message} Use -Force to replace it anyway (the {(readOnly.Protection.StartsWith("mode", StringComparison.Ordinal) ? "mode" : "attribute")} is kept), or {readOnly.HowToClear}."
+                : failure.Kind == TagFailureKind.IsDirectory
+                    ? $"{failure.Message} Pipe them, e.g. Get-ChildItem -LiteralPath '{target}' -Recurse -File -Filter *.dcm | …"
+                    : failure.Message;
+            return new ErrorRecord(failure.Exception, id, category, target) { ErrorDetails = new ErrorDetails(message) };
         }
+
+        /// <summary>What to do about a file the destination cannot take, in Set-DicomTags' parameters.</summary>
+        public static string WhatToDo(DestinationProblem problem) => problem switch
+        {
+            DestinationProblem.OutsideBaseFolder => "Run from the folder that holds the files, or give -RelativeTo <folder>.",
+            DestinationProblem.OntoItself => "Choose a -Destination other than the source folder (or leave -Destination out to edit in place).",
+            _ => "Leave the destination out of the input (e.g. Get-ChildItem -Recurse | Where-Object FullName -notlike '<destination>*') "
+                + "or choose a -Destination outside the source tree.",
+        };
 
         /// <summary>PowerShell wrappers off, recursively through lists, so the Engine sees plain .NET values.</summary>
         public static object? Unwrap(object? value)

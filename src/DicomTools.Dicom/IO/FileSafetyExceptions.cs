@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 
 namespace DicomTools.Dicom.IO
@@ -31,5 +32,25 @@ namespace DicomTools.Dicom.IO
 
         /// <summary>The file that changed.</summary>
         public string Path { get; }
+    }
+
+    /// <summary>The file to replace is read-only (its mode, or Windows' ReadOnly attribute) and overwriting read-only files
+    /// was not allowed (<see cref="SafeWriteOptions.OverwriteReadOnly"/>): nothing was written.</summary>
+    public sealed class ReadOnlyFileException : UnauthorizedAccessException
+    {
+        /// <summary>Creates the exception for <paramref name="path"/>; <paramref name="protection"/> says what makes it
+        /// read-only ("mode 0444", "ReadOnly attribute"), <paramref name="howToClear"/> how to make it writable.</summary>
+        public ReadOnlyFileException(string path, string protection, string howToClear)
+            : base($"'{path}' is read-only ({protection}); it was left unchanged. Allow read-only files to be replaced (the protection is kept on the new file), or {howToClear}.")
+        {
+            Path = path; Protection = protection; HowToClear = howToClear;
+        }
+
+        /// <summary>The read-only file.</summary>
+        public string Path { get; }
+        /// <summary>What makes it read-only, e.g. "mode 0444".</summary>
+        public string Protection { get; }
+        /// <summary>How to make it writable, e.g. "make it writable: chmod u+w 'a.dcm'".</summary>
+        public string HowToClear { get; }
     }
 }

@@ -11,7 +11,7 @@ namespace DicomTools.Dicom.IO
     {
         /// <summary>fsync the new file before the rename and its folder after it (Linux), so a power loss leaves old or new.</summary>
         public bool FlushToDisk { get; set; } = true;
-        /// <summary>Replace a read-only target too (-Force); its mode or ReadOnly attribute is kept on the new file.</summary>
+        /// <summary>Replace a read-only target too; its mode or ReadOnly attribute is kept on the new file.</summary>
         public bool OverwriteReadOnly { get; set; }
         /// <summary>The source as it was when it was opened for reading: if it is another file (or was modified) just before the
         /// rename, the new file is discarded with <see cref="FileChangedException"/>. Null: not checked.</summary>
@@ -41,7 +41,7 @@ namespace DicomTools.Dicom.IO
         /// Writes <paramref name="target"/> through <paramref name="writeContent"/> atomically; <paramref name="source"/> is the
         /// file read (its permissions go to a new target). On any error the temporary file is removed and the target is untouched.
         /// </summary>
-        /// <exception cref="UnauthorizedAccessException">The target is read-only and <see cref="SafeWriteOptions.OverwriteReadOnly"/> is off.</exception>
+        /// <exception cref="ReadOnlyFileException">The target is read-only and <see cref="SafeWriteOptions.OverwriteReadOnly"/> is off.</exception>
         /// <exception cref="FileChangedException">The source changed between our read and the rename.</exception>
         public static void Write(string source, string target, Action<Stream> writeContent, SafeWriteOptions? options = null)
         {
@@ -153,7 +153,7 @@ namespace DicomTools.Dicom.IO
             {
                 var readOnly = (File.GetAttributes(targetReal) & FileAttributes.ReadOnly) != 0;
                 if (readOnly && !force)
-                    throw new UnauthorizedAccessException($"'{target}' is read-only (ReadOnly attribute). Use -Force to replace it anyway (it stays read-only), or clear the attribute.");
+                    throw new ReadOnlyFileException(target, "ReadOnly attribute", "clear the attribute");
                 return readOnly;
             }
             if (!NativeLinux.IsLinux || force) return false;
@@ -163,7 +163,7 @@ namespace DicomTools.Dicom.IO
             if (stat == null) return false;
             var readOnlyForUs = NativeLinux.IsRoot ? (stat.Mode & 0x92) == 0 : !NativeLinux.CanWrite(targetReal);
             if (readOnlyForUs)
-                throw new UnauthorizedAccessException($"'{target}' is read-only (mode {Convert.ToString(stat.Mode & 0xFFF, 8).PadLeft(4, '0')}). Use -Force to replace it anyway (the mode is kept), or make it writable: chmod u+w '{target}'.");
+                throw new ReadOnlyFileException(target, "mode " + Convert.ToString(stat.Mode & 0xFFF, 8).PadLeft(4, '0'), $"make it writable: chmod u+w '{target}'");
             return false;
         }
 

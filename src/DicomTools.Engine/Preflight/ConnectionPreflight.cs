@@ -235,10 +235,10 @@ namespace DicomTools.Engine.Preflight
                     result.Fail(ConnectionCheckStep.Tls, $"The server's certificate is not trusted: {why} ({details}).",
                         errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)
                             ? $"Use the host name the certificate was issued for in {setting}, or have the certificate reissued."
-                            : "Have the server use a certificate from a CA this machine trusts (or add the CA to the trust store); -SkipCertificateCheck only if you accept the risk.");
+                            : "Have the server use a certificate from a CA this machine trusts (or add the CA to the trust store); skip the certificate check only if you accept the risk.");
                     return false;
                 }
-                if (errors != SslPolicyErrors.None) result.Reason = $"TLS {result.TlsProtocol}: the certificate is not trusted ({Describe(errors)}), accepted because of -SkipCertificateCheck ({details}). ";
+                if (errors != SslPolicyErrors.None) result.Reason = $"TLS {result.TlsProtocol}: the certificate is not trusted ({Describe(errors)}), accepted because the certificate check is skipped ({details}). ";
                 else if (result.CertificateNotAfter is DateTime soon && soon - now < _options.ExpiryWarning)
                     result.Reason = $"TLS {result.TlsProtocol}: the certificate expires in {(soon - now).TotalDays:0} day(s) ({details}). ";
                 else result.Reason = $"TLS {result.TlsProtocol}, {details}. ";
@@ -264,8 +264,8 @@ namespace DicomTools.Engine.Preflight
             {
                 if (string.IsNullOrWhiteSpace(_options.SampleId))
                 {
-                    result.AuthenticationCheck = "not checked: give -SampleId to fetch one sample's metadata";
-                    result.Reason += $"Reachable; {endpoint.Credential} not checked (the metadata API has no request without a sample: give -SampleId).";
+                    result.AuthenticationCheck = "not checked: name a sample to fetch its metadata";
+                    result.Reason += $"Reachable; {endpoint.Credential} not checked (the metadata API has no request without a sample: name one).";
                     return;
                 }
                 try
@@ -334,7 +334,7 @@ namespace DicomTools.Engine.Preflight
                         endpoint.Api == ApiEndpoint.Metadata ? $"Check the sample id, and the path in {endpoint.Api.UrlVariable}." : $"Check the path in {endpoint.Api.UrlVariable}.");
                     break;
                 case FailureKind.Timeout:
-                    result.Fail(ConnectionCheckStep.Authentication, $"No answer in time: {message}", "Check the server's load and health; raise -TimeoutSec for a slow link.");
+                    result.Fail(ConnectionCheckStep.Authentication, $"No answer in time: {message}", "Check the server's load and health; allow more time per step for a slow link.");
                     break;
                 case FailureKind.ConnectionFailed:
                     result.Fail(ConnectionCheckStep.Tcp, $"The connection failed: {message}", $"Check {endpoint.Api.UrlVariable} and that the server runs (and the proxy, if one is set).");

@@ -137,7 +137,7 @@ namespace DicomTools.Engine.Run
         /// <summary>Resolves every setting of the run; all missing ones are named in one exception.</summary>
         /// <exception cref="MissingSettingsException">Required settings are nowhere.</exception>
         /// <exception cref="InvalidSettingException">A URL or the log level is unusable.</exception>
-        /// <exception cref="ArgumentException">The parameters contradict each other (-Atomic with Raw).</exception>
+        /// <exception cref="ArgumentException">The parameters contradict each other (an all-or-nothing upload with Raw, or an HTTP protocol with a dicom:// archive).</exception>
         public static ResolvedSampleRun Resolve(SampleRunParameters parameters, SettingsResolver settings)
         {
             if (parameters == null) throw new ArgumentNullException(nameof(parameters));
@@ -154,8 +154,11 @@ namespace DicomTools.Engine.Run
             var analytics = EndpointSettings.TryResolve(ApiEndpoint.Analytics, parameters.AnalyticsUri, parameters.AnalyticsCredential, null, settings, missing);
             if (missing.Count > 0) throw settings.Missing(missing);
             if (upload!.IsDimse && (parameters.Atomic || (parameters.Protocol != UploadProtocol.Raw && parameters.Protocol != UploadProtocol.Dimse)))
-                throw new ArgumentException($"{LabSettings.UploadUri.Variable} names a DICOM archive (dicom://), which takes C-STORE only: drop -Protocol {parameters.Protocol}"
-                    + (parameters.Atomic ? " and -Atomic (DIMSE has no all-or-nothing request)" : string.Empty) + ", or give an http(s) upload URL.", nameof(parameters));
+                throw new ArgumentException($"{LabSettings.UploadUri.Variable} names a DICOM archive (dicom://), which takes C-STORE only: "
+                    + (parameters.Protocol != UploadProtocol.Raw && parameters.Protocol != UploadProtocol.Dimse ? $"the {parameters.Protocol} protocol cannot be used with it" : string.Empty)
+                    + (parameters.Atomic ? (parameters.Protocol != UploadProtocol.Raw && parameters.Protocol != UploadProtocol.Dimse ? ", nor " : string.Empty)
+                        + "an all-or-nothing upload (DIMSE has no such request)" : string.Empty)
+                    + ". Upload over C-STORE, or give an http(s) upload URL.", nameof(parameters));
 
             var level = Microsoft.Extensions.Logging.LogLevel.Information;
             var levelSetting = settings.Resolve(LabSettings.LogLevel, parameters.LogLevel);

@@ -5,9 +5,9 @@ using DicomTools.Dicom.IO;
 namespace DicomTools.Engine.Tagging
 {
     /// <summary>
-    /// Where -Destination puts each file's edited copy: the file's path relative to a base folder, under the
-    /// destination folder. The base folder is the part of a -Path before its first wildcard (the folder of a
-    /// plain file), else the current location; -RelativeTo overrides both.
+    /// Where each file's edited copy goes when a destination folder is given: the file's path relative to a base
+    /// folder, under the destination folder. The base folder is the part of a path pattern before its first wildcard
+    /// (the folder of a plain file), else the current location, unless the caller names one.
     /// </summary>
     public sealed class DestinationLayout
     {
@@ -25,18 +25,18 @@ namespace DicomTools.Engine.Tagging
         public string DestinationFolder { get; }
 
         /// <summary>
-        /// The destination of <paramref name="sourcePath"/>, or a failure when the file is not under
-        /// <paramref name="baseFolder"/> or would land on itself.
+        /// The destination of <paramref name="sourcePath"/>, or why there is none: the file is not under
+        /// <paramref name="baseFolder"/>, would land on itself, or lies inside the destination.
         /// </summary>
-        public bool TryGetDestination(string sourcePath, string baseFolder, out string destination, out string? problem)
+        public bool TryGetDestination(string sourcePath, string baseFolder, out string destination, out DestinationRefusal? refusal)
         {
             var source = Path.GetFullPath(sourcePath);
             var root = EnsureTrailingSeparator(Path.GetFullPath(baseFolder));
             destination = string.Empty;
             if (!source.StartsWith(root, PathComparison))
             {
-                problem = $"'{source}' is not under '{root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)}', the folder whose layout -Destination reproduces. "
-                    + "Run from the folder that holds the files, or give -RelativeTo <folder>.";
+                refusal = new DestinationRefusal(DestinationProblem.OutsideBaseFolder,
+                    $"'{source}' is not under '{root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)}', the folder whose layout the destination reproduces.");
                 return false;
             }
             // Links resolved: a destination that is a symbolic link to the source folder is the source folder.
@@ -45,22 +45,22 @@ namespace DicomTools.Engine.Tagging
             destination = Path.Combine(DestinationFolder, source.Substring(root.Length));
             if (string.Equals(destination, source, PathComparison) || string.Equals(RealPath.Resolve(destination), realSource, PathComparison))
             {
-                problem = $"-Destination '{DestinationFolder}' maps '{source}' onto itself; choose a folder other than the source folder (or leave -Destination out to edit in place).";
+                refusal = new DestinationRefusal(DestinationProblem.OntoItself, $"The destination folder '{DestinationFolder}' maps '{source}' onto itself.");
                 return false;
             }
             if (realSource.StartsWith(realDestinationFolder, PathComparison))
             {
-                problem = $"'{source}' is inside -Destination '{DestinationFolder}': files under the destination are not edited again, "
-                    + "so that a recursive listing of the source tree never makes copies of copies. Leave the destination out of the input "
-                    + "(e.g. Get-ChildItem -Recurse | Where-Object FullName -notlike '<destination>*') or choose a destination outside the source tree.";
+                refusal = new DestinationRefusal(DestinationProblem.InsideDestination,
+                    $"'{source}' is inside the destination folder '{DestinationFolder}': files under the destination are not edited again, "
+                    + "so that a recursive listing of the source tree never makes copies of copies.");
                 return false;
             }
-            problem = null;
+            refusal = null;
             return true;
         }
 
         /// <summary>
-        /// The folder a -Path pattern starts from: "D:\in\*\*.dcm" gives "D:\in", "D:\in\a.dcm" gives "D:\in",
+        /// The folder a path pattern starts from: "D:\in\*\*.dcm" gives "D:\in", "D:\in\a.dcm" gives "D:\in",
         /// "*.dcm" gives "" (the current location).
         /// </summary>
         public static string GetPatternBase(string pathPattern)
@@ -77,5 +77,30 @@ namespace DicomTools.Engine.Tagging
             path.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) || path.EndsWith(Path.AltDirectorySeparatorChar.ToString(), StringComparison.Ordinal)
                 ? path
                 : path + Path.DirectorySeparatorChar;
+    }
+
+    /// <summary>Why a file has no place under the destination.</summary>
+    public enum DestinationProblem
+    {
+        /// <summary>The file is not under the base folder whose layout the destination reproduces.</summary>
+        OutsideBaseFolder,
+        /// <summary>The destination is the file's own folder (directly or through a link).</summary>
+        OntoItself,
+        /// <summary>The file lies inside the destination, e.g. an edited copy listed again by a recursive listing.</summary>
+        InsideDestination,
+    }
+
+    /// <summary>A file the destination layout cannot place: the problem, and a sentence that names the paths (the caller
+    /// adds what to do, in its own terms).</summary>
+    public sealed class DestinationRefusal
+    {
+        /// <summary>Creates the refusal.</summary>
+        public DestinationRefusal(DestinationProblem problem, string message) { Problem = problem; Message = message; }
+        /// <summary>Which problem.</summary>
+        public DestinationProblem Problem { get; }
+        /// <summary>What is wrong, with the paths.</summary>
+        public string Message { get; }
+        /// <inheritdoc/>
+        public override string ToString() => Message;
     }
 }

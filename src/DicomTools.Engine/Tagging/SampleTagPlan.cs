@@ -8,7 +8,7 @@ using DicomTools.Engine.Metadata;
 namespace DicomTools.Engine.Tagging
 {
     /// <summary>
-    /// The edits Set-DicomTags applies to every file of a sample: the five tags that carry the sample's
+    /// The edits applied to every file of a sample: the five tags that carry the sample's
     /// metadata, plus any other top-level tags the admin asked for. Built and checked once, before any
     /// file is touched, so a bad request fails before it can half-apply.
     /// </summary>
@@ -75,7 +75,7 @@ namespace DicomTools.Engine.Tagging
                 foreach (var edit in MetadataEdits(metadata, attemptNumber))
                 {
                     edits.Add(edit);
-                    sourceByTag[edit.Path.ToString()] = "-Metadata";
+                    sourceByTag[edit.Path.ToString()] = "the sample metadata";
                 }
                 patientIdValue = edits.Single(e => e.Tag == PatientId).Value;
             }
@@ -85,19 +85,19 @@ namespace DicomTools.Engine.Tagging
                 var key = path.ToString();
                 if (sourceByTag.TryGetValue(key, out var earlier))
                     throw new ArgumentException(
-                        $"The tag {(path.IsTopLevel ? Describe(path.Tag) : key)} is given twice (by {earlier} and by -Tag key '{pair.Key}'). Give each tag once.",
+                        $"The tag {(path.IsTopLevel ? Describe(path.Tag) : key)} is given twice (by {earlier} and by the tag edit '{pair.Key}'). Give each tag once.",
                         nameof(extraTags));
-                sourceByTag[key] = $"-Tag key '{pair.Key}'";
+                sourceByTag[key] = $"the tag edit '{pair.Key}'";
                 edits.Add(pair.Value == null ? DicomEdit.Remove(path) : DicomEdit.Set(path, pair.Value));
             }
             if (edits.Count == 0)
-                throw new ArgumentException("Nothing to change: give -Metadata, -Tag, or both.", nameof(metadata));
+                throw new ArgumentException("Nothing to change: neither sample metadata nor tag edits were given.", nameof(metadata));
             foreach (var edit in edits) CheckValue(edit);
             return new SampleTagPlan(edits.OrderBy(e => e.Tag).ToArray(), patientIdValue);
         }
 
         /// <summary>
-        /// Resolves a -Tag key: a keyword or tag (top level), or a path into sequence items such as
+        /// Resolves a tag edit's key: a keyword or tag (top level), or a path into sequence items such as
         /// "(0040,0275)[0].(0040,0009)" or "RequestAttributesSequence[0].ScheduledProcedureStepID", whose element may be edited.
         /// </summary>
         public static DicomTagPath ResolveEditablePath(string key)
@@ -114,7 +114,7 @@ namespace DicomTools.Engine.Tagging
             }
             catch (ArgumentException ex)
             {
-                throw new ArgumentException($"In -Tag key '{key}': {ex.Message}", nameof(key), ex);
+                throw new ArgumentException($"In the tag edit '{key}': {ex.Message}", nameof(key), ex);
             }
             return path;
         }
@@ -126,7 +126,7 @@ namespace DicomTools.Engine.Tagging
         public static DicomTag ResolveEditableTag(string keywordOrTag)
         {
             if (string.IsNullOrWhiteSpace(keywordOrTag))
-                throw new ArgumentException("A -Tag key is empty; use a keyword such as PatientAge or a tag such as (0010,1010).", nameof(keywordOrTag));
+                throw new ArgumentException("A tag edit names no tag; use a keyword such as PatientAge or a tag such as (0010,1010).", nameof(keywordOrTag));
             if (!DicomDictionary.TryResolve(keywordOrTag.Trim(), out var tag))
                 throw new ArgumentException(
                     $"'{keywordOrTag}' is neither a DICOM keyword nor a tag; use a keyword such as PatientAge or a tag such as (0010,1010).", nameof(keywordOrTag));
@@ -135,7 +135,7 @@ namespace DicomTools.Engine.Tagging
             else if (tag.Group == 0xFFFE) why = "it is an item delimiter, not a data element";
             else if (tag.IsGroupLength) why = "group lengths are recomputed by the codec";
             else if (tag == DicomTag.PixelData) why = "pixel data is never rewritten";
-            else if (tag == DicomTag.SpecificCharacterSet) why = "the character set follows the values (see -CharacterSetPolicy)";
+            else if (tag == DicomTag.SpecificCharacterSet) why = "the character set follows the values (see the character-set policy)";
             else if (DicomDictionary.TryGetByTag(tag, out var entry) && entry.VR == "SQ") why = "it is a sequence; only elements with a single value can be set";
             if (why != null)
                 throw new ArgumentException($"The tag {Describe(tag)} cannot be set: {why}.", nameof(keywordOrTag));

@@ -31,6 +31,8 @@ namespace DicomTools.Engine.Tagging
         /// <summary>Another program wrote the file while we edited it: its version was kept, ours discarded.</summary>
         ChangedWhileEditing,
         Unexpected,
+        /// <summary>The file is read-only and replacing read-only files was not allowed: it was left unchanged.</summary>
+        ReadOnly,
     }
 
     public sealed class TagFileFailure
@@ -126,7 +128,7 @@ namespace DicomTools.Engine.Tagging
                 var info = new FileInfo(source);
                 if (!info.Exists && Directory.Exists(source))
                     return Failed(request, new TagFileFailure(TagFailureKind.IsDirectory,
-                        $"'{source}' is a folder, not a file. Pipe its files instead: Get-ChildItem -LiteralPath '{source}' -Recurse -File -Filter *.dcm | Set-DicomTags ...",
+                        $"'{source}' is a folder, not a file; give the DICOM files in it instead.",
                         new IOException("Path is a directory: " + source)));
                 if (!info.Exists)
                     return Failed(request, new TagFileFailure(TagFailureKind.NotFound, $"'{source}' does not exist (was it moved or deleted?).", new FileNotFoundException("File not found.", source)));
@@ -196,6 +198,8 @@ namespace DicomTools.Engine.Tagging
                     return new TagFileFailure(TagFailureKind.NotRegularFile, n.Message, ex);
                 case FileChangedException c:
                     return new TagFileFailure(TagFailureKind.ChangedWhileEditing, c.Message, ex);
+                case ReadOnlyFileException r:
+                    return new TagFileFailure(TagFailureKind.ReadOnly, $"'{path}' is read-only ({r.Protection}); it was left unchanged.", ex);
                 case UnauthorizedAccessException _:
                     return new TagFileFailure(TagFailureKind.AccessDenied,
                         $"'{path}': access denied ({ex.Message}). Check the file's and its folder's permissions" + (edited ? ": the edit writes a temporary file beside it." : ".") + untouched, ex);

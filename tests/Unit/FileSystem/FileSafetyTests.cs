@@ -66,10 +66,13 @@ namespace DicomTools.Tests.Unit.FileSystem
             var before = File.ReadAllBytes(file);
             var outcome = Updater().Update(new TagFileRequest(file));
             Assert.False(outcome.Succeeded);
-            Assert.Equal(TagFailureKind.AccessDenied, outcome.Failure!.Kind);
-            Assert.IsType<UnauthorizedAccessException>(outcome.Failure.Exception);
+            Assert.Equal(TagFailureKind.ReadOnly, outcome.Failure!.Kind);
+            var readOnly = Assert.IsType<ReadOnlyFileException>(outcome.Failure.Exception);
+            Assert.Equal("mode 0444", readOnly.Protection);
+            Assert.IsAssignableFrom<UnauthorizedAccessException>(readOnly);
             Assert.Contains("read-only (mode 0444)", outcome.Failure.Message);
-            Assert.Contains("-Force", outcome.Failure.Message);
+            // The remedy in parameter names (-Force) is the cmdlet's to phrase; the Engine says what is wrong.
+            Assert.DoesNotContain("-Force", outcome.Failure.Message);
             Assert.Equal(before, File.ReadAllBytes(file));
             Assert.Empty(TemporaryFiles());
         }
@@ -112,8 +115,8 @@ namespace DicomTools.Tests.Unit.FileSystem
             var link = Path.Combine(_folder, "out-link");
             Directory.CreateSymbolicLink(link, Path.Combine(_folder, "in"));
             var layout = new DestinationLayout(link);
-            Assert.False(layout.TryGetDestination(source, Path.Combine(_folder, "in"), out _, out var problem));
-            Assert.Contains("-Destination", problem);
+            Assert.False(layout.TryGetDestination(source, Path.Combine(_folder, "in"), out _, out var refusal));
+            Assert.Equal(DestinationProblem.OntoItself, refusal!.Problem);
         }
 
         // (11) Before: ./in/out/a.dcm (written by this very run) was accepted and copied to ./in/out/out/a.dcm.
@@ -124,8 +127,9 @@ namespace DicomTools.Tests.Unit.FileSystem
             var copy = NewFile(Path.Combine("in", "out", "a.dcm"));
             var layout = new DestinationLayout(Path.Combine(inFolder, "out"));
             Assert.True(layout.TryGetDestination(Path.Combine(inFolder, "a.dcm"), inFolder, out _, out _));
-            Assert.False(layout.TryGetDestination(copy, inFolder, out _, out var problem));
-            Assert.Contains("copies of copies", problem);
+            Assert.False(layout.TryGetDestination(copy, inFolder, out _, out var refusal));
+            Assert.Equal(DestinationProblem.InsideDestination, refusal!.Problem);
+            Assert.Contains("copies of copies", refusal.Message);
         }
 
         // (12) Before: open(2) of a FIFO without a writer never returned.

@@ -20,18 +20,20 @@ namespace DicomTools.Tests.Unit.Tagging
         {
             var root = Path.Combine(Path.GetTempPath(), "dt-layout");
             var layout = new DestinationLayout(Path.Combine(root, "out"));
-            Assert.True(layout.TryGetDestination(Path.Combine(root, "in", "s1", "a.dcm"), Path.Combine(root, "in"), out var destination, out var problem));
-            Assert.Null(problem);
+            Assert.True(layout.TryGetDestination(Path.Combine(root, "in", "s1", "a.dcm"), Path.Combine(root, "in"), out var destination, out var refusal));
+            Assert.Null(refusal);
             Assert.Equal(Path.Combine(root, "out", "s1", "a.dcm"), destination);
         }
 
         [Fact]
-        public void RefusesAFileOutsideTheBaseFolderSayingWhatToDo()
+        public void RefusesAFileOutsideTheBaseFolderSayingWhy()
         {
             var root = Path.Combine(Path.GetTempPath(), "dt-layout");
             var layout = new DestinationLayout(Path.Combine(root, "out"));
-            Assert.False(layout.TryGetDestination(Path.Combine(root, "elsewhere", "a.dcm"), Path.Combine(root, "in"), out _, out var problem));
-            Assert.Contains("-RelativeTo", problem);
+            Assert.False(layout.TryGetDestination(Path.Combine(root, "elsewhere", "a.dcm"), Path.Combine(root, "in"), out _, out var refusal));
+            Assert.Equal(DestinationProblem.OutsideBaseFolder, refusal!.Problem);
+            Assert.Contains("is not under", refusal.Message);
+            Assert.DoesNotContain("-RelativeTo", refusal.Message);
             // "in2" starts with "in" but is not inside it.
             Assert.False(layout.TryGetDestination(Path.Combine(root, "in2", "a.dcm"), Path.Combine(root, "in"), out _, out _));
         }
@@ -41,8 +43,9 @@ namespace DicomTools.Tests.Unit.Tagging
         {
             var root = Path.Combine(Path.GetTempPath(), "dt-layout", "in");
             var layout = new DestinationLayout(root);
-            Assert.False(layout.TryGetDestination(Path.Combine(root, "a.dcm"), root, out _, out var problem));
-            Assert.Contains("onto itself", problem);
+            Assert.False(layout.TryGetDestination(Path.Combine(root, "a.dcm"), root, out _, out var refusal));
+            Assert.Equal(DestinationProblem.OntoItself, refusal!.Problem);
+            Assert.Contains("onto itself", refusal.Message);
         }
     }
 }

@@ -77,12 +77,12 @@ namespace DicomTools.Tests.Unit.Tagging
         }
 
         [Theory]
-        [InlineData("PatientName", "-Metadata")]         // set twice
+        [InlineData("PatientName", "given twice (by the sample metadata")]   // set twice
         [InlineData("NoSuchKeyword", "neither a DICOM keyword")]
         [InlineData("(0002,0010)", "File Meta")]
         [InlineData("(7FE0,0010)", "pixel data")]
         [InlineData("(0010,0000)", "group length")]
-        [InlineData("SpecificCharacterSet", "CharacterSetPolicy")]
+        [InlineData("SpecificCharacterSet", "character-set policy")]
         [InlineData("ReferencedImageSequence", "sequence")]
         public void TagsThatCannotBeSetAreRefusedSayingWhy(string key, string why)
         {
