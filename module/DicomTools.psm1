@@ -52,4 +52,6 @@ else {
 
 # Set-DicomTag: the singular noun PowerShell users type. Defined here, not on the cmdlet class: an alias of the
 # inner (assembly) module is not re-exported by this script module, one defined here is (AliasesToExport lists it).
-Set-Alias -Name Set-DicomTag -Value Set-DicomTags
+# Through the alias: drive, not Set-Alias: in a fresh process Set-Alias autoloads Microsoft.PowerShell.Utility, which
+# cost ~120 ms of every import (measured with Stopwatch marks in this file).
+${alias:Set-DicomTag} = 'Set-DicomTags'
