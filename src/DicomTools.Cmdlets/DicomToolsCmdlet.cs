@@ -41,6 +41,19 @@ namespace DicomTools.Cmdlets
         /// </summary>
         protected Redactor Redactor { get; } = new Redactor();
 
+        /// <summary>
+        /// What an error record will do to this command: -ErrorAction if given, else $ErrorActionPreference (an
+        /// enum, or text such as 'Stop' set by a script), else Continue.
+        /// </summary>
+        protected ActionPreference EffectiveErrorAction()
+        {
+            var value = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            return value is ActionPreference action ? action
+                : value != null && Enum.TryParse<ActionPreference>(value.ToString(), true, out var parsed) ? parsed
+                : ActionPreference.Continue;
+        }
+
         protected override void BeginProcessing()
         {
             _cancellation = new CancellationTokenSource();

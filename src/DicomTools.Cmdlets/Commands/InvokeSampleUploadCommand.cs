@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Net;
-using System.Security;
 using System.Threading.Tasks;
 using DicomTools.Dicom;
 using DicomTools.Engine.Analytics;
@@ -32,7 +31,7 @@ namespace DicomTools.Cmdlets.Commands
     [Cmdlet(VerbsLifecycle.Invoke, "SampleUpload", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SampleRunSummary))]
     [OutputType(typeof(TagUpdateResult))]
-    public sealed class InvokeSampleUploadCommand : HttpClientCmdletBase
+    public sealed class InvokeSampleUploadCommand : SampleApisCmdletBase
     {
         public const string DefaultSampleId = "ref0000022tes-cbc";
         private const int ProgressActivityId = 0x5a4e;
@@ -84,17 +83,6 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>Do not send the log to LOG_URL when the run fails.</summary>
         [Parameter]
         public SwitchParameter NoLogSubmission { get; set; }
-
-        [Parameter] [ValidateNotNull] public Uri? MetadataUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? UploadUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
-        /// <summary>HTTP Basic for the upload API instead of -UploadApiKey (Orthanc).</summary>
-        [Parameter] [Credential] [ValidateNotNull] public PSCredential? UploadCredential { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? AnalyticsUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
 
         private readonly List<IDisposable> _disposables = new List<IDisposable>();
         // Samples run one after another (each with the full -ThrottleLimit); a failed one is reported and the next one runs.
@@ -161,11 +149,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>-ErrorAction SilentlyContinue or Ignore (or the preference variable): the caller handles failures from the error stream.</summary>
         private bool ErrorsSilenced()
         {
-            object? value = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var given) ? given : GetVariableValue("ErrorActionPreference");
-            if (value is PSObject ps) value = ps.BaseObject;
-            var preference = value is ActionPreference p ? p
-                : value != null && Enum.TryParse<ActionPreference>(value.ToString(), true, out var parsed) ? parsed
-                : ActionPreference.Continue;
+            var preference = EffectiveErrorAction();
             return preference == ActionPreference.SilentlyContinue || preference == ActionPreference.Ignore;
         }
 
@@ -209,13 +193,13 @@ namespace DicomTools.Cmdlets.Commands
             var parameters = new SampleRunParameters(SampleId, AttemptNumber, directory, logPath)
             {
                 MetadataUri = MetadataUri,
-                MetadataCredential = MetadataApiKey == null ? null : ApiCredential.ApiKey(MetadataApiKey, ApiEndpoint.Metadata.DefaultKeyHeader),
+                MetadataCredential = KeyCredential(MetadataApiKey, ApiEndpoint.Metadata),
                 UploadUri = UploadUri,
                 UploadCredential = UploadCredentialFromParameters(),
                 AnalyticsUri = AnalyticsUri,
-                AnalyticsCredential = AnalyticsApiKey == null ? null : ApiCredential.ApiKey(AnalyticsApiKey, ApiEndpoint.Analytics.DefaultKeyHeader),
+                AnalyticsCredential = KeyCredential(AnalyticsApiKey, ApiEndpoint.Analytics),
                 LogUri = LogUri,
-                LogCredential = LogApiKey == null ? null : ApiCredential.ApiKey(LogApiKey, ApiEndpoint.Logs.DefaultKeyHeader),
+                LogCredential = KeyCredential(LogApiKey, ApiEndpoint.Logs),
                 LogLevel = LogLevel,
                 SubmitLogOnFailure = !NoLogSubmission,
                 Connection = ConnectionSettings(),
@@ -415,25 +399,6 @@ namespace DicomTools.Cmdlets.Commands
                 RecommendedAction = $"Read the log {result.LogPath}, fix the cause, and run again (a new -AttemptNumber gives the files a new PatientID).",
             };
             return record;
-        }
-
-        private void RegisterParameterSecrets()
-        {
-            foreach (var key in new[] { MetadataApiKey, UploadApiKey, AnalyticsApiKey, LogApiKey }) Redactor.Register(key);
-            if (UploadCredential != null) Redactor.RegisterBasicCredential(UploadCredential.UserName, UploadCredential.Password);
-            if (ProxyCredential != null) Redactor.RegisterBasicCredential(ProxyCredential.UserName, ProxyCredential.Password);
-        }
-
-        private ApiCredential? UploadCredentialFromParameters()
-        {
-            if (UploadApiKey != null && UploadCredential != null)
-            {
-                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -UploadApiKey or -UploadCredential, not both."),
-                    "DicomTools.ConflictingCredentials", ErrorCategory.InvalidArgument, null));
-            }
-            if (UploadApiKey != null) return ApiCredential.ApiKey(UploadApiKey, ApiEndpoint.Upload.DefaultKeyHeader);
-            if (UploadCredential != null) return ApiCredential.Basic(UploadCredential.UserName, UploadCredential.Password);
-            return null;
         }
 
         private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -113,10 +113,7 @@ namespace DicomTools.Cmdlets.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
-            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
-            _stopAtFirstError = preference is ActionPreference action ? action == ActionPreference.Stop
-                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
+            _stopAtFirstError = EffectiveErrorAction() == ActionPreference.Stop;
             var protocol = Protocol;
             if (Atomic.IsPresent && !MyInvocation.BoundParameters.ContainsKey(nameof(Protocol))) protocol = UploadProtocol.Archive;
             if (Atomic.IsPresent && protocol == UploadProtocol.Raw)

@@ -311,13 +311,7 @@ namespace DicomTools.Cmdlets.Commands
         }
 
         /// <summary>True when an error record will end the command: -ErrorAction Stop, or $ErrorActionPreference = 'Stop' without -ErrorAction.</summary>
-        private bool ErrorsStopTheCommand()
-        {
-            var preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) ? bound : GetVariableValue("ErrorActionPreference");
-            if (preference is PSObject wrapped) preference = wrapped.BaseObject;
-            return preference is ActionPreference action ? action == ActionPreference.Stop
-                : preference is string text && Enum.TryParse<ActionPreference>(text, true, out var parsed) && parsed == ActionPreference.Stop;
-        }
+        private bool ErrorsStopTheCommand() => EffectiveErrorAction() == ActionPreference.Stop;
 
         private void ReportProgress()
         {

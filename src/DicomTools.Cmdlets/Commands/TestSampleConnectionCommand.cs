@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Security;
 using DicomTools.Engine.Http;
 using DicomTools.Engine.Preflight;
 
@@ -17,23 +16,13 @@ namespace DicomTools.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "SampleConnection")]
     [OutputType(typeof(ConnectionCheckResult))]
-    public sealed class TestSampleConnectionCommand : HttpClientCmdletBase
+    public sealed class TestSampleConnectionCommand : SampleApisCmdletBase
     {
         /// <summary>A sample whose metadata is fetched to prove the metadata key (the metadata API has no other harmless request).</summary>
         [Parameter(Position = 0)]
         [Alias("sample_id")]
         [ValidateNotNullOrEmpty]
         public string? SampleId { get; set; }
-
-        [Parameter] [ValidateNotNull] public Uri? MetadataUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? MetadataApiKey { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? UploadUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? UploadApiKey { get; set; }
-        [Parameter] [Credential] [ValidateNotNull] public PSCredential? UploadCredential { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? AnalyticsUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? AnalyticsApiKey { get; set; }
-        [Parameter] [ValidateNotNull] public Uri? LogUri { get; set; }
-        [Parameter] [SecureStringTransformation] [ValidateNotNull] public SecureString? LogApiKey { get; set; }
 
         protected override int DefaultTimeoutSec => 10;
 
@@ -52,20 +41,13 @@ namespace DicomTools.Cmdlets.Commands
 
         private void Check()
         {
-            foreach (var key in new[] { MetadataApiKey, UploadApiKey, AnalyticsApiKey, LogApiKey }) Redactor.Register(key);
-            if (UploadCredential != null) Redactor.RegisterBasicCredential(UploadCredential.UserName, UploadCredential.Password);
-            if (ProxyCredential != null) Redactor.RegisterBasicCredential(ProxyCredential.UserName, ProxyCredential.Password);
-            if (UploadApiKey != null && UploadCredential != null)
-                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -UploadApiKey or -UploadCredential, not both."),
-                    "DicomTools.ConflictingCredentials", ErrorCategory.InvalidArgument, null));
-
+            RegisterParameterSecrets();
             var given = new Dictionary<ApiEndpoint, (Uri?, ApiCredential?)>
             {
-                [ApiEndpoint.Metadata] = (MetadataUri, MetadataApiKey == null ? null : ApiCredential.ApiKey(MetadataApiKey, ApiEndpoint.Metadata.DefaultKeyHeader)),
-                [ApiEndpoint.Upload] = (UploadUri, UploadApiKey != null ? ApiCredential.ApiKey(UploadApiKey, ApiEndpoint.Upload.DefaultKeyHeader)
-                    : UploadCredential != null ? ApiCredential.Basic(UploadCredential.UserName, UploadCredential.Password) : null),
-                [ApiEndpoint.Analytics] = (AnalyticsUri, AnalyticsApiKey == null ? null : ApiCredential.ApiKey(AnalyticsApiKey, ApiEndpoint.Analytics.DefaultKeyHeader)),
-                [ApiEndpoint.Logs] = (LogUri, LogApiKey == null ? null : ApiCredential.ApiKey(LogApiKey, ApiEndpoint.Logs.DefaultKeyHeader)),
+                [ApiEndpoint.Metadata] = (MetadataUri, KeyCredential(MetadataApiKey, ApiEndpoint.Metadata)),
+                [ApiEndpoint.Upload] = (UploadUri, UploadCredentialFromParameters()),
+                [ApiEndpoint.Analytics] = (AnalyticsUri, KeyCredential(AnalyticsApiKey, ApiEndpoint.Analytics)),
+                [ApiEndpoint.Logs] = (LogUri, KeyCredential(LogApiKey, ApiEndpoint.Logs)),
             };
             var targets = ConnectionPreflight.ResolveTargets(Settings, given);
             foreach (var target in targets)
