@@ -20,7 +20,12 @@ namespace DicomTools.Engine.Tagging
         {
             if (string.IsNullOrWhiteSpace(destinationFolder)) throw new ArgumentException("The destination folder is empty.", nameof(destinationFolder));
             DestinationFolder = Path.GetFullPath(destinationFolder);
+            // Once per run, not per file: the folder's ancestors do not change under a run, and the folder itself (if it
+            // is made by the run) is a plain directory, which resolves the same before and after it exists.
+            _realDestinationFolder = EnsureTrailingSeparator(RealPath.Resolve(DestinationFolder));
         }
+
+        private readonly string _realDestinationFolder;
 
         public string DestinationFolder { get; }
 
@@ -41,14 +46,13 @@ namespace DicomTools.Engine.Tagging
             }
             // Links resolved: a destination that is a symbolic link to the source folder is the source folder.
             var realSource = RealPath.Resolve(source);
-            var realDestinationFolder = EnsureTrailingSeparator(RealPath.Resolve(DestinationFolder));
             destination = Path.Combine(DestinationFolder, source.Substring(root.Length));
             if (string.Equals(destination, source, PathComparison) || string.Equals(RealPath.Resolve(destination), realSource, PathComparison))
             {
                 refusal = new DestinationRefusal(DestinationProblem.OntoItself, $"The destination folder '{DestinationFolder}' maps '{source}' onto itself.");
                 return false;
             }
-            if (realSource.StartsWith(realDestinationFolder, PathComparison))
+            if (realSource.StartsWith(_realDestinationFolder, PathComparison))
             {
                 refusal = new DestinationRefusal(DestinationProblem.InsideDestination,
                     $"'{source}' is inside the destination folder '{DestinationFolder}': files under the destination are not edited again, "
