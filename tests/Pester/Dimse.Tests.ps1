@@ -53,27 +53,6 @@ BeforeAll {
     }
 
     # Orthanc with its DICOM port on and the called AE title checked (the HTTP test servers keep it off).
-    function Start-DimseOrthanc {
-        $orthanc = Get-Command Orthanc -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source
-        if (-not $orthanc) { $orthanc = '/usr/sbin/Orthanc' }
-        foreach ($attempt in 1..5) {
-            $root = Join-Path $TestDrive ('orthanc-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-            $null = New-Item -ItemType Directory -Path $root
-            $dicomPort = Get-UnusedLoopbackPort
-            $config = [ordered]@{
-                Name = 'dicomtools-dimse'; HttpPort = (Get-UnusedLoopbackPort); RemoteAccessAllowed = $false; AuthenticationEnabled = $false
-                DicomServerEnabled = $true; DicomAet = 'DTORTHANC'; DicomPort = $dicomPort; DicomCheckCalledAet = $true
-                StorageDirectory = Join-Path $root 'storage'; IndexDirectory = Join-Path $root 'index'
-            }
-            $configPath = Join-Path $root 'orthanc.json'
-            $config | ConvertTo-Json | Set-Content -LiteralPath $configPath -Encoding utf8NoBOM
-            $process = Start-Process -FilePath $orthanc -ArgumentList @($configPath) -PassThru `
-                -RedirectStandardOutput (Join-Path $root 'out.log') -RedirectStandardError (Join-Path $root 'err.log')
-            if (Wait-TcpListening $dicomPort $process) { return [pscustomobject]@{ Port = $dicomPort; Process = $process } }
-        }
-        throw 'Orthanc could not listen on a free DICOM port.'
-    }
-
     function Stop-Peer($Peer) {
         if ($Peer -and -not $Peer.Process.HasExited) {
             if ($IsWindows) { $Peer.Process.Kill($true) } else { & kill -s TERM $Peer.Process.Id }
@@ -154,18 +133,19 @@ Describe 'Test-DicomConnection failures' -Tag 'Dimse' {
 }
 
 Describe 'Test-DicomConnection against Orthanc''s DICOM port' -Tag 'Dimse', 'Orthanc' -Skip:$script:NoOrthanc {
-    BeforeAll { $script:DimseOrthanc = Start-DimseOrthanc }
-    AfterAll { Stop-Peer $script:DimseOrthanc }
+    # The shared test Orthanc with its DICOM port: both ports bound by Orthanc itself, read back from /proc.
+    BeforeAll { $script:DimseOrthanc = Start-TestOrthanc -EnableDicom -DicomAet DTORTHANC }
+    AfterAll { if ($script:DimseOrthanc) { Stop-TestOrthanc $script:DimseOrthanc } }
 
     It 'echoes with the right called AE title' {
-        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.Port -CalledAETitle DTORTHANC -SopClass 1.2.840.10008.5.1.4.1.1.2
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.DicomPort -CalledAETitle DTORTHANC -SopClass 1.2.840.10008.5.1.4.1.1.2
         $result.Success | Should -BeTrue
         $result.ImplementationClassUid | Should -Not -BeNullOrEmpty
         ($result.PresentationContexts | Where-Object SopClassUid -EQ '1.2.840.10008.5.1.4.1.1.2').Accepted | Should -BeTrue
     }
 
     It 'says in words that a wrong called AE title was rejected' {
-        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.Port -CalledAETitle WRONGAET -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result = Test-DicomConnection -ComputerName 127.0.0.1 -Port $script:DimseOrthanc.DicomPort -CalledAETitle WRONGAET -ErrorVariable failures -ErrorAction SilentlyContinue
         $result.Reachable | Should -BeTrue
         $result.AssociationAccepted | Should -BeFalse
         $result.RejectionReason | Should -Be 'called AE title not recognized (PS3.8 reason 7)'
