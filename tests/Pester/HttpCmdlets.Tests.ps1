@@ -321,7 +321,10 @@ Describe 'One settings story for every HTTP cmdlet: parameter, environment, then
                     Should -Not -BeNullOrEmpty -Because "$name -$parameter"
             }
         }
-        (Get-Command Invoke-SampleUpload).ImplementingType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
+        # Through SampleApisCmdletBase (the lab APIs' URLs and keys, shared with Test-SampleConnection), still on the one HTTP base.
+        (Get-Command Invoke-SampleUpload).ImplementingType.BaseType.Name | Should -Be 'SampleApisCmdletBase'
+        (Get-Command Invoke-SampleUpload).ImplementingType.BaseType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
+        (Get-Command Test-SampleConnection).ImplementingType.BaseType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
         (Get-Command Get-SampleMetadata).ImplementingType.BaseType.BaseType.Name | Should -Be 'HttpClientCmdletBase'
     }
 }
