@@ -40,9 +40,12 @@ namespace DicomTools.Engine.Logging
         private readonly object _gate = new object();
 
         // scheme://user:password@host - the password is masked whatever its length.
+        // Neither this nor the context pattern is RegexOptions.Compiled: every cmdlet invocation builds a Redactor, and
+        // compiling a pattern to IL (Reflection.Emit, then JIT) cost a fresh process far more than interpreting the
+        // few log lines an invocation redacts (issue 12: start-up).
         private static readonly Regex UserInfo = new Regex(
             @"(?<prefix>\b[a-z][a-z0-9+.\-]*://[^\s/:@""'<>]*:)(?<value>[^\s/@""'<>]+)(?=@)",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
         public Redactor() => _context = BuildContext(_headerNames);
 
@@ -167,7 +170,7 @@ namespace DicomTools.Engine.Logging
             var alternatives = string.Join("|", names.OrderByDescending(n => n.Length).Select(Regex.Escape));
             return new Regex(
                 @"(?<name>(?<![\w-])(?:" + alternatives + @")(?![\w-])[""']?\s*[:=]\s*[""']?)(?<scheme>(?:basic|bearer|digest)\s+)?(?<value>[^\s""',;&<>]+)",
-                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         }
     }
 }
