@@ -10,42 +10,37 @@
 #
 # Windows PowerShell 5.1 (.NET Framework, one load context): the cmdlet assembly is imported as it is; its
 # ModuleInitializer resolves the dependencies/ folder through AppDomain.AssemblyResolve.
+#
+# Every statement here is paid by every fresh process (a scheduled task), and PowerShell compiles each kind of
+# construct (a loop, a .NET method call, a comparison) on its first use: the choices are made in the loader, in C#,
+# and this script makes as few calls as it can (issue 12: start-up; bench/Measure-Import.ps1 counts the methods).
 
 # Module-qualified, so that a proxy function named Import-Module cannot stand in for it; resolving the name this way
 # costs a fresh process nothing (Get-Command -Module, used before, ran command discovery: ~300 methods to JIT).
 $importModule = 'Microsoft.PowerShell.Core\Import-Module'
 
 if ($PSEdition -eq 'Desktop') {
-    & $importModule -Name ([System.IO.Path]::Combine($PSScriptRoot, 'DicomTools.Cmdlets.dll')) -ErrorAction Stop
+    & $importModule -Name "$PSScriptRoot\DicomTools.Cmdlets.dll" -ErrorAction Stop
 }
 else {
-    $isReload = $true
-    if (-not ('DicomTools.Loader.ModuleLoadContext' -as [type])) {
-        $isReload = $false
+    $isReload = [bool] ('DicomTools.Loader.ModuleLoadContext' -as [type])
+    if (-not $isReload) {
         # What Add-Type -Path does for a compiled assembly, without starting the Add-Type cmdlet (~450 methods to JIT).
-        $null = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'DicomTools.Loader.dll'))
+        $null = [System.Reflection.Assembly]::LoadFrom("$PSScriptRoot/DicomTools.Loader.dll")
     }
+    # The cmdlets, then the codec and the Engine, whose types scripts use by name (see LoadModule), in one import.
+    $innerModules = & $importModule -Assembly ([DicomTools.Loader.ModuleLoadContext]::LoadModule($PSScriptRoot)) -PassThru:$isReload -ErrorAction Stop
 
-    $buildFolder = if ([Environment]::Version.Major -ge 10) { [System.IO.Path]::Combine($PSScriptRoot, 'core') } else { $PSScriptRoot }
-    $cmdletAssembly = [DicomTools.Loader.ModuleLoadContext]::Initialize($buildFolder)
-    $innerModule = & $importModule -Assembly $cmdletAssembly -PassThru:$isReload -ErrorAction Stop
-
-    # PowerShell resolves a type literal such as [DicomTools.Dicom.DicomTag] only in the default context and in
-    # assemblies imported as modules: importing the codec and the Engine too keeps their types usable from scripts
-    # (the codec's API; UploadResult, UploadStatus and SampleMetadata, which the cmdlets output), as the cmdlets' are.
-    # The price is loading Polly.Core and Microsoft.Extensions.Logging.Abstractions at import (three small DLLs).
-    foreach ($name in 'DicomTools.Dicom', 'DicomTools.Engine') {
-        & $importModule -Assembly ([DicomTools.Loader.ModuleLoadContext]::LoadModuleAssembly($name)) -ErrorAction Stop
-    }
-
-    if ($innerModule) {
+    if ($isReload) {
         # On a re-import (Import-Module -Force, or after Remove-Module) PowerShell hands back its cached module for
         # the assembly without adding the cmdlets to this module's exports, so they would vanish from the session
         # (PowerShell issue 20710). Add them back, as PowerShell itself would on a first import.
         $addExportedCmdlet = [System.Management.Automation.PSModuleInfo].GetMethod(
             'AddExportedCmdlet', [System.Reflection.BindingFlags] 'Instance, NonPublic')
-        foreach ($cmdlet in $innerModule.ExportedCmdlets.Values) {
-            $addExportedCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
+        foreach ($innerModule in $innerModules) {
+            foreach ($cmdlet in $innerModule.ExportedCmdlets.Values) {
+                $addExportedCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
+            }
         }
     }
 }

@@ -62,6 +62,25 @@ namespace DicomTools.Loader
             }
         }
 
+        /// <summary>
+        /// What DicomTools.psm1 imports on PowerShell 7, in one call: the build for this runtime (the net10.0 ReadyToRun
+        /// build in core/ on .NET 10 or later, else the netstandard2.0 build in the module folder) loaded into the
+        /// module's context, as the cmdlet assembly followed by the codec and the Engine.
+        /// </summary>
+        /// <remarks>
+        /// The codec and the Engine are imported too because PowerShell resolves a type literal such as
+        /// [DicomTools.Dicom.DicomTag] only in the default context and in assemblies imported as modules. Deciding and
+        /// loading here, not in the script, spares a fresh process the script's loops, branches and .NET calls, each of
+        /// which PowerShell's compiler and binders pay for on first use (issue 12: start-up).
+        /// </remarks>
+        public static Assembly[] LoadModule(string moduleRoot)
+        {
+            if (moduleRoot == null) throw new ArgumentNullException(nameof(moduleRoot));
+            var buildFolder = Environment.Version.Major >= 10 ? Path.Combine(moduleRoot, "core") : moduleRoot;
+            var cmdlets = Initialize(buildFolder);
+            return new[] { cmdlets, LoadModuleAssembly("DicomTools.Dicom"), LoadModuleAssembly("DicomTools.Engine") };
+        }
+
         /// <summary>Another assembly of the module, from the context <see cref="Initialize"/> created.</summary>
         public static Assembly LoadModuleAssembly(string name)
         {
