@@ -182,14 +182,14 @@ namespace DicomTools.Dicom.Network
         /// <summary>Which accepted context carries this instance, and the syntax to transcode to (null = as-is).</summary>
         private (DicomNegotiatedContext Context, string? TranscodeTo) ChooseContext(DicomStoreSource source)
         {
-            var accepted = PresentationContexts.Where(c => c.IsAccepted && c.AbstractSyntaxUid == source.SopClassUid).ToList();
-            var asIs = accepted.FirstOrDefault(c => c.AcceptedTransferSyntaxUid == source.TransferSyntaxUid);
+            // Once per file: plain loops over the few contexts (no per-file list and closures).
+            var asIs = AcceptedFor(source.SopClassUid, source.TransferSyntaxUid);
             if (asIs != null) return (asIs, null);
             if (DicomUids.IsTranscodable(source.TransferSyntaxUid))
             {
                 foreach (var target in DicomUids.UncompressedLittleEndian)
                 {
-                    var c = accepted.FirstOrDefault(x => x.AcceptedTransferSyntaxUid == target);
+                    var c = AcceptedFor(source.SopClassUid, target);
                     if (c != null) return (c, target);
                 }
                 var candidates = new List<string> { source.TransferSyntaxUid };
@@ -197,6 +197,13 @@ namespace DicomTools.Dicom.Network
                 throw new DicomNoAcceptedContextException(source.SopClassUid, candidates);
             }
             throw new DicomNoAcceptedContextException(source.SopClassUid, new[] { source.TransferSyntaxUid });
+        }
+
+        private DicomNegotiatedContext? AcceptedFor(string sopClassUid, string transferSyntaxUid)
+        {
+            foreach (var c in PresentationContexts)
+                if (c.IsAccepted && c.AbstractSyntaxUid == sopClassUid && c.AcceptedTransferSyntaxUid == transferSyntaxUid) return c;
+            return null;
         }
 
         /// <summary>A-RELEASE-RQ, then waits (ARTIM) for A-RELEASE-RP and closes.</summary>
@@ -263,7 +270,7 @@ namespace DicomTools.Dicom.Network
                         var dataLength = (int)itemLength - 2;
                         var isCommand = (control & 1) != 0;
                         var isLast = (control & 2) != 0;
-                        if (PresentationContexts.All(c => c.Id != contextId || !c.IsAccepted))
+                        if (!IsAcceptedContext(contextId))
                             throw PduCodec.Malformed("P-DATA-TF", "a PDV names presentation context " + contextId + ", which was not accepted");
                         if (isCommand)
                         {
@@ -298,6 +305,14 @@ namespace DicomTools.Dicom.Network
         }
 
         private DimseCommand? _pendingResponse;
+
+        // Called for every PDV of every response: a loop, not a LINQ lambda that allocates a closure each time.
+        private bool IsAcceptedContext(byte id)
+        {
+            foreach (var c in PresentationContexts)
+                if (c.Id == id && c.IsAccepted) return true;
+            return false;
+        }
 
         /// <summary>Runs one exchange; any failure ends the association (A-ABORT on protocol errors, as PS3.8 asks).</summary>
         private async Task<T> Guard<T>(Func<Task<T>> exchange)

@@ -53,36 +53,50 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>Reads one PDU; the body stays valid until the next read.</summary>
-        public Task<ReceivedPdu> ReadAsync(string waitingFor, TimeSpan timeout, CancellationToken cancellationToken) =>
-            GuardAsync(async () =>
+        public async Task<ReceivedPdu> ReadAsync(string waitingFor, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            // Guarded inline rather than through a lambda: a few I/Os per file, each paid a closure, a delegate and two
+            // state machines.
+            using (Arm(waitingFor, timeout, cancellationToken))
             {
-                await ReadExactAsync(_header, 6).ConfigureAwait(false);
-                var length = PduCodec.GetBig32(_header, 2);
-                var limit = _header[0] == PduType.DataTransfer ? _maxIncomingPdu : Math.Max(_maxIncomingPdu, 1024 * 1024);
-                if (length > limit)
-                    throw new DicomProtocolException("The peer sent a " + PduType.Name(_header[0]) + " of " + length + " bytes, more than the " + limit + " we accept"
-                        + (_header[0] == PduType.DataTransfer ? " (the maximum PDU length we announced)" : string.Empty) + "; the association was aborted.");
-                if (_body.Length < length) _body = new byte[Math.Max(length, Math.Min((long)_body.Length * 2, limit))];
-                await ReadExactAsync(_body, (int)length).ConfigureAwait(false);
-                return new ReceivedPdu(_header[0], _body, (int)length);
-            }, waitingFor, timeout, connecting: false, cancellationToken);
+                try
+                {
+                    await ReadExactAsync(_header, 6).ConfigureAwait(false);
+                    var length = PduCodec.GetBig32(_header, 2);
+                    var limit = _header[0] == PduType.DataTransfer ? _maxIncomingPdu : Math.Max(_maxIncomingPdu, 1024 * 1024);
+                    if (length > limit)
+                        throw new DicomProtocolException("The peer sent a " + PduType.Name(_header[0]) + " of " + length + " bytes, more than the " + limit + " we accept"
+                            + (_header[0] == PduType.DataTransfer ? " (the maximum PDU length we announced)" : string.Empty) + "; the association was aborted.");
+                    if (_body.Length < length) _body = new byte[Math.Max(length, Math.Min((long)_body.Length * 2, limit))];
+                    await ReadExactAsync(_body, (int)length).ConfigureAwait(false);
+                    return new ReceivedPdu(_header[0], _body, (int)length);
+                }
+                catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, waitingFor, timeout, cancellationToken); }
+                finally { Disarm(); }
+            }
+        }
 
-        public Task WriteAsync(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken) =>
-            GuardAsync(async () =>
+        public async Task WriteAsync(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using (Arm(what, timeout, cancellationToken))
             {
-                BeginWrite();
-                try { await _stream.WriteAsync(buffer, offset, count).ConfigureAwait(false); }
-                finally { EndWrite(); }
-                return 0;
-            }, what, timeout, connecting: false, cancellationToken);
+                try
+                {
+                    BeginWrite();
+                    // No token: cancellation closes the socket (Arm), which ends the write on .NET Framework too.
+                    try { await _stream.WriteAsync(buffer, offset, count, CancellationToken.None).ConfigureAwait(false); }
+                    finally { EndWrite(); }
+                }
+                catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, what, timeout, cancellationToken); }
+                finally { Disarm(); }
+            }
+        }
 
         /// <summary>Synchronous write for the transcoder, which produces bytes from the codec's synchronous reader.</summary>
         public void Write(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            using (cancellationToken.Register(s => ((PduChannel)s!).Interrupt(timedOut: false), this))
+            using (Arm(what, timeout, cancellationToken))
             {
-                ThrowIfClosed(what, timeout, cancellationToken);
-                _watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
                 try
                 {
                     BeginWrite();
@@ -90,7 +104,7 @@ namespace DicomTools.Dicom.Network
                     finally { EndWrite(); }
                 }
                 catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, what, timeout, cancellationToken); }
-                finally { _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); }
+                finally { Disarm(); }
             }
         }
 
@@ -112,6 +126,27 @@ namespace DicomTools.Dicom.Network
             lock (_gate) _closed = true;
             CloseSocket();
         }
+
+        private static readonly Action<object?> Cancelled = s => ((PduChannel)s!).Interrupt(timedOut: false);
+
+        /// <summary>Before one I/O: cancellation closes the channel, a closed channel refuses, the watchdog starts.</summary>
+        private CancellationTokenRegistration Arm(string what, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var registration = cancellationToken.Register(Cancelled, this);
+            try
+            {
+                ThrowIfClosed(what, timeout, cancellationToken);
+                _watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
+                return registration;
+            }
+            catch
+            {
+                registration.Dispose();
+                throw;
+            }
+        }
+
+        private void Disarm() => _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         private async Task<T> GuardAsync<T>(Func<Task<T>> io, string what, TimeSpan timeout, bool connecting, CancellationToken cancellationToken)
         {

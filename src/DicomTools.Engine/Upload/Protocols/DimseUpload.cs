@@ -68,17 +68,38 @@ namespace DicomTools.Engine.Upload.Protocols
             if (refusal != null) { result.NotSend(UploadFailureReason.StoppedAfterRefusal, refusal); return; }
             lock (_seen) _seen.Add((source.SopClassUid, source.TransferSyntaxUid));
 
+            // Nearly every file is stored at the first try: that try runs outside Polly, whose pipeline (context, async state
+            // machines, outcome wrapping) cost more CPU per file than the C-STORE itself. Only a retryable first answer enters
+            // the pipeline, which is handed that answer as its first attempt, so the retry count, backoff and log are as before.
+            var first = await StoreOnceAsync(source, result, batch, cancellationToken).ConfigureAwait(false);
+            if (!first.IsRetryable || _retry.MaximumRetryCount <= 0) { Record(result, first); return; }
+
             var context = ResilienceContextPool.Shared.Get(cancellationToken);
             context.Properties.Set(ResultKey, result);
             StoreAttempt attempt;
             try
             {
+                var state = new RetryState(source, result, batch, first);
                 attempt = await _pipeline.ExecuteAsync(
-                    async (ctx, state) => await StoreOnceAsync(state.source, state.result, state.batch, ctx.CancellationToken).ConfigureAwait(false),
-                    context, (source, result, batch)).ConfigureAwait(false);
+                    (ctx, s) => s.TakeFirst() is StoreAttempt done
+                        ? new ValueTask<StoreAttempt>(done)
+                        : new ValueTask<StoreAttempt>(StoreOnceAsync(s.Source, s.Result, s.Batch, ctx.CancellationToken)),
+                    context, state).ConfigureAwait(false);
             }
             finally { ResilienceContextPool.Shared.Return(context); }
             Record(result, attempt);
+        }
+
+        /// <summary>What a retried file's pipeline needs; the first attempt, already made, is replayed once.</summary>
+        private sealed class RetryState
+        {
+            private StoreAttempt? _first;
+            public RetryState(DicomStoreSource source, UploadResult result, UploadBatch batch, StoreAttempt first)
+            { Source = source; Result = result; Batch = batch; _first = first; }
+            public DicomStoreSource Source { get; }
+            public UploadResult Result { get; }
+            public UploadBatch Batch { get; }
+            public StoreAttempt? TakeFirst() { var f = _first; _first = null; return f; }
         }
 
         private async Task<StoreAttempt> StoreOnceAsync(DicomStoreSource source, UploadResult result, UploadBatch batch, CancellationToken cancellationToken)
@@ -124,14 +145,21 @@ namespace DicomTools.Engine.Upload.Protocols
             while (_idle.TryTake(out var pooled))
             {
                 if (!pooled.IsOpen) { pooled.Dispose(); continue; }
-                if (pooled.PresentationContexts.Any(c => c.AbstractSyntaxUid == source.SopClassUid
-                        && c.Proposed.TransferSyntaxUids.Contains(source.TransferSyntaxUid))) return pooled;
+                if (Proposes(pooled, source)) return pooled;
                 // Proposed before this file's SOP class / syntax was seen: make way for one that proposes it.
                 await ReleaseQuietlyAsync(pooled, cancellationToken).ConfigureAwait(false);
             }
             IReadOnlyList<DicomPresentationContext> contexts;
             lock (_seen) contexts = DicomPresentationContext.ForFiles(_seen.ToArray(), includeVerification: false);
             return await DicomAssociation.OpenAsync(_association, contexts, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Once per file: a loop rather than LINQ with a closure over the source.
+        private static bool Proposes(DicomAssociation association, DicomStoreSource source)
+        {
+            foreach (var c in association.PresentationContexts)
+                if (c.AbstractSyntaxUid == source.SopClassUid && c.Proposed.TransferSyntaxUids.Contains(source.TransferSyntaxUid)) return true;
+            return false;
         }
 
         private void Return(DicomAssociation association)
