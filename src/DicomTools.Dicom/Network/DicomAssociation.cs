@@ -60,7 +60,7 @@ namespace DicomTools.Dicom.Network
             if (options.MaxSendPduLength < 1024 || options.MaxReceivePduLength < 1024) throw new ArgumentException("PDU lengths below 1024 bytes are not supported.", nameof(options));
 
             var numbered = contexts.Select((c, i) => ((byte)(2 * i + 1), c)).ToList();
-            var channel = await PduChannel.ConnectAsync(options.Host, options.Port, options.TimeProvider, options.ConnectTimeout, (int)options.MaxReceivePduLength, cancellationToken).ConfigureAwait(false);
+            var channel = await PduChannel.ConnectAsync(options.Host, options.Port, options.TimeProvider, options.ConnectTimeout, (int)options.MaxReceivePduLength, cancellationToken, options.BlockingIo).ConfigureAwait(false);
             try
             {
                 var request = PduCodec.AssociateRequest(options.CalledAETitle, options.CallingAETitle, numbered, options.MaxReceivePduLength, options.ImplementationClassUid, options.ImplementationVersionName);
@@ -135,8 +135,10 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>C-STORE of one file.</summary>
-        public Task<DicomStoreResult> StoreAsync(string path, CancellationToken cancellationToken) =>
-            StoreAsync(DicomStoreSource.FromFile(path), cancellationToken);
+        public async Task<DicomStoreResult> StoreAsync(string path, CancellationToken cancellationToken)
+        {
+            using (var source = DicomStoreSource.Open(path)) return await StoreAsync(source, cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary>
         /// C-STORE of one instance, streamed: as-is when its transfer syntax was accepted for its SOP class, else transcoded
@@ -161,7 +163,9 @@ namespace DicomTools.Dicom.Network
                 writer.Begin(context.Id, false, "sending the data set of " + source, cancellationToken);
                 if (transcodeTo == null)
                 {
-                    using (var raw = source.OpenRaw()) await writer.CopyFromAsync(raw).ConfigureAwait(false);
+                    // The handle the header was read from, when the source kept it: no second open per file.
+                    if (source.KeptFile() is FileStream kept) await writer.CopyFromAsync(kept).ConfigureAwait(false);
+                    else using (var raw = source.OpenRaw()) await writer.CopyFromAsync(raw).ConfigureAwait(false);
                     await writer.CompleteAsync().ConfigureAwait(false);
                 }
                 else

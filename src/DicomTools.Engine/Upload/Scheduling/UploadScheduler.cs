@@ -50,7 +50,11 @@ namespace DicomTools.Engine.Upload.Scheduling
             _cancellationToken = _cancellation.Token;
             // One request for all files: more workers would only wait.
             var workers = _protocol.FilesPerRequest == null ? 1 : options.ThrottleLimit;
-            var running = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
+            var running = new Task[workers];
+            for (var i = 0; i < workers; i++)
+                running[i] = _protocol is IBlockingUploadProtocol
+                    ? Task.Factory.StartNew(WorkOnOwnThread, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                    : Task.Run(WorkAsync);
             // Workers end only when no batch can come any more, and every batch they took has its results out.
             Completion = FinishAsync(running);
         }
@@ -205,6 +209,21 @@ namespace DicomTools.Engine.Upload.Scheduling
                     await RunBatchAsync(batch).ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// A worker of a blocking protocol, on its own thread: each batch's send completes before RunBatchAsync returns,
+        /// so the whole file, from taking it to publishing its result, runs here. Only an empty queue waits.
+        /// </summary>
+        private void WorkOnOwnThread()
+        {
+            var reader = _batches.Reader;
+            while (true)
+            {
+                while (reader.TryRead(out var batch)) RunBatchAsync(batch).GetAwaiter().GetResult();
+                var more = reader.WaitToReadAsync();
+                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult())) return;
+            }
+        }
+
         private async Task RunBatchAsync(UploadBatch batch)
         {
             var started = _time.GetTimestamp();
@@ -244,7 +263,7 @@ namespace DicomTools.Engine.Upload.Scheduling
             var results = batch.Results;
             try
             {
-                foreach (var r in results) Identify(r.File);
+                if (!(_protocol is IReadsOwnIdentifiers)) foreach (var r in results) Identify(r.File);
                 await _protocol.SendAsync(batch, _cancellationToken).ConfigureAwait(false);
             }
             catch (DicomToolsHttpException ex)
