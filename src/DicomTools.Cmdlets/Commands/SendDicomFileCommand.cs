@@ -78,7 +78,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>Files per STOW-RS request.</summary>
         [Parameter]
         [ValidateRange(1, 10000)]
-        public int BatchSize { get; set; } = 50;
+        public int BatchSize { get; set; } = UploadOptions.DefaultBatchSize;
 
         /// <summary>Content-Type of a Raw body and of each STOW-RS part.</summary>
         [Parameter]
