@@ -14,6 +14,8 @@
     Send-DicomFile runs in this process, after a warm-up upload (what an admin's session waits for: the pipeline
     itself); python and curl are timed as whole processes (their start-up is part of their way), and so is one more
     Send-DicomFile run at -ThrottleLimit 4 in a fresh pwsh (import included: what a scheduled task pays).
+    Each row also shows the CPU time per file of the client (this process for the in-session rows; GNU time for the
+    child processes) and of Orthanc (from /proc/<pid>/stat): figures that, unlike wall times, hold on a loaded machine.
     The last lines compare with the issue's goals: ThrottleLimit 4 in session >= 1.8x the original script, whole
     process >= 1.3x, STOW-RS batches in session >= 2.0x. Every run is checked:
     Orthanc must hold -Count instances afterwards.
@@ -33,7 +35,8 @@ param(
     [ValidateRange(1, 100000)] [int] $Count = 500,
     [ValidateRange(1000, 100000000)] [int] $FileBytes = 500000,
     [ValidateRange(1, 4000)] [int] $LargeFileMB = 1024,
-    [ValidateRange(1, 10000)] [int] $BatchSize = 50,
+    # Send-DicomFile's own default (UploadOptions.DefaultBatchSize).
+    [ValidateRange(1, 10000)] [int] $BatchSize = 10,
     [string] $WorkFolder = $(if (Test-Path /dev/shm) { "/dev/shm/dicomtools-bench-upload-$PID" } else { Join-Path $PSScriptRoot 'work/upload' }),
     [string] $Configuration = 'Release',
     # The issue's upload row at a smaller large file: -Count 300 and -LargeFileMB 50 unless given.
@@ -102,14 +105,28 @@ try {
 
     # --- the runs ---------------------------------------------------------------------------------------------
     $runs = [Collections.Generic.List[object]]::new()
-    function Measure-Run([string] $Case, [scriptblock] $Run) {
+    # CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
+    function Get-ProcessCpuSeconds([int] $ProcessId) {
+        $fields = (Get-Content -Raw -LiteralPath "/proc/$ProcessId/stat").Split(')')[-1].Trim().Split(' ')
+        ([double] $fields[11] + [double] $fields[12]) / 100
+    }
+    $self = [Diagnostics.Process]::GetCurrentProcess()
+    # $Run runs in this process, or returns the CPU seconds of the child process it timed (-ChildCpu).
+    function Measure-Run([string] $Case, [scriptblock] $Run, [switch] $ChildCpu) {
         Clear-Orthanc
         Write-Host "$Case..."
+        [GC]::Collect()
+        $self.Refresh()
+        $ownBefore = $self.TotalProcessorTime.TotalSeconds
+        $orthancBefore = Get-ProcessCpuSeconds $orthanc.Process.Id
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        & $Run
+        $childSeconds = & $Run
         $seconds = $clock.Elapsed.TotalSeconds
+        $orthancCpu = (Get-ProcessCpuSeconds $orthanc.Process.Id) - $orthancBefore
+        $self.Refresh()
+        $clientCpu = if ($ChildCpu) { [double] @($childSeconds)[-1] } else { $self.TotalProcessorTime.TotalSeconds - $ownBefore }
         Assert-Stored $Case $Count
-        $runs.Add([pscustomobject]@{ Case = $Case; Seconds = $seconds })
+        $runs.Add([pscustomobject]@{ Case = $Case; Seconds = $seconds; ClientCpu = $clientCpu; OrthancCpu = $orthancCpu })
     }
     function Invoke-Send([hashtable] $Arguments) {
         $results = @(Get-ChildItem -LiteralPath $corpus -File -Filter *.dcm | Send-DicomFile @Arguments -Credential $credential -ErrorAction Stop)
@@ -136,9 +153,10 @@ $credential = [pscredential]::new($env:BENCH_ORTHANC_USER, (ConvertTo-SecureStri
 $results = @(Get-ChildItem -LiteralPath $Folder -File -Filter *.dcm | Send-DicomFile -Uri $Uri -Credential $credential -ThrottleLimit 4)
 "STORED $(@($results | Where-Object Status -EQ 'Stored').Count)"
 '@
-    Measure-Run 'Send-DicomFile Raw, ThrottleLimit 4, whole pwsh process' {
-        $output = & $pwsh[0] @(@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $folderRunner, '-Module', $modulePath, '-Folder', $corpus, '-Uri', $instancesUri))
-        if ($LASTEXITCODE -or -not ($output -match "STORED $Count")) { throw "The whole-process run failed:`n$($output -join "`n")" }
+    Measure-Run 'Send-DicomFile Raw, ThrottleLimit 4, whole pwsh process' -ChildCpu {
+        $run = Measure-BenchProcess $pwsh[0] @(@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $folderRunner, '-Module', $modulePath, '-Folder', $corpus, '-Uri', $instancesUri))
+        if ($run.ExitCode -or -not ($run.Output -match "STORED $Count")) { throw "The whole-process run failed:`n$($run.Output -join "`n")" }
+        $run.CpuSeconds
     }
 
     $python = Join-Path $WorkFolder 'original.py'
@@ -152,14 +170,16 @@ for path in sys.argv[2:]:
         r = requests.post(url, data=f.read(), auth=auth)
     r.raise_for_status()
 '@
-    Measure-Run 'python3 requests.post per file (original)' {
-        & python3 $python $instancesUri @($files.FullName)
-        if ($LASTEXITCODE) { throw "python3 exited with $LASTEXITCODE" }
+    Measure-Run 'python3 requests.post per file (original)' -ChildCpu {
+        $run = Measure-BenchProcess python3 (@($python, $instancesUri) + @($files.FullName))
+        if ($run.ExitCode) { throw "python3 exited with $($run.ExitCode):`n$($run.Output -join "`n")" }
+        $run.CpuSeconds
     }
-    Measure-Run "curl x4 (xargs -P4, -H 'Expect:')" {
-        & bash -c 'find "$1" -maxdepth 1 -name "*.dcm" -print0 | xargs -0 -P4 -I{} curl -sS -f -o /dev/null --netrc-file "$2" -H "Expect:" -H "Content-Type: application/dicom" --data-binary @{} "$3"' `
-            bash $corpus $netrc $instancesUri
-        if ($LASTEXITCODE) { throw "curl/xargs exited with $LASTEXITCODE" }
+    Measure-Run "curl x4 (xargs -P4, -H 'Expect:')" -ChildCpu {
+        $run = Measure-BenchProcess bash @('-c', 'find "$1" -maxdepth 1 -name "*.dcm" -print0 | xargs -0 -P4 -I{} curl -sS -f -o /dev/null --netrc-file "$2" -H "Expect:" -H "Content-Type: application/dicom" --data-binary @{} "$3"',
+            'bash', $corpus, $netrc, $instancesUri)
+        if ($run.ExitCode) { throw "curl/xargs exited with $($run.ExitCode):`n$($run.Output -join "`n")" }
+        $run.CpuSeconds
     }
 
     $original = ($runs | Where-Object Case -Like 'python3*').Seconds
@@ -173,6 +193,8 @@ for path in sys.argv[2:]:
             'MB/s'           = [Math]::Round($corpusMB / $run.Seconds, 1)
             'vs original'    = '{0:0.00}x' -f ($original / $run.Seconds)
             'vs curl x4'     = '{0:0.00}x' -f ($curl / $run.Seconds)
+            'Client CPU ms/file'  = [Math]::Round($run.ClientCpu * 1000 / $Count, 2)
+            'Orthanc CPU ms/file' = [Math]::Round($run.OrthancCpu * 1000 / $Count, 2)
         }
     }
     Clear-Orthanc

@@ -54,6 +54,20 @@ namespace DicomTools.Cmdlets
                 : ActionPreference.Continue;
         }
 
+        /// <summary>
+        /// Runs just before an error record that will end the command (-ErrorAction Stop) is written, because PowerShell stops
+        /// the pipeline inside that WriteError and nothing can be written after it: a cmdlet with files in flight writes their
+        /// results here, so that no file is changed or sent without its result.
+        /// </summary>
+        protected virtual void FinishBeforeTerminatingError() { }
+
+        /// <summary>WriteError for a problem with one input (a path that resolves to nothing, a folder, another provider).</summary>
+        protected void WriteInputError(ErrorRecord record)
+        {
+            if (EffectiveErrorAction() == ActionPreference.Stop) FinishBeforeTerminatingError();
+            WriteError(record);
+        }
+
         protected override void BeginProcessing()
         {
             _cancellation = new CancellationTokenSource();
@@ -174,17 +188,17 @@ namespace DicomTools.Cmdlets
                 }
                 catch (ItemNotFoundException ex)
                 {
-                    WriteError(new ErrorRecord(ex, "DicomTools.PathNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteInputError(new ErrorRecord(ex, "DicomTools.PathNotFound", ErrorCategory.ObjectNotFound, p));
                     continue;
                 }
                 catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is ProviderNotFoundException || ex is DriveNotFoundException)
                 {
-                    WriteError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, p));
+                    WriteInputError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, p));
                     continue;
                 }
                 if (provider == null || !string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
                 {
-                    WriteError(new ErrorRecord(
+                    WriteInputError(new ErrorRecord(
                         new ArgumentException($"'{p}' is on the {provider?.Name ?? "unknown"} provider; DicomTools works with file-system paths only."),
                         "DicomTools.NotFileSystemPath", ErrorCategory.InvalidArgument, p));
                     continue;

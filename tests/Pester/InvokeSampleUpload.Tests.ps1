@@ -423,6 +423,33 @@ Describe 'Invoke-SampleUpload -WhatIf' -Tag 'Run' {
         $journal.Method | Sort-Object -Unique | Should -Be 'GET'
     }
 
+    It 'with a dicom:// upload URL names the archive and C-STORE, needs no U_KEY, and opens no association' {
+        Set-RunSettings
+        Remove-Item env:U_KEY
+        # A listener that only counts: a dry run must never connect to the archive.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $env:U_URL = "dicom://ARCHIVE@127.0.0.1:$port"
+            $folder = New-RunFolder -Count 2
+            Push-Location $folder
+            $before = Get-ChildItem -LiteralPath $folder -Recurse -Force -File | Get-FileHash
+
+            $whatIf = (Invoke-InChildPwsh -WorkingDirectory $folder -Command 'Invoke-SampleUpload -Directory ./data -WhatIf').Output -replace '\s*\r?\n\s*', ' '
+            $results = @(Invoke-SampleUpload -Directory ./data -WhatIf)
+
+            $results.Status | Sort-Object -Unique | Should -Be 'WhatIf'
+            $whatIf | Should -Match "Upload 2 file\(s\) \([\d.]+ MB\) to dicom://ARCHIVE@127\.0\.0\.1:$port \(calling AE title DICOMTOOLS\) with protocol Dimse \(DICOM C-STORE over \d+ association\(s\)\)"
+            $whatIf | Should -Not -Match 'U_KEY'
+            $listener.Pending() | Should -BeFalse
+            (Get-ChildItem -LiteralPath $folder -Recurse -Force -File | Get-FileHash).Hash | Should -Be $before.Hash
+            $journal = @(Get-LabJournal $script:Server)
+            $journal.Endpoint | Sort-Object -Unique | Should -Be 'metadata'
+        }
+        finally { $listener.Stop() }
+    }
+
     It 'names missing settings as the real run does, and says when the real run would fail' {
         $folder = New-RunFolder -Count 1
         Push-Location $folder

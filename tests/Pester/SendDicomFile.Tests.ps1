@@ -82,6 +82,13 @@ Describe 'Send-DicomFile against the reference lab server' -Tag 'Upload' {
         @(Get-LabJournal $script:Server -Endpoint stow).Count | Should -Be 3
     }
 
+    It 'sends STOW-RS in requests of 10 files when -BatchSize is not given' {
+        $folder = New-UploadFolder 21
+        $results = @(Get-ChildItem $folder | Send-DicomFile -Uri $script:StowUri -Protocol StowRs @script:Up)
+        $results.Status | Sort-Object -Unique | Should -Be 'Stored'
+        @(Get-LabJournal $script:Server -Endpoint stow).Count | Should -Be 3
+    }
+
     It 'sends every file in one ZIP with -Protocol Archive' {
         $folder = New-UploadFolder 4
         $results = @(Get-ChildItem $folder | Send-DicomFile -Uri $script:ArchiveUri -Protocol Archive @script:Up)

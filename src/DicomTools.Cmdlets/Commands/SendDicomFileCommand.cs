@@ -78,7 +78,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>Files per STOW-RS request.</summary>
         [Parameter]
         [ValidateRange(1, 10000)]
-        public int BatchSize { get; set; } = 50;
+        public int BatchSize { get; set; } = UploadOptions.DefaultBatchSize;
 
         /// <summary>Content-Type of a Raw body and of each STOW-RS part.</summary>
         [Parameter]
@@ -307,14 +307,14 @@ namespace DicomTools.Cmdlets.Commands
                     var message = Directory.Exists(path)
                         ? $"'{path}' is a folder; send its files, e.g. Get-ChildItem -File -Recurse '{path}' | Send-DicomFile."
                         : $"'{path}' does not exist.";
-                    WriteError(new ErrorRecord(new FileNotFoundException(message, path), Directory.Exists(path) ? "DicomTools.PathIsFolder" : "DicomTools.FileNotFound",
+                    WriteInputError(new ErrorRecord(new FileNotFoundException(message, path), Directory.Exists(path) ? "DicomTools.PathIsFolder" : "DicomTools.FileNotFound",
                         Directory.Exists(path) ? ErrorCategory.InvalidArgument : ErrorCategory.ObjectNotFound, path));
                     return;
                 }
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is UnauthorizedAccessException || ex is IOException)
             {
-                WriteError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, path));
+                WriteInputError(new ErrorRecord(ex, "DicomTools.InvalidPath", ErrorCategory.InvalidArgument, path));
                 return;
             }
 
@@ -346,6 +346,8 @@ namespace DicomTools.Cmdlets.Commands
         /// the server) finish, nothing new is sent, and every input gets its result (in input order; NotSent for those not
         /// sent), so that no file is stored without a result.
         /// </summary>
+        protected override void FinishBeforeTerminatingError() => FinishBeforeStop();
+
         private void FinishBeforeStop()
         {
             var scheduler = _scheduler;

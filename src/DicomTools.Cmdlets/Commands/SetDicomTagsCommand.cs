@@ -238,6 +238,8 @@ namespace DicomTools.Cmdlets.Commands
         /// rewritten without a result would be a change nobody was told about. Files not started get none (they are
         /// untouched), and no further error record is written (the first one ends the command).
         /// </summary>
+        protected override void FinishBeforeTerminatingError() => FinishBeforeStop();
+
         private void FinishBeforeStop()
         {
             var queue = _queue;

@@ -60,7 +60,7 @@ namespace DicomTools.Dicom.Network
             if (options.MaxSendPduLength < 1024 || options.MaxReceivePduLength < 1024) throw new ArgumentException("PDU lengths below 1024 bytes are not supported.", nameof(options));
 
             var numbered = contexts.Select((c, i) => ((byte)(2 * i + 1), c)).ToList();
-            var channel = await PduChannel.ConnectAsync(options.Host, options.Port, options.TimeProvider, options.ConnectTimeout, (int)options.MaxReceivePduLength, cancellationToken).ConfigureAwait(false);
+            var channel = await PduChannel.ConnectAsync(options.Host, options.Port, options.TimeProvider, options.ConnectTimeout, (int)options.MaxReceivePduLength, cancellationToken, options.BlockingIo).ConfigureAwait(false);
             try
             {
                 var request = PduCodec.AssociateRequest(options.CalledAETitle, options.CallingAETitle, numbered, options.MaxReceivePduLength, options.ImplementationClassUid, options.ImplementationVersionName);
@@ -135,8 +135,10 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>C-STORE of one file.</summary>
-        public Task<DicomStoreResult> StoreAsync(string path, CancellationToken cancellationToken) =>
-            StoreAsync(DicomStoreSource.FromFile(path), cancellationToken);
+        public async Task<DicomStoreResult> StoreAsync(string path, CancellationToken cancellationToken)
+        {
+            using (var source = DicomStoreSource.Open(path)) return await StoreAsync(source, cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary>
         /// C-STORE of one instance, streamed: as-is when its transfer syntax was accepted for its SOP class, else transcoded
@@ -161,7 +163,9 @@ namespace DicomTools.Dicom.Network
                 writer.Begin(context.Id, false, "sending the data set of " + source, cancellationToken);
                 if (transcodeTo == null)
                 {
-                    using (var raw = source.OpenRaw()) await writer.CopyFromAsync(raw).ConfigureAwait(false);
+                    // The handle the header was read from, when the source kept it: no second open per file.
+                    if (source.KeptFile() is FileStream kept) await writer.CopyFromAsync(kept).ConfigureAwait(false);
+                    else using (var raw = source.OpenRaw()) await writer.CopyFromAsync(raw).ConfigureAwait(false);
                     await writer.CompleteAsync().ConfigureAwait(false);
                 }
                 else
@@ -182,14 +186,14 @@ namespace DicomTools.Dicom.Network
         /// <summary>Which accepted context carries this instance, and the syntax to transcode to (null = as-is).</summary>
         private (DicomNegotiatedContext Context, string? TranscodeTo) ChooseContext(DicomStoreSource source)
         {
-            var accepted = PresentationContexts.Where(c => c.IsAccepted && c.AbstractSyntaxUid == source.SopClassUid).ToList();
-            var asIs = accepted.FirstOrDefault(c => c.AcceptedTransferSyntaxUid == source.TransferSyntaxUid);
+            // Once per file: plain loops over the few contexts (no per-file list and closures).
+            var asIs = AcceptedFor(source.SopClassUid, source.TransferSyntaxUid);
             if (asIs != null) return (asIs, null);
             if (DicomUids.IsTranscodable(source.TransferSyntaxUid))
             {
                 foreach (var target in DicomUids.UncompressedLittleEndian)
                 {
-                    var c = accepted.FirstOrDefault(x => x.AcceptedTransferSyntaxUid == target);
+                    var c = AcceptedFor(source.SopClassUid, target);
                     if (c != null) return (c, target);
                 }
                 var candidates = new List<string> { source.TransferSyntaxUid };
@@ -197,6 +201,13 @@ namespace DicomTools.Dicom.Network
                 throw new DicomNoAcceptedContextException(source.SopClassUid, candidates);
             }
             throw new DicomNoAcceptedContextException(source.SopClassUid, new[] { source.TransferSyntaxUid });
+        }
+
+        private DicomNegotiatedContext? AcceptedFor(string sopClassUid, string transferSyntaxUid)
+        {
+            foreach (var c in PresentationContexts)
+                if (c.IsAccepted && c.AbstractSyntaxUid == sopClassUid && c.AcceptedTransferSyntaxUid == transferSyntaxUid) return c;
+            return null;
         }
 
         /// <summary>A-RELEASE-RQ, then waits (ARTIM) for A-RELEASE-RP and closes.</summary>
@@ -263,7 +274,7 @@ namespace DicomTools.Dicom.Network
                         var dataLength = (int)itemLength - 2;
                         var isCommand = (control & 1) != 0;
                         var isLast = (control & 2) != 0;
-                        if (PresentationContexts.All(c => c.Id != contextId || !c.IsAccepted))
+                        if (!IsAcceptedContext(contextId))
                             throw PduCodec.Malformed("P-DATA-TF", "a PDV names presentation context " + contextId + ", which was not accepted");
                         if (isCommand)
                         {
@@ -298,6 +309,14 @@ namespace DicomTools.Dicom.Network
         }
 
         private DimseCommand? _pendingResponse;
+
+        // Called for every PDV of every response: a loop, not a LINQ lambda that allocates a closure each time.
+        private bool IsAcceptedContext(byte id)
+        {
+            foreach (var c in PresentationContexts)
+                if (c.Id == id && c.IsAccepted) return true;
+            return false;
+        }
 
         /// <summary>Runs one exchange; any failure ends the association (A-ABORT on protocol errors, as PS3.8 asks).</summary>
         private async Task<T> Guard<T>(Func<Task<T>> exchange)

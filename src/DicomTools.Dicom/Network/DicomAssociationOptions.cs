@@ -49,6 +49,18 @@ namespace DicomTools.Dicom.Network
         /// <summary>The clock every timeout runs on; tests pass a manual one.</summary>
         public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+        /// <summary>
+        /// Every I/O of the association runs synchronously on the calling thread (the returned tasks are already complete),
+        /// for a caller that gives each association a thread of its own: no hop through the thread pool per PDU and per
+        /// answer, which on a loopback or LAN costs more CPU than the transfer. Timeouts and cancellation still close the
+        /// socket, which ends a blocked read or write. Leave false on thread-pool threads: a blocked pool thread delays
+        /// everyone's work, timers included.
+        /// </summary>
+        public bool BlockingIo { get; set; }
+
+        /// <summary>A copy, to change without touching the caller's options.</summary>
+        public DicomAssociationOptions Copy() => (DicomAssociationOptions)MemberwiseClone();
+
         /// <summary>Sets every timeout to one value (what -TimeoutSec means).</summary>
         public DicomAssociationOptions WithTimeout(TimeSpan timeout)
         {

@@ -77,23 +77,27 @@ namespace DicomTools.Dicom.Network
         /// <summary>The command set in Implicit VR Little Endian, group length first, through the codec's element encoder.</summary>
         public byte[] Encode()
         {
-            var elements = new MemoryStream();
+            // Sent once per file: sized first, then written in place (no stream, no array per element).
+            var ts = DicomTransferSyntax.ImplicitVRLittleEndian;
+            var elementsLength = 0;
+            foreach (var kv in _elements)
+                if (kv.Key != GroupLength.Value) elementsLength += DicomEncoder.HeaderLength(kv.Value.VR, ts, ToTag(kv.Key)) + kv.Value.Value.Length;
+            var result = new byte[DicomEncoder.HeaderLength("UL", ts, GroupLength) + 4 + elementsLength];
+            var pos = DicomEncoder.WriteHeader(result, 0, GroupLength, "UL", 4, ts);
+            DicomEncoder.Put32(result, pos, (uint)elementsLength, false);
+            pos += 4;
             foreach (var kv in _elements)
             {
                 if (kv.Key == GroupLength.Value) continue;
-                var tag = new DicomTag((ushort)(kv.Key >> 16), (ushort)kv.Key);
-                var bytes = DicomEncoder.Element(tag, kv.Value.VR, kv.Value.Value, DicomTransferSyntax.ImplicitVRLittleEndian);
-                elements.Write(bytes, 0, bytes.Length);
+                var value = kv.Value.Value;
+                pos += DicomEncoder.WriteHeader(result, pos, ToTag(kv.Key), kv.Value.VR, (uint)value.Length, ts);
+                Buffer.BlockCopy(value, 0, result, pos, value.Length);
+                pos += value.Length;
             }
-            var length = new byte[4];
-            DicomEncoder.Put32(length, 0, (uint)elements.Length, false);
-            var groupLength = DicomEncoder.Element(GroupLength, "UL", length, DicomTransferSyntax.ImplicitVRLittleEndian);
-            var result = new byte[groupLength.Length + elements.Length];
-            Buffer.BlockCopy(groupLength, 0, result, 0, groupLength.Length);
-            elements.Position = 0;
-            elements.Read(result, groupLength.Length, (int)elements.Length);
             return result;
         }
+
+        private static DicomTag ToTag(uint key) => new DicomTag((ushort)(key >> 16), (ushort)key);
 
         /// <summary>Parses a reassembled command set; every length is checked against what is left.</summary>
         public static DimseCommand Decode(byte[] buffer, int count)

@@ -22,11 +22,13 @@ namespace DicomTools.Dicom.Network
         private readonly int _maxIncomingPdu;
         private readonly byte[] _header = new byte[6];
         private byte[] _body;
+        private readonly bool _blocking;
         private bool _writing, _closed, _timedOut, _cancelled;
 
-        private PduChannel(Socket socket, TimeProvider time, int maxIncomingPdu)
+        private PduChannel(Socket socket, TimeProvider time, int maxIncomingPdu, bool blocking)
         {
             _socket = socket;
+            _blocking = blocking;
             _time = time;
             _maxIncomingPdu = maxIncomingPdu;
             _body = new byte[Math.Min(maxIncomingPdu, 64 * 1024)];
@@ -35,13 +37,27 @@ namespace DicomTools.Dicom.Network
 
         public bool IsClosed { get { lock (_gate) return _closed; } }
 
-        public static async Task<PduChannel> ConnectAsync(string host, int port, TimeProvider time, TimeSpan timeout, int maxIncomingPdu, CancellationToken cancellationToken)
+        /// <summary>
+        /// Connects. <paramref name="blocking"/>: every I/O runs synchronously on the calling thread and the returned tasks
+        /// are already complete (see <see cref="DicomAssociationOptions.BlockingIo"/>); the watchdog and cancellation still
+        /// end a stuck I/O by closing the socket, as they do for the transcoder's synchronous writes.
+        /// </summary>
+        public static async Task<PduChannel> ConnectAsync(string host, int port, TimeProvider time, TimeSpan timeout, int maxIncomingPdu, CancellationToken cancellationToken, bool blocking = false)
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            var channel = new PduChannel(socket, time, maxIncomingPdu);
+            var channel = new PduChannel(socket, time, maxIncomingPdu, blocking);
             try
             {
-                await channel.GuardAsync(async () => { await socket.ConnectAsync(host, port).ConfigureAwait(false); channel._stream = new NetworkStream(socket, false); return 0; },
+                await channel.GuardAsync(async () =>
+                    {
+                        // Blocking: wait here, so that the association's first exchange goes on on this thread too. A
+                        // closed socket (timeout, cancellation) fails the pending connect either way.
+                        var connect = socket.ConnectAsync(host, port);
+                        if (blocking) connect.GetAwaiter().GetResult();
+                        else await connect.ConfigureAwait(false);
+                        channel._stream = new NetworkStream(socket, false);
+                        return 0;
+                    },
                     "connecting to " + host + ":" + port, timeout, connecting: true, cancellationToken).ConfigureAwait(false);
                 return channel;
             }
@@ -53,36 +69,56 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>Reads one PDU; the body stays valid until the next read.</summary>
-        public Task<ReceivedPdu> ReadAsync(string waitingFor, TimeSpan timeout, CancellationToken cancellationToken) =>
-            GuardAsync(async () =>
+        public async Task<ReceivedPdu> ReadAsync(string waitingFor, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            // Guarded inline rather than through a lambda: a few I/Os per file, each paid a closure, a delegate and two
+            // state machines.
+            using (Arm(waitingFor, timeout, cancellationToken))
             {
-                await ReadExactAsync(_header, 6).ConfigureAwait(false);
-                var length = PduCodec.GetBig32(_header, 2);
-                var limit = _header[0] == PduType.DataTransfer ? _maxIncomingPdu : Math.Max(_maxIncomingPdu, 1024 * 1024);
-                if (length > limit)
-                    throw new DicomProtocolException("The peer sent a " + PduType.Name(_header[0]) + " of " + length + " bytes, more than the " + limit + " we accept"
-                        + (_header[0] == PduType.DataTransfer ? " (the maximum PDU length we announced)" : string.Empty) + "; the association was aborted.");
-                if (_body.Length < length) _body = new byte[Math.Max(length, Math.Min((long)_body.Length * 2, limit))];
-                await ReadExactAsync(_body, (int)length).ConfigureAwait(false);
-                return new ReceivedPdu(_header[0], _body, (int)length);
-            }, waitingFor, timeout, connecting: false, cancellationToken);
+                try
+                {
+                    if (_blocking) ReadExact(_header, 6);
+                    else await ReadExactAsync(_header, 6).ConfigureAwait(false);
+                    var length = PduCodec.GetBig32(_header, 2);
+                    var limit = _header[0] == PduType.DataTransfer ? _maxIncomingPdu : Math.Max(_maxIncomingPdu, 1024 * 1024);
+                    if (length > limit)
+                        throw new DicomProtocolException("The peer sent a " + PduType.Name(_header[0]) + " of " + length + " bytes, more than the " + limit + " we accept"
+                            + (_header[0] == PduType.DataTransfer ? " (the maximum PDU length we announced)" : string.Empty) + "; the association was aborted.");
+                    if (_body.Length < length) _body = new byte[Math.Max(length, Math.Min((long)_body.Length * 2, limit))];
+                    if (_blocking) ReadExact(_body, (int)length);
+                    else await ReadExactAsync(_body, (int)length).ConfigureAwait(false);
+                    return new ReceivedPdu(_header[0], _body, (int)length);
+                }
+                catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, waitingFor, timeout, cancellationToken); }
+                finally { Disarm(); }
+            }
+        }
 
-        public Task WriteAsync(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken) =>
-            GuardAsync(async () =>
+        public async Task WriteAsync(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using (Arm(what, timeout, cancellationToken))
             {
-                BeginWrite();
-                try { await _stream.WriteAsync(buffer, offset, count).ConfigureAwait(false); }
-                finally { EndWrite(); }
-                return 0;
-            }, what, timeout, connecting: false, cancellationToken);
+                try
+                {
+                    BeginWrite();
+                    // No token: cancellation closes the socket (Arm), which ends the write on .NET Framework too.
+                    try
+                    {
+                        if (_blocking) _stream.Write(buffer, offset, count);
+                        else await _stream.WriteAsync(buffer, offset, count, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally { EndWrite(); }
+                }
+                catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, what, timeout, cancellationToken); }
+                finally { Disarm(); }
+            }
+        }
 
         /// <summary>Synchronous write for the transcoder, which produces bytes from the codec's synchronous reader.</summary>
         public void Write(byte[] buffer, int offset, int count, string what, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            using (cancellationToken.Register(s => ((PduChannel)s!).Interrupt(timedOut: false), this))
+            using (Arm(what, timeout, cancellationToken))
             {
-                ThrowIfClosed(what, timeout, cancellationToken);
-                _watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
                 try
                 {
                     BeginWrite();
@@ -90,7 +126,7 @@ namespace DicomTools.Dicom.Network
                     finally { EndWrite(); }
                 }
                 catch (Exception ex) when (IsIoFailure(ex)) { throw Translate(ex, what, timeout, cancellationToken); }
-                finally { _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); }
+                finally { Disarm(); }
             }
         }
 
@@ -112,6 +148,27 @@ namespace DicomTools.Dicom.Network
             lock (_gate) _closed = true;
             CloseSocket();
         }
+
+        private static readonly Action<object?> Cancelled = s => ((PduChannel)s!).Interrupt(timedOut: false);
+
+        /// <summary>Before one I/O: cancellation closes the channel, a closed channel refuses, the watchdog starts.</summary>
+        private CancellationTokenRegistration Arm(string what, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var registration = cancellationToken.Register(Cancelled, this);
+            try
+            {
+                ThrowIfClosed(what, timeout, cancellationToken);
+                _watchdog.Change(timeout, Timeout.InfiniteTimeSpan);
+                return registration;
+            }
+            catch
+            {
+                registration.Dispose();
+                throw;
+            }
+        }
+
+        private void Disarm() => _watchdog.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         private async Task<T> GuardAsync<T>(Func<Task<T>> io, string what, TimeSpan timeout, bool connecting, CancellationToken cancellationToken)
         {
@@ -203,6 +260,17 @@ namespace DicomTools.Dicom.Network
         }
 
         private void EndWrite() { lock (_gate) _writing = false; }
+
+        private void ReadExact(byte[] buffer, int count)
+        {
+            var read = 0;
+            while (read < count)
+            {
+                var n = _stream.Read(buffer, read, count - read);
+                if (n <= 0) throw new EndOfStreamException();
+                read += n;
+            }
+        }
 
         private async Task ReadExactAsync(byte[] buffer, int count)
         {

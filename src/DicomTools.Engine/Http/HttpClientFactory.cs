@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Net.Security;
 using System.Reflection;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace DicomTools.Engine.Http
 {
@@ -85,6 +86,9 @@ namespace DicomTools.Engine.Http
                 PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                // Reuse connections to servers that announce "Keep-Alive: timeout=1" (Orthanc): see KeepAliveHint.
+                PlaintextStreamFilter = static (context, _) => new ValueTask<System.IO.Stream>(
+                    context.NegotiatedHttpVersion.Major == 1 ? new KeepAliveHintStream(context.PlaintextStream) : context.PlaintextStream),
             };
             var proxy = CreateProxy(settings);
             if (proxy != null)

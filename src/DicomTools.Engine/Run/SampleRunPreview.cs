@@ -9,6 +9,7 @@ using DicomTools.Engine.Http;
 using DicomTools.Engine.Metadata;
 using DicomTools.Engine.Tagging;
 using DicomTools.Engine.Upload;
+using DicomTools.Engine.Upload.Protocols;
 
 namespace DicomTools.Engine.Run
 {
@@ -109,7 +110,18 @@ namespace DicomTools.Engine.Run
                 UploadProtocol.Dimse => $"DICOM C-STORE over {throttleLimit} association(s)",
                 _ => $"{throttleLimit} at a time",
             };
-            return $"Upload {files} file(s) ({bytes / 1048576.0:0.0} MB) to {UriRedaction.Redact(uploadUri)} with protocol {protocol} ({how})";
+            return $"Upload {files} file(s) ({bytes / 1048576.0:0.0} MB) to {DescribeTarget(uploadUri)} with protocol {protocol} ({how})";
+        }
+
+        /// <summary>
+        /// An HTTP URL loses its user info (it can hold a password); a dicom:// URL keeps its AE titles, which are no secret
+        /// and are what an admin checks against the archive's configuration.
+        /// </summary>
+        private static string DescribeTarget(Uri uploadUri)
+        {
+            if (!DimseArchiveUri.IsDimse(uploadUri) || DimseArchiveUri.Problem(uploadUri) != null) return UriRedaction.Redact(uploadUri);
+            var archive = DimseArchiveUri.ToOptions(uploadUri);
+            return $"dicom://{archive} (calling AE title {archive.CallingAETitle})";
         }
     }
 }

@@ -60,6 +60,55 @@ namespace DicomTools.Tests.Unit.Network
             Assert.Equal(all.AsSpanFrom(datasetOffset), copy.ToArray());
         }
 
+        /// <summary>Open (the DIMSE send path) keeps its one handle for the send, and a second send (a retry) reads it again.</summary>
+        [Theory]
+        [InlineData(DicomTestFiles.ExplicitLE)]
+        [InlineData(DicomTestFiles.Deflated)]
+        public void OpenKeepsItsOneHandleForTheSendUntilDisposed(string syntax)
+        {
+            using var temp = new TempFolder();
+            var path = DicomTestFiles.Write(temp, "one.dcm", DicomTestFiles.Image(), syntax);
+            var opener = new CountingOpener();
+            long datasetOffset;
+            using (DicomParser.Open(path, out var header)) datasetOffset = header.DatasetOffset;
+            var expected = File.ReadAllBytes(path).AsSpanFrom(datasetOffset);
+
+            var source = DicomStoreSource.OpenWith(path, opener.Open);
+
+            var opened = Assert.Single(opener.Opened);
+            Assert.False(opened.Disposed);
+            Assert.Equal(DicomFileReader.ReadSummary(path).SopInstanceUid, source.SopInstanceUid);
+            for (var send = 0; send < 2; send++)
+            {
+                using var raw = source.OpenRaw();
+                using var copy = new MemoryStream();
+                raw.CopyTo(copy);
+                Assert.Equal(expected, copy.ToArray());
+            }
+            Assert.False(opened.Disposed);
+            Assert.Single(opener.Opened);
+            source.Dispose();
+            Assert.True(opened.Disposed);
+        }
+
+        [Fact]
+        public void OpenOfAFileWithoutSopInstanceUidFailsAndClosesItsHandle()
+        {
+            using var temp = new TempFolder();
+            // No File Meta either, so no (0002,0003) to fall back on.
+            var b = new DicomDatasetBuilder()
+                .Add(new DicomTag(0x0008, 0x0016), "UI", DicomTestFiles.SecondaryCapture)
+                .Add(new DicomTag(0x0008, 0x0060), "CS", "OT")
+                .Add(new DicomTag(0x0010, 0x0020), "LO", "NO-UID");
+            var path = DicomTestFiles.Write(temp, "nouid.dcm", b, DicomTestFiles.ExplicitLE, part10: false);
+            var opener = new CountingOpener();
+
+            var ex = Assert.Throws<DicomFormatException>(() => DicomStoreSource.OpenWith(path, opener.Open));
+
+            Assert.Contains("SOP Instance UID", ex.Message);
+            Assert.True(Assert.Single(opener.Opened).Disposed);
+        }
+
         [Fact]
         public void NotDicomFailsNamingTheFileAfterOneOpenThatIsClosed()
         {

@@ -29,6 +29,23 @@ namespace DicomTools.Tests.Unit.Network
         }
 
         [Fact]
+        public void EchoRequestEncodesToTheExactBytesOfPs37()
+        {
+            // Encode writes in place; the wire form must stay byte for byte what PS3.7 §9.3.5 describes.
+            var expected = new byte[]
+            {
+                0x00, 0x00, 0x00, 0x00, 4, 0, 0, 0, 56, 0, 0, 0,                   // (0000,0000) UL 56
+                0x00, 0x00, 0x02, 0x00, 18, 0, 0, 0,                              // (0000,0002) UI, NUL-padded to even
+                (byte)'1', (byte)'.', (byte)'2', (byte)'.', (byte)'8', (byte)'4', (byte)'0', (byte)'.', (byte)'1',
+                (byte)'0', (byte)'0', (byte)'0', (byte)'8', (byte)'.', (byte)'1', (byte)'.', (byte)'1', 0,
+                0x00, 0x00, 0x00, 0x01, 2, 0, 0, 0, 0x30, 0x00,                   // (0000,0100) US C-ECHO-RQ
+                0x00, 0x00, 0x10, 0x01, 2, 0, 0, 0, 0x2A, 0x00,                   // (0000,0110) US message id 42
+                0x00, 0x00, 0x00, 0x08, 2, 0, 0, 0, 0x01, 0x01,                   // (0000,0800) US no data set
+            };
+            Assert.Equal(expected, DimseCommand.EchoRequest(42).Encode());
+        }
+
+        [Fact]
         public void CommandWithAnElementRunningPastItsEndIsRefused()
         {
             var bytes = DimseCommand.EchoRequest(1).Encode();

@@ -244,6 +244,112 @@ namespace DicomTools.Tests.Unit.Network
             Assert.False(association.IsOpen);
         }
 
+        /// <summary>Blocking I/O (what Send-DicomFile's workers use): a silent peer still times out on the injected clock, with an abort.</summary>
+        [Fact]
+        public async Task BlockingIoNeverAnsweringPeerStillTimesOutAndGetsAnAbort()
+        {
+            var time = new ManualClock();
+            var commandRead = new TaskCompletionSource();
+            Pdu? afterTimeout = null;
+            await using var peer = new ScriptedPeer(async c =>
+            {
+                var rq = await c.ReadAsync();
+                await c.SendAsync(0x02, AcceptBody(rq!));
+                await c.ReadAsync();                  // C-ECHO-RQ
+                commandRead.SetResult();
+                afterTimeout = await c.ReadAsync();   // silence, until the client gives up
+                await c.DrainAsync();
+            });
+            var options = Options(peer.Port, time);
+            options.BlockingIo = true;
+            options.ReadTimeout = TimeSpan.FromSeconds(45);
+            // Blocking: the calls return completed tasks, so they run on a thread of the test's own.
+            var echo = Task.Run(async () =>
+            {
+                using var association = await DicomAssociation.OpenAsync(options, new[] { DicomPresentationContext.Verification() }, default);
+                await association.EchoAsync(default);
+            });
+            await commandRead.Task.WaitAsync(Guard);
+            await time.NextWaitAsync(d => d == TimeSpan.FromSeconds(45));
+            time.Advance(TimeSpan.FromSeconds(44));
+            Assert.False(echo.IsCompleted);
+            time.Advance(TimeSpan.FromSeconds(2));
+            var ex = await Assert.ThrowsAsync<DicomNetworkTimeoutException>(() => echo.WaitAsync(Guard));
+            Assert.Contains("C-ECHO-RSP", ex.Message);
+            await peer.Completion;
+            Assert.Equal(0x07, afterTimeout!.Type);
+        }
+
+        /// <summary>Blocking I/O: Ctrl+C (the token) ends a blocked read at once, with an A-ABORT.</summary>
+        [Fact]
+        public async Task BlockingIoCancellationWhileWaitingSendsAbortAndThrowsCancelled()
+        {
+            var echoRead = new TaskCompletionSource();
+            Pdu? afterCancel = null;
+            await using var peer = new ScriptedPeer(async c =>
+            {
+                var rq = await c.ReadAsync();
+                await c.SendAsync(0x02, AcceptBody(rq!));
+                await c.ReadAsync();
+                echoRead.SetResult();
+                afterCancel = await c.ReadAsync();
+                await c.DrainAsync();
+            });
+            var options = Options(peer.Port);
+            options.BlockingIo = true;
+            using var cts = new CancellationTokenSource();
+            DicomAssociation? association = null;
+            var echo = Task.Run(async () =>
+            {
+                association = await DicomAssociation.OpenAsync(options, new[] { DicomPresentationContext.Verification() }, default);
+                await association.EchoAsync(cts.Token);
+            });
+            await echoRead.Task.WaitAsync(Guard);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => echo.WaitAsync(Guard));
+            await peer.Completion;
+            Assert.Equal(0x07, afterCancel!.Type);
+            Assert.Equal(0, afterCancel.Body[2]); // source: service user (us)
+            Assert.False(association!.IsOpen);
+            association.Dispose();
+        }
+
+        /// <summary>Blocking I/O stores as the asynchronous path does, from the handle the header was read from.</summary>
+        [Fact]
+        public async Task BlockingIoStoresFromTheKeptHandleAndEveryTaskComesBackComplete()
+        {
+            using var temp = new TempFolder();
+            var pixels = Enumerable.Range(0, 64 * 64 * 2).Select(i => (byte)(i * 29)).ToArray();
+            var path = DicomTestFiles.Write(temp, "big.dcm", DicomTestFiles.Image(pixels: pixels, rows: 64, columns: 64), DicomTestFiles.ExplicitLE);
+            byte[]? received = null;
+            await using var peer = new ScriptedPeer(async c =>
+            {
+                var rq = await c.ReadAsync();
+                await c.SendAsync(0x02, AcceptBody(rq!, maxPduLength: 4100));
+                var msg = await c.ReadMessageAsync(expectData: true);
+                received = msg!.Value.Data;
+                var rsp = Command((0x0002, UI(DicomTestFiles.SecondaryCapture)), (0x0100, US(0x8001)), (0x0120, Element(msg.Value.Command, 0x0110)!), (0x0800, US(0x0101)), (0x0900, US(0x0000)));
+                await c.WriteAsync(PData(msg.Value.Context, true, true, rsp));
+                await c.DrainAsync();
+            });
+            var options = Options(peer.Port);
+            options.BlockingIo = true;
+            var result = await Task.Run(() =>
+            {
+                using var source = DicomStoreSource.Open(path);
+                var contexts = DicomPresentationContext.ForFiles(new[] { (source.SopClassUid, source.TransferSyntaxUid) });
+                var open = DicomAssociation.OpenAsync(options, contexts, default);
+                Assert.True(open.IsCompleted);
+                using var association = open.GetAwaiter().GetResult();
+                var store = association.StoreAsync(source, default);
+                Assert.True(store.IsCompleted);
+                return store.GetAwaiter().GetResult();
+            }).WaitAsync(Guard);
+            Assert.Equal(DicomStoreOutcome.Stored, result.Outcome);
+            var file = File.ReadAllBytes(path);
+            Assert.Equal(file.AsSpan(file.Length - received!.Length).ToArray(), received);
+        }
+
         [Fact]
         public async Task ConnectionRefusedIsATransientConnectionError()
         {

@@ -71,6 +71,21 @@ namespace DicomTools.Tests.Unit.Upload
         }
 
         [Fact]
+        public async Task PartsLargerThanTheCopyBufferArriveWhole()
+        {
+            using var files = new UploadTestFiles();
+            var size = FileStreaming.BufferSize;
+            var list = new[] { files.Add("a.dcm", 2 * size + 7, seed: 4), files.Add("b.dcm", size, seed: 5), files.Add("c.dcm", 1, seed: 6) };
+            using var content = new StowRsContent(list, "application/dicom", null, CancellationToken.None);
+
+            var body = await content.ReadAsByteArrayAsync();
+
+            Assert.Equal(body.Length, content.Headers.ContentLength);
+            var parts = ParseMultipart(body, content.Boundary);
+            Assert.Equal(list.Select(f => File.ReadAllBytes(f.Path)), parts.Select(p => p.Body));
+        }
+
+        [Fact]
         public async Task AFileThatChangedSizeSinceItWasQueuedFailsInsteadOfSendingAWrongLength()
         {
             using var files = new UploadTestFiles();
@@ -80,6 +95,55 @@ namespace DicomTools.Tests.Unit.Upload
             var ex = await Assert.ThrowsAnyAsync<Exception>(() => content.ReadAsByteArrayAsync());
             var io = ex as IOException ?? Assert.IsAssignableFrom<IOException>(ex.InnerException);
             Assert.Contains("changed size", io.Message);
+        }
+    }
+
+    public class FileBodyContentTests
+    {
+        [Theory]
+        [InlineData(0)]
+        [InlineData(FileStreaming.BufferSize - 1)]
+        [InlineData(FileStreaming.BufferSize)]
+        [InlineData(FileStreaming.BufferSize + 1)]
+        [InlineData(3 * FileStreaming.BufferSize + 7)]
+        public async Task SendsTheFileByteForByteAndCountsEveryByteOnceWhateverItsSizeAgainstTheCopyBuffer(int length)
+        {
+            using var files = new UploadTestFiles();
+            var file = files.Add("a.dcm", length, seed: length % 251);
+            long progressed = 0;
+            using var content = new FileBodyContent(file, "application/dicom", b => Interlocked.Add(ref progressed, b), CancellationToken.None);
+
+            var body = await content.ReadAsByteArrayAsync();
+
+            Assert.Equal(length, content.Headers.ContentLength);
+            Assert.Equal(File.ReadAllBytes(file.Path), body);
+            Assert.Equal(length, progressed);
+        }
+
+        [Fact]
+        public async Task AFileThatGrewWhileQueuedIsRefusedBeforeAnyByteIsSent()
+        {
+            using var files = new UploadTestFiles();
+            var file = files.Add("a.dcm", FileStreaming.BufferSize + 10);
+            File.AppendAllText(file.Path, "more");
+            using var content = new FileBodyContent(file, "application/dicom", null, CancellationToken.None);
+            using var sink = new MemoryStream();
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => content.CopyToAsync(sink));
+            var io = ex as IOException ?? Assert.IsAssignableFrom<IOException>(ex.InnerException);
+            Assert.Contains("changed size", io.Message);
+            Assert.Equal(0, sink.Length);
+        }
+
+        [Fact]
+        public async Task ACancelledUploadStopsBetweenReads()
+        {
+            using var files = new UploadTestFiles();
+            var file = files.Add("a.dcm", 4 * FileStreaming.BufferSize);
+            using var cancel = new CancellationTokenSource();
+            using var content = new FileBodyContent(file, "application/dicom", _ => cancel.Cancel(), cancel.Token);
+            using var sink = new MemoryStream();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => content.CopyToAsync(sink));
+            Assert.Equal(FileStreaming.BufferSize, sink.Length);
         }
     }
 

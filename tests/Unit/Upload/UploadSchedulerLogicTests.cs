@@ -261,6 +261,77 @@ namespace DicomTools.Tests.Unit.Upload
             Assert.Equal(UploadStatus.Stored, result.Status);
         }
 
+        /// <summary>
+        /// The cmdlet's synchronous wait is woken by the workers themselves, in batches: WakeBatch results or the last ones
+        /// wake it without the clock moving; fewer do not.
+        /// </summary>
+        [Fact]
+        public async Task SynchronousWaitWakesForABatchOrTheLastResults()
+        {
+            using var files = new UploadTestFiles();
+            var count = UploadScheduler.WakeBatch + 3;
+            var gates = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<UploadExchange>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var next = -1;
+            var clock = new ManualClock();
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")) { ThrottleLimit = 1 },
+                new DelegateSender(_ => gates[Interlocked.Increment(ref next)].Task), null, CancellationToken.None, clock);
+            foreach (var f in files.AddMany(count)) scheduler.Add(f);
+
+            var wait = Task.Run(() => scheduler.WaitForResult(TimeSpan.FromHours(1), CancellationToken.None));
+            await clock.NextWaitAsync(d => d == TimeSpan.FromHours(1));   // it arms its clock just before it parks
+            for (var i = 0; i < UploadScheduler.WakeBatch - 1; i++) gates[i].SetResult(Answer(200, StoredAnswer));
+            Assert.True(SpinWait.SpinUntil(() => scheduler.Progress.FilesDone == UploadScheduler.WakeBatch - 1, TimeSpan.FromSeconds(30)));
+            Assert.False(wait.IsCompleted);
+            gates[UploadScheduler.WakeBatch - 1].SetResult(Answer(200, StoredAnswer));
+            Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+            var taken = 0;
+            while (scheduler.TryTake(out _)) taken++;
+            Assert.Equal(UploadScheduler.WakeBatch, taken);
+
+            scheduler.Complete();
+            var last = Task.Run(() => scheduler.WaitForResult(TimeSpan.FromHours(1), CancellationToken.None));
+            for (var i = UploadScheduler.WakeBatch; i < count; i++) gates[i].SetResult(Answer(200, StoredAnswer));
+            Assert.True(await last.WaitAsync(TimeSpan.FromSeconds(30)));   // 3 results, then the end
+            await scheduler.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+            while (scheduler.TryTake(out _)) taken++;
+            Assert.Equal(count, taken);
+            Assert.False(scheduler.WaitForResult(TimeSpan.FromHours(1), CancellationToken.None));
+        }
+
+        /// <summary>The synchronous wait: the clock wakes it when nothing is ready; a failed result wakes it at once (-ErrorAction Stop must stop sending).</summary>
+        [Fact]
+        public async Task SynchronousWaitWakesWhenTheClockSaysAndAtOnceForAFailure()
+        {
+            using var files = new UploadTestFiles();
+            var clock = new ManualClock();
+            var answer = new TaskCompletionSource<UploadExchange>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")) { ThrottleLimit = 1 }, new DelegateSender(_ => answer.Task), null, CancellationToken.None, clock);
+            foreach (var f in files.AddMany(3)) scheduler.Add(f);
+
+            var tick = Task.Run(() => scheduler.WaitForResult(TimeSpan.FromMilliseconds(250), CancellationToken.None));
+            await clock.NextWaitAsync(d => d == TimeSpan.FromMilliseconds(250));
+            Assert.False(tick.IsCompleted);
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            Assert.False(await tick.WaitAsync(TimeSpan.FromSeconds(30)));   // woke up without a result
+
+            var failed = Task.Run(() => scheduler.WaitForResult(TimeSpan.FromHours(1), CancellationToken.None));
+            answer.SetResult(Answer(404, "Not Found"));
+            Assert.True(await failed.WaitAsync(TimeSpan.FromSeconds(30)));  // the clock did not move
+            Assert.True(scheduler.TryTake(out var result));
+            Assert.Equal(UploadStatus.Failed, result.Status);
+        }
+
+        [Fact]
+        public async Task SynchronousWaitReturnsWhenCancelled()
+        {
+            var clock = new ManualClock();
+            using var scheduler = new UploadScheduler(new UploadOptions(new Uri("http://h/instances")), new DelegateSender(_ => new TaskCompletionSource<UploadExchange>().Task), null, CancellationToken.None, clock);
+            using var cancel = new CancellationTokenSource();
+            var wait = Task.Run(() => scheduler.WaitForResult(TimeSpan.FromHours(1), cancel.Token));
+            cancel.Cancel();
+            Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
         [Fact]
         public async Task WaitingReturnsWhenCancelled()
         {

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using DicomTools.Dicom;
 using DicomTools.Dicom.Network;
 using DicomTools.Engine.Http;
+using DicomTools.Engine.Upload.Scheduling;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -23,7 +24,12 @@ namespace DicomTools.Engine.Upload.Protocols
     /// A7xx and transient association failures are retried with the shared retry count and backoff, on a new association,
     /// resending only the file that was not confirmed.
     /// </summary>
-    internal sealed class DimseUpload : IUploadProtocol, IHoldsConnections
+    /// <remarks>
+    /// Its I/O is blocking (<see cref="DicomAssociationOptions.BlockingIo"/>) and the scheduler runs its workers on threads
+    /// of their own (<see cref="IBlockingUploadProtocol"/>): a file goes from its worker's thread to the socket and back
+    /// without a hop between threads, which on a loopback or LAN cost more CPU than the C-STORE itself.
+    /// </remarks>
+    internal sealed class DimseUpload : IUploadProtocol, IHoldsConnections, IBlockingUploadProtocol, IReadsOwnIdentifiers
     {
         private static readonly ResiliencePropertyKey<UploadResult> ResultKey = new ResiliencePropertyKey<UploadResult>("DicomTools.Dimse.Result");
         private static readonly Random Jitter = new Random();
@@ -38,7 +44,9 @@ namespace DicomTools.Engine.Upload.Protocols
 
         public DimseUpload(UploadOptions options, ILogger log)
         {
-            _association = options.Dimse ?? throw new ArgumentException("The Dimse protocol needs the archive's host, port and called AE title.", nameof(options));
+            var archive = options.Dimse ?? throw new ArgumentException("The Dimse protocol needs the archive's host, port and called AE title.", nameof(options));
+            _association = archive.Copy();
+            _association.BlockingIo = true;
             _retry = options.Retry ?? new HttpRetryOptions();
             _log = log;
             _pipeline = BuildPipeline();
@@ -58,27 +66,70 @@ namespace DicomTools.Engine.Upload.Protocols
         private async Task SendOneAsync(UploadResult result, UploadBatch batch, CancellationToken cancellationToken)
         {
             DicomStoreSource source;
-            try { source = DicomStoreSource.FromFile(result.Path); }
+            // One open per file: the header read finds the identity, the send streams the data set from the same handle.
+            try { source = DicomStoreSource.Open(result.Path); }
             catch (Exception ex) when (ex is DicomFormatException || ex is IOException || ex is UnauthorizedAccessException)
             {
+                IdentifyUnsendable(result.File);
                 result.Fail(UploadFailureReason.FileUnreadable, $"Not sent: '{result.Name}' cannot be sent by C-STORE: {ex.Message}", ex);
                 return;
             }
+            using (source) await SendSourceAsync(source, result, batch, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The scheduler leaves identifiers to us (<see cref="IReadsOwnIdentifiers"/>); a file C-STORE cannot send still
+        /// shows the SOP Instance UID the codec finds in it, as before.
+        /// </summary>
+        private void IdentifyUnsendable(UploadFile file)
+        {
+            if (file.SopInstanceUid != null) return;
+            try { file.SopInstanceUid = DicomFileReader.ReadSummary(file.Path).SopInstanceUid; }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                _log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", file.Path, ex.Message);
+            }
+        }
+
+        private async Task SendSourceAsync(DicomStoreSource source, UploadResult result, UploadBatch batch, CancellationToken cancellationToken)
+        {
+            result.File.SopInstanceUid ??= source.SopInstanceUid;
             var refusal = Volatile.Read(ref _refusal);
             if (refusal != null) { result.NotSend(UploadFailureReason.StoppedAfterRefusal, refusal); return; }
             lock (_seen) _seen.Add((source.SopClassUid, source.TransferSyntaxUid));
+
+            // Nearly every file is stored at the first try: that try runs outside Polly, whose pipeline (context, async state
+            // machines, outcome wrapping) cost more CPU per file than the C-STORE itself. Only a retryable first answer enters
+            // the pipeline, which is handed that answer as its first attempt, so the retry count, backoff and log are as before.
+            var first = await StoreOnceAsync(source, result, batch, cancellationToken).ConfigureAwait(false);
+            if (!first.IsRetryable || _retry.MaximumRetryCount <= 0) { Record(result, first); return; }
 
             var context = ResilienceContextPool.Shared.Get(cancellationToken);
             context.Properties.Set(ResultKey, result);
             StoreAttempt attempt;
             try
             {
+                var state = new RetryState(source, result, batch, first);
                 attempt = await _pipeline.ExecuteAsync(
-                    async (ctx, state) => await StoreOnceAsync(state.source, state.result, state.batch, ctx.CancellationToken).ConfigureAwait(false),
-                    context, (source, result, batch)).ConfigureAwait(false);
+                    (ctx, s) => s.TakeFirst() is StoreAttempt done
+                        ? new ValueTask<StoreAttempt>(done)
+                        : new ValueTask<StoreAttempt>(StoreOnceAsync(s.Source, s.Result, s.Batch, ctx.CancellationToken)),
+                    context, state).ConfigureAwait(false);
             }
             finally { ResilienceContextPool.Shared.Return(context); }
             Record(result, attempt);
+        }
+
+        /// <summary>What a retried file's pipeline needs; the first attempt, already made, is replayed once.</summary>
+        private sealed class RetryState
+        {
+            private StoreAttempt? _first;
+            public RetryState(DicomStoreSource source, UploadResult result, UploadBatch batch, StoreAttempt first)
+            { Source = source; Result = result; Batch = batch; _first = first; }
+            public DicomStoreSource Source { get; }
+            public UploadResult Result { get; }
+            public UploadBatch Batch { get; }
+            public StoreAttempt? TakeFirst() { var f = _first; _first = null; return f; }
         }
 
         private async Task<StoreAttempt> StoreOnceAsync(DicomStoreSource source, UploadResult result, UploadBatch batch, CancellationToken cancellationToken)
@@ -124,14 +175,21 @@ namespace DicomTools.Engine.Upload.Protocols
             while (_idle.TryTake(out var pooled))
             {
                 if (!pooled.IsOpen) { pooled.Dispose(); continue; }
-                if (pooled.PresentationContexts.Any(c => c.AbstractSyntaxUid == source.SopClassUid
-                        && c.Proposed.TransferSyntaxUids.Contains(source.TransferSyntaxUid))) return pooled;
+                if (Proposes(pooled, source)) return pooled;
                 // Proposed before this file's SOP class / syntax was seen: make way for one that proposes it.
                 await ReleaseQuietlyAsync(pooled, cancellationToken).ConfigureAwait(false);
             }
             IReadOnlyList<DicomPresentationContext> contexts;
             lock (_seen) contexts = DicomPresentationContext.ForFiles(_seen.ToArray(), includeVerification: false);
             return await DicomAssociation.OpenAsync(_association, contexts, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Once per file: a loop rather than LINQ with a closure over the source.
+        private static bool Proposes(DicomAssociation association, DicomStoreSource source)
+        {
+            foreach (var c in association.PresentationContexts)
+                if (c.AbstractSyntaxUid == source.SopClassUid && c.Proposed.TransferSyntaxUids.Contains(source.TransferSyntaxUid)) return true;
+            return false;
         }
 
         private void Return(DicomAssociation association)

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -14,14 +15,20 @@ namespace DicomTools.Engine.Upload.Protocols
     /// </summary>
     internal static class FileStreaming
     {
-        internal const int BufferSize = 81920;
+        /// <summary>
+        /// One read and one socket write per 256 KiB: a 0.5 MB file in two of each instead of seven (80 KiB), and the
+        /// buffer comes from the shared pool instead of being allocated (and zeroed) for every file.
+        /// </summary>
+        internal const int BufferSize = 256 * 1024;
 
         public static FileStream Open(string path)
         {
             // A FIFO or device named *.dcm would block the upload forever: only regular files are opened.
             DicomTools.Dicom.IO.RegularFile.EnsureRegular(path);
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize,
-                FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // Unbuffered (bufferSize 1) and synchronous: every read fills our own pooled buffer, so a FileStream buffer
+            // would be one more copy; and an asynchronous read of a regular file is a synchronous read handed to another
+            // pool thread on Unix (one thread hop per read for nothing).
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
         }
 
         /// <summary>
@@ -34,18 +41,29 @@ namespace DicomTools.Engine.Upload.Protocols
             using var source = Open(path);
             if (source.Length != expectedLength)
                 throw new IOException($"'{path}' changed size while queued ({expectedLength} bytes then, {source.Length} now).");
-            var buffer = new byte[BufferSize];
-            long copied = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(BufferSize, Math.Max(expectedLength, 1)));
+            try
             {
-                observe?.Invoke(buffer, 0, read);
-                await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
-                copied += read;
-                onBytes?.Invoke(read);
+                long copied = 0;
+                int read;
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    read = source.Read(buffer, 0, buffer.Length);
+                    if (read <= 0) break;
+                    observe?.Invoke(buffer, 0, read);
+                    await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                    copied += read;
+                    onBytes?.Invoke(read);
+                }
+                if (copied != expectedLength)
+                    throw new IOException($"'{path}' changed size while being sent ({expectedLength} bytes expected, {copied} read).");
             }
-            if (copied != expectedLength)
-                throw new IOException($"'{path}' changed size while being sent ({expectedLength} bytes expected, {copied} read).");
+            finally
+            {
+                // Returned only after the last write completed: the socket no longer reads from it.
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

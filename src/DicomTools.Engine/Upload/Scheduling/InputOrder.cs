@@ -16,8 +16,10 @@ namespace DicomTools.Engine.Upload.Scheduling
 
         public InputOrder(ChannelWriter<UploadResult> output) { _output = output; }
 
-        public void Finished(UploadResult result)
+        /// <summary>Holds or lets out <paramref name="result"/>; returns how many results it let out (0 when earlier ones are still running).</summary>
+        public int Finished(UploadResult result)
         {
+            var released = 0;
             lock (_lock)
             {
                 _waiting[result.Sequence] = result;
@@ -26,8 +28,10 @@ namespace DicomTools.Engine.Upload.Scheduling
                     _waiting.Remove(_next);
                     _output.TryWrite(ready);
                     _next++;
+                    released++;
                 }
             }
+            return released;
         }
     }
 }

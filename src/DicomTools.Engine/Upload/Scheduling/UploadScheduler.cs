@@ -50,7 +50,11 @@ namespace DicomTools.Engine.Upload.Scheduling
             _cancellationToken = _cancellation.Token;
             // One request for all files: more workers would only wait.
             var workers = _protocol.FilesPerRequest == null ? 1 : options.ThrottleLimit;
-            var running = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
+            var running = new Task[workers];
+            for (var i = 0; i < workers; i++)
+                running[i] = _protocol is IBlockingUploadProtocol
+                    ? Task.Factory.StartNew(WorkOnOwnThread, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                    : Task.Run(WorkAsync);
             // Workers end only when no batch can come any more, and every batch they took has its results out.
             Completion = FinishAsync(running);
         }
@@ -69,7 +73,11 @@ namespace DicomTools.Engine.Upload.Scheduling
                     catch (Exception ex) when (!(ex is OutOfMemoryException)) { _log.LogDebug("Closing connections failed: {Message}", ex.Message); }
                 }
             }
-            finally { _results.Writer.TryComplete(); }
+            finally
+            {
+                _results.Writer.TryComplete();
+                NudgeWaiter(urgent: false, done: true);
+            }
         }
 
         /// <summary>Done when every worker has ended (after <see cref="Complete"/> or <see cref="Dispose"/>).</summary>
@@ -109,17 +117,86 @@ namespace DicomTools.Engine.Upload.Scheduling
         }
 
         /// <summary>Takes the next result if it is ready (in input order), without waiting.</summary>
-        public bool TryTake(out UploadResult result) => _results.Reader.TryRead(out result!);
+        public bool TryTake(out UploadResult result)
+        {
+            if (!_results.Reader.TryRead(out result!)) return false;
+            Interlocked.Decrement(ref _ready);
+            return true;
+        }
+
+        // Results in the channel, not yet taken (the single-reader channel cannot count them).
+        private int _ready;
 
         /// <summary>
-        /// Blocks until a result is ready, every result was taken, <paramref name="wakeAfter"/> passed on the injected
-        /// clock (so that the caller can refresh progress and log lines during a long request), or the token is
-        /// cancelled. True when a result can be taken.
+        /// Blocks until results are ready (<see cref="WakeBatch"/> of them, a failed one, or the last ones), every result
+        /// was taken, <paramref name="wakeAfter"/> passed on the injected clock (so that the caller can refresh progress
+        /// and log lines during a long request), or the token is cancelled. True when a result can be taken.
         /// </summary>
-        public bool WaitForResult(TimeSpan wakeAfter, CancellationToken cancellationToken) =>
-            WaitForResultAsync(wakeAfter, cancellationToken).GetAwaiter().GetResult();
+        /// <remarks>
+        /// Without the thread pool: the workers wake this thread themselves, and only once <see cref="WakeBatch"/> results
+        /// are waiting, at a failure (so that -ErrorAction Stop stops the sending at once), or at the end. One wake per
+        /// finished file, through a pool thread that completed the channel's wait, cost more CPU than writing the result.
+        /// </remarks>
+        public bool WaitForResult(TimeSpan wakeAfter, CancellationToken cancellationToken)
+        {
+            var reader = _results.Reader;
+            if (reader.TryPeek(out _)) return true;
+            // Registered outside the lock: disposing it waits for a callback in flight, which needs the lock.
+            using var cancelled = cancellationToken.Register(s => ((UploadScheduler)s!).WakeWaiter(), this);
+            lock (_wakeGate)
+            {
+                _urgent = false;
+                _ticked = false;
+                if (reader.TryPeek(out _)) return true;
+                if (_resultsDone) return false;
+                var timer = _wakeTimer ??= _time.CreateTimer(s => ((UploadScheduler)s!).WakeWaiter(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _waiterParked = true;
+                try
+                {
+                    timer.Change(wakeAfter, Timeout.InfiniteTimeSpan);
+                    while (!_ticked && !_urgent && !_resultsDone && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _ready) < WakeBatch)
+                        Monitor.Wait(_wakeGate);
+                }
+                finally
+                {
+                    _waiterParked = false;
+                    timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+                return reader.TryPeek(out _);
+            }
+        }
 
-        /// <inheritdoc cref="WaitForResult"/>
+        /// <summary>Results that wake a waiting <see cref="WaitForResult"/> together (a failure or the end wakes it at once).</summary>
+        internal const int WakeBatch = 16;
+
+        private readonly object _wakeGate = new object();
+        private ITimer? _wakeTimer;
+        private bool _waiterParked, _ticked, _urgent, _resultsDone;
+
+        private void WakeWaiter()
+        {
+            lock (_wakeGate)
+            {
+                _ticked = true;
+                Monitor.PulseAll(_wakeGate);
+            }
+        }
+
+        /// <summary>After results went into the channel: wakes a waiting <see cref="WaitForResult"/> when it has enough to do.</summary>
+        private void NudgeWaiter(bool urgent, bool done = false)
+        {
+            lock (_wakeGate)
+            {
+                _urgent |= urgent;
+                _resultsDone |= done;
+                if (_waiterParked && (_urgent || _resultsDone || Volatile.Read(ref _ready) >= WakeBatch)) Monitor.PulseAll(_wakeGate);
+            }
+        }
+
+        /// <summary>
+        /// Completes when a result is ready (at once, not in batches), every result was taken, <paramref name="wakeAfter"/>
+        /// passed on the injected clock, or the token is cancelled. True when a result can be taken.
+        /// </summary>
         public async Task<bool> WaitForResultAsync(TimeSpan wakeAfter, CancellationToken cancellationToken)
         {
             // One pending wait on the channel, reused across calls, so that waking up for progress leaves no waiters behind.
@@ -164,6 +241,7 @@ namespace DicomTools.Engine.Upload.Scheduling
         public void Dispose()
         {
             if (!IsFinished) _cancellation.Cancel();
+            _wakeTimer?.Dispose();
             _held.Clear();
             _completed = true;
             _batches.Writer.TryComplete();
@@ -193,7 +271,9 @@ namespace DicomTools.Engine.Upload.Scheduling
         private void Publish(UploadResult result)
         {
             Progress.AddDone(1);
-            _order.Finished(result);
+            var released = _order.Finished(result);
+            if (released > 0) Interlocked.Add(ref _ready, released);
+            NudgeWaiter(urgent: result.Status == UploadStatus.Failed);
         }
 
         private async Task WorkAsync()
@@ -203,6 +283,21 @@ namespace DicomTools.Engine.Upload.Scheduling
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 while (reader.TryRead(out var batch))
                     await RunBatchAsync(batch).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// A worker of a blocking protocol, on its own thread: each batch's send completes before RunBatchAsync returns,
+        /// so the whole file, from taking it to publishing its result, runs here. Only an empty queue waits.
+        /// </summary>
+        private void WorkOnOwnThread()
+        {
+            var reader = _batches.Reader;
+            while (true)
+            {
+                while (reader.TryRead(out var batch)) RunBatchAsync(batch).GetAwaiter().GetResult();
+                var more = reader.WaitToReadAsync();
+                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult())) return;
+            }
         }
 
         private async Task RunBatchAsync(UploadBatch batch)
@@ -244,7 +339,7 @@ namespace DicomTools.Engine.Upload.Scheduling
             var results = batch.Results;
             try
             {
-                foreach (var r in results) Identify(r.File);
+                if (!(_protocol is IReadsOwnIdentifiers)) foreach (var r in results) Identify(r.File);
                 await _protocol.SendAsync(batch, _cancellationToken).ConfigureAwait(false);
             }
             catch (DicomToolsHttpException ex)
