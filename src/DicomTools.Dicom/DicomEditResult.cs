@@ -20,4 +20,18 @@ namespace DicomTools.Dicom
         /// <summary>Only the elements whose value really changes.</summary>
         public IReadOnlyList<DicomTagChange> Changes { get; }
     }
+
+    /// <summary>What <see cref="DicomFileEditor.Stage"/> prepared: the result the edit will have, and the new version waiting
+    /// to replace the file (null when nothing is to be written).</summary>
+    public sealed class DicomStagedEdit
+    {
+        /// <summary>A staged edit; the editor makes these.</summary>
+        public DicomStagedEdit(DicomEditResult result, IO.StagedReplacement? replacement)
+        { Result = result ?? throw new ArgumentNullException(nameof(result)); Replacement = replacement; }
+        /// <summary>What the edit does once <see cref="Replacement"/> (if any) is committed.</summary>
+        public DicomEditResult Result { get; }
+        /// <summary>The new version, complete and not yet flushed nor renamed: commit it (<see cref="IO.GroupCommitter"/>,
+        /// <see cref="IO.SafeFileReplacer.Commit(IO.StagedReplacement)"/>) or dispose it to leave the file as it was.</summary>
+        public IO.StagedReplacement? Replacement { get; }
+    }
 }

@@ -54,6 +54,24 @@ namespace DicomTools.Dicom
         /// <exception cref="DicomCharacterSetException">A value the character set cannot carry, with <see cref="CharacterSetPolicy.Refuse"/>.</exception>
         public static DicomEditResult Edit(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null)
         {
+            var staged = Stage(path, edits, options);
+            if (staged.Replacement != null)
+            {
+                using (staged.Replacement) SafeFileReplacer.Commit(staged.Replacement);
+            }
+            return staged.Result;
+        }
+
+        /// <summary>
+        /// <see cref="Edit"/> up to the durable replacement: the new version is complete in its temporary file (not flushed,
+        /// not renamed) in <see cref="DicomStagedEdit.Replacement"/>, for a <see cref="GroupCommitter"/> to commit with
+        /// others; null when nothing is to be written (no change, or a dry run). The result says what the commit will have done.
+        /// </summary>
+        /// <exception cref="DicomFormatException">The file is not DICOM or is damaged (nothing is written).</exception>
+        /// <exception cref="DicomValueException">A value its VR does not allow, an element that cannot be edited, a missing item.</exception>
+        /// <exception cref="DicomCharacterSetException">A value the character set cannot carry, with <see cref="CharacterSetPolicy.Refuse"/>.</exception>
+        public static DicomStagedEdit Stage(string path, IReadOnlyList<DicomEdit> edits, DicomEditOptions? options = null)
+        {
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (edits == null) throw new ArgumentNullException(nameof(edits));
             options ??= new DicomEditOptions();
@@ -67,20 +85,24 @@ namespace DicomTools.Dicom
             var elements = new List<Element>(128);
             long tailOffset;
             var input = DicomParser.Open(path, out header, ScanBufferSize);
+            StagedReplacement? staged = null;
             try
             {
                 var walker = new DicomWalker(input, header.Syntax) { StopAfter = last, Warning = options.Warning };
                 tailOffset = Scan(walker, elements, sorted, nested, false);
-                return Apply(path, walker, header, elements, sorted, nested, tailOffset, options);
+                var result = Apply(path, walker, header, elements, sorted, nested, tailOffset, options, out staged);
+                return new DicomStagedEdit(result, staged);
             }
             finally
             {
-                input.Dispose();
+                // A staged replacement holds the source open until its rename is durable (see SafeFileReplacer.Stage).
+                if (staged == null) input.Dispose();
             }
         }
 
-        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, List<DicomEdit> nested, long tailOffset, DicomEditOptions options)
+        private static DicomEditResult Apply(string path, DicomWalker scan, DicomFileHeader header, List<Element> elements, List<DicomEdit> sorted, List<DicomEdit> nested, long tailOffset, DicomEditOptions options, out StagedReplacement? staged)
         {
+            staged = null;
             RefuseDicomDir(path, header, elements);
             var charset = DicomCharacterSet.Default;
             var charsetElement = Find(elements, DicomTag.SpecificCharacterSet);
@@ -154,7 +176,7 @@ namespace DicomTools.Dicom
             if (changes.Count > 0 && !transcode && scan.Stopped) ValidateRest(scan, elements.Count > 0 ? elements[elements.Count - 1].Header.Tag : default);
             if (!options.DryRun && (changes.Count > 0 || transcode))
             {
-                SafeFileReplacer.Write(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset, options.TailCopier ?? FileRangeCopier.Default), new SafeWriteOptions
+                staged = SafeFileReplacer.Stage(path, target, output => WriteEdited(path, (FileStream)output, header, elements, plan, tailOffset, options.TailCopier ?? (options.FlushToDisk ? FileRangeCopier.WriteBehind : FileRangeCopier.Default)), new SafeWriteOptions
                 {
                     FlushToDisk = options.FlushToDisk,
                     OverwriteReadOnly = options.OverwriteReadOnly,
@@ -163,7 +185,7 @@ namespace DicomTools.Dicom
                     SourceIdentity = scan.Input.SourceIdentity,
                     Warning = options.Warning,
                     BeforeReplace = BeforeReplace,
-                });
+                }, scan.Input);
                 written = true;
             }
             return new DicomEditResult(path, target, sopInstanceUid, written, changes);

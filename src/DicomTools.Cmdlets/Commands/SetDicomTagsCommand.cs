@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using DicomTools.Cmdlets.Completion;
 using DicomTools.Dicom;
 using DicomTools.Engine.Metadata;
@@ -95,7 +96,7 @@ namespace DicomTools.Cmdlets.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>How many files are edited at once (the flush to disk of one overlaps the work on others).</summary>
+        /// <summary>How many files are edited at once; edited files wait for a shared flush to disk (group commit) without holding a worker.</summary>
         [Parameter]
         [ValidateRange(1, 256)]
         public int ThrottleLimit { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
@@ -125,8 +126,10 @@ namespace DicomTools.Cmdlets.Commands
             }
 
             var updater = new TagFileUpdater(plan.Edits, CharacterSetPolicy, flushToDisk: true, logProvider: LogQueue) { OverwriteReadOnly = Force.IsPresent };
+            // A worker stages a file (writes its new version beside it) and goes on to the next one; the file's outcome comes
+            // back when the group commit that makes it durable is over, so the flushes of many files are shared.
             _queue = new OrderedWorkQueue<PendingFile, TagFileOutcome?>(
-                (file, token) => file.Declined ? null : updater.Update(file.Request, token),
+                (file, token) => file.Declined ? NoOutcome : Nullable(updater.UpdateAsync(file.Request, token)),
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);
             _progress = new ProgressMeter();
             _stopAtFirstError = ErrorsStopTheCommand();
@@ -363,6 +366,15 @@ namespace DicomTools.Cmdlets.Commands
 
         private static string Keyword(DicomTag tag) =>
             DicomDictionary.TryGetByTag(tag, out var entry) && entry.Keyword.Length > 0 ? entry.Keyword : tag.ToString();
+
+        private static readonly Task<TagFileOutcome?> NoOutcome = Task.FromResult<TagFileOutcome?>(null);
+
+        // Task<T> is not covariant: the updater's outcome as the queue's nullable one (null stands for a declined file).
+        private static Task<TagFileOutcome?> Nullable(Task<TagFileOutcome> task) =>
+            task.Status == TaskStatus.RanToCompletion
+                ? Task.FromResult<TagFileOutcome?>(task.Result)
+                : task.ContinueWith<TagFileOutcome?>(t => t.GetAwaiter().GetResult(), System.Threading.CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         private sealed class PendingFile
         {

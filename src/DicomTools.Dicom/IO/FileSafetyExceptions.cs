@@ -53,4 +53,22 @@ namespace DicomTools.Dicom.IO
         /// <summary>How to make it writable, e.g. "make it writable: chmod u+w 'a.dcm'".</summary>
         public string HowToClear { get; }
     }
+
+    /// <summary>
+    /// The new version was flushed and renamed over the file, but flushing the folder failed: the file reads as the new
+    /// version now, yet a power loss before the system writes the folder on its own could bring the old one back. Not
+    /// "left unchanged", and not proven durable either.
+    /// </summary>
+    public sealed class FolderFlushException : IOException
+    {
+        /// <summary>Creates the exception for <paramref name="path"/>, whose folder's flush failed with <paramref name="inner"/>.</summary>
+        public FolderFlushException(string path, Exception inner)
+            : base($"'{path}' was replaced by its new version, but its folder could not be flushed to disk ({inner.Message}); after a power loss it may read as the old or the new version. Check the disk, then run the command again for this file.", inner)
+        {
+            Path = path;
+        }
+
+        /// <summary>The file whose replacement is not proven durable.</summary>
+        public string Path { get; }
+    }
 }

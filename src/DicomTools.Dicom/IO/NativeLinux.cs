@@ -38,6 +38,9 @@ namespace DicomTools.Dicom.IO
         [DllImport("libc", SetLastError = true, EntryPoint = "fsync")]
         private static extern int FsyncNative(int fd);
 
+        [DllImport("libc", SetLastError = true, EntryPoint = "sync_file_range")]
+        private static extern int SyncFileRangeNative(int fd, long offset, long count, uint flags);
+
         [DllImport("libc", SetLastError = true, EntryPoint = "close")]
         private static extern int CloseNative(int fd);
 
@@ -113,6 +116,32 @@ namespace DicomTools.Dicom.IO
             finally
             {
                 _ = CloseNative(fd); // nothing to do about a failed close of a read-only descriptor
+            }
+        }
+
+        private const uint SyncFileRangeWrite = 2;
+
+        /// <summary>
+        /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing the range's dirty pages to the disk and returns
+        /// without waiting (a count of 0 means to the end). Only a head start for the fsync(2) that follows: it makes
+        /// nothing durable by itself, so any failure (old kernel, a file system without it) is ignored here and the fsync
+        /// reports what matters.
+        /// </summary>
+        public static void StartWriteback(SafeHandle handle, long offset, long count)
+        {
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                _ = SyncFileRangeNative(handle.DangerousGetHandle().ToInt32(), offset, count, SyncFileRangeWrite);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // A libc without it: the fsync alone writes the data.
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
             }
         }
 

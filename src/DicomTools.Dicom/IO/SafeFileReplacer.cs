@@ -38,12 +38,46 @@ namespace DicomTools.Dicom.IO
     public static class SafeFileReplacer
     {
         /// <summary>
-        /// Writes <paramref name="target"/> through <paramref name="writeContent"/> atomically; <paramref name="source"/> is the
-        /// file read (its permissions go to a new target). On any error the temporary file is removed and the target is untouched.
+        /// Writes <paramref name="target"/> through <paramref name="writeContent"/> atomically and durably; <paramref name="source"/>
+        /// is the file read (its permissions go to a new target). On any error before the rename the temporary file is removed
+        /// and the target is untouched.
         /// </summary>
         /// <exception cref="ReadOnlyFileException">The target is read-only and <see cref="SafeWriteOptions.OverwriteReadOnly"/> is off.</exception>
         /// <exception cref="FileChangedException">The source changed between our read and the rename.</exception>
+        /// <exception cref="FolderFlushException">The target was replaced but its folder could not be flushed.</exception>
         public static void Write(string source, string target, Action<Stream> writeContent, SafeWriteOptions? options = null)
+        {
+            using (var staged = Stage(source, target, writeContent, options)) Commit(staged);
+        }
+
+        /// <summary>
+        /// Commits one staged replacement on its own: fsync of the new file, source check, rename, fsync of the folder (what a
+        /// <see cref="GroupCommitter"/> does for many at once). The caller still disposes <paramref name="staged"/>.
+        /// </summary>
+        /// <exception cref="FileChangedException">The source changed since it was read: nothing was renamed.</exception>
+        /// <exception cref="FolderFlushException">The target was replaced but its folder could not be flushed.</exception>
+        public static void Commit(StagedReplacement staged) => Commit(staged, SystemFileDurability.Instance);
+
+        internal static void Commit(StagedReplacement staged, IFileDurability durability)
+        {
+            if (staged == null) throw new ArgumentNullException(nameof(staged));
+            staged.FlushData(durability);
+            staged.Publish(durability);
+            staged.FlushFolder(durability);
+        }
+
+        /// <summary>
+        /// The first half of <see cref="Write"/>: the new content is complete in a temporary file beside the target, with the
+        /// target's (or the source's) permissions, locked, and not yet flushed nor renamed. <see cref="GroupCommitter"/> makes it
+        /// replace the target durably; disposing it uncommitted removes the temporary file and leaves the target untouched.
+        /// </summary>
+        /// <param name="source">The file read: its permissions go to a target that does not exist yet.</param>
+        /// <param name="target">The file to replace (a link is followed: its target is replaced, the link kept).</param>
+        /// <param name="writeContent">Writes the whole new content to the stream it is given.</param>
+        /// <param name="options">How the target is treated (read-only, source check, sweeping, flushing).</param>
+        /// <param name="holdOpen">Disposed with the result: e.g. the source's stream, kept open until the rename is durable so
+        /// that the replaced file's blocks are freed after the folder flush, not inside it.</param>
+        public static StagedReplacement Stage(string source, string target, Action<Stream> writeContent, SafeWriteOptions? options = null, IDisposable? holdOpen = null)
         {
             if (source == null) throw new ArgumentNullException(nameof(source));
             if (target == null) throw new ArgumentNullException(nameof(target));
@@ -66,33 +100,26 @@ namespace DicomTools.Dicom.IO
                 if (NativeLinux.IsLinux && !NativeLinux.TryLock(output.SafeFileHandle, NativeLinux.LockExclusive))
                     throw new IOException("Cannot lock the new temporary file '" + temp + "'.");
                 writeContent(output);
-                output.Flush(options.FlushToDisk);
+                output.Flush();
+                // Before the flush, so that the fsync makes the mode durable with the data.
                 CopyPermissions(targetExists ? targetReal : source, temp);
-                options.BeforeReplace?.Invoke(temp);
-                if (options.SourceIdentity != null)
-                {
-                    var now = FileIdentity.Of(source);
-                    if (!options.SourceIdentity.Equals(now)) throw new FileChangedException(source);
-                }
-                // On Linux the temporary file stays open (and locked) through the rename, so a concurrent cleaner never takes
-                // it for a leftover; Windows cannot rename an open file.
-                if (!NativeLinux.IsLinux) { output.Dispose(); output = null; }
-                if (windowsReadOnly) File.SetAttributes(targetReal, File.GetAttributes(targetReal) & ~FileAttributes.ReadOnly);
-                Replace(temp, targetReal);
-                if (windowsReadOnly) File.SetAttributes(targetReal, File.GetAttributes(targetReal) | FileAttributes.ReadOnly);
-                if (NativeLinux.IsLinux && options.FlushToDisk) NativeLinux.FsyncFolder(folder);
+                var staged = new StagedReplacement(source, targetReal, folder, temp, output, windowsReadOnly, options, holdOpen);
+                output = null;
+                return staged;
             }
             catch
             {
-                try { if (File.Exists(temp)) File.Delete(temp); }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
+                output?.Dispose();
+                DeleteQuietly(temp);
                 throw;
             }
-            finally
-            {
-                output?.Dispose();
-            }
+        }
+
+        internal static void DeleteQuietly(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
 
         /// <summary>The start of every temporary file name for <paramref name="fileName"/>.</summary>
@@ -165,19 +192,6 @@ namespace DicomTools.Dicom.IO
             if (readOnlyForUs)
                 throw new ReadOnlyFileException(target, "mode " + Convert.ToString(stat.Mode & 0xFFF, 8).PadLeft(4, '0'), $"make it writable: chmod u+w '{target}'");
             return false;
-        }
-
-        private static void Replace(string temp, string target)
-        {
-            if (File.Exists(target))
-            {
-                // Unix: rename(2), atomic. Windows: ReplaceFile keeps the original's ACLs and attributes.
-                File.Replace(temp, target, null, true);
-            }
-            else
-            {
-                File.Move(temp, target);
-            }
         }
 
         // File.GetUnixFileMode / SetUnixFileMode exist from .NET 7; this library targets netstandard2.0, so reach them by reflection.

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace DicomTools.Engine.Tagging
 {
@@ -34,14 +35,17 @@ namespace DicomTools.Engine.Tagging
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a work queue: items go in at one end and results come out in order at the other.")]
     public sealed class OrderedWorkQueue<TInput, TResult> : IDisposable
     {
-        private readonly Func<TInput, CancellationToken, TResult> _work;
+        private readonly Func<TInput, CancellationToken, Task<TResult>> _work;
         private readonly int _maxConcurrency;
         private readonly CancellationTokenSource _cancellation;
+        private readonly CancellationToken _cancellationToken;
         private readonly BlockingCollection<OrderedWorkItem<TInput, TResult>> _pending = new BlockingCollection<OrderedWorkItem<TInput, TResult>>();
         private readonly Dictionary<long, OrderedWorkItem<TInput, TResult>> _finished = new Dictionary<long, OrderedWorkItem<TInput, TResult>>();
         private readonly List<Thread> _workers = new List<Thread>();
         private readonly object _gate = new object();
         private long _added;
+        // Work that returned an unfinished task (a file waiting for its group commit): its worker went on to the next input.
+        private long _outstanding;
         private long _taken;
         private bool _disposed;
         private volatile bool _stopStarting;
@@ -51,6 +55,20 @@ namespace DicomTools.Engine.Tagging
         /// <param name="maxInFlight">How many inputs may be added but not yet taken before <see cref="IsFull"/>.</param>
         /// <param name="cancellationToken">Cancels inputs not yet started; running work gets the token too.</param>
         public OrderedWorkQueue(Func<TInput, CancellationToken, TResult> work, int maxConcurrency, int maxInFlight, CancellationToken cancellationToken)
+            : this(work == null ? null! : (input, token) => Task.FromResult(work(input, token)), maxConcurrency, maxInFlight, cancellationToken)
+        {
+        }
+
+        /// <summary>
+        /// Work that may finish after it returns: the worker starts the next input at once, and the outcome is handed back
+        /// (still in input order) when the task completes. How a file waits for the group commit that makes it durable
+        /// without holding a worker. Up to <paramref name="maxInFlight"/> inputs may be waiting so.
+        /// </summary>
+        /// <param name="work">Runs on a worker thread; must not touch PowerShell; its task must complete eventually.</param>
+        /// <param name="maxConcurrency">How many inputs are worked on at once (not counting those waiting on their task).</param>
+        /// <param name="maxInFlight">How many inputs may be added but not yet taken before <see cref="IsFull"/>.</param>
+        /// <param name="cancellationToken">Cancels inputs not yet started; running work gets the token too.</param>
+        public OrderedWorkQueue(Func<TInput, CancellationToken, Task<TResult>> work, int maxConcurrency, int maxInFlight, CancellationToken cancellationToken)
         {
             if (maxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrency), maxConcurrency, "At least one worker is needed.");
             if (maxInFlight < maxConcurrency) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "Must be at least maxConcurrency.");
@@ -58,6 +76,7 @@ namespace DicomTools.Engine.Tagging
             _maxConcurrency = maxConcurrency;
             MaxInFlight = maxInFlight;
             _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _cancellationToken = _cancellation.Token;
         }
 
         public int MaxInFlight { get; }
@@ -139,9 +158,10 @@ namespace DicomTools.Engine.Tagging
                 }
                 else
                 {
+                    Task<TResult>? task = null;
                     try
                     {
-                        item.Result = _work(item.Input, token);
+                        task = _work(item.Input, token);
                     }
                     catch (OperationCanceledException) when (token.IsCancellationRequested)
                     {
@@ -151,12 +171,33 @@ namespace DicomTools.Engine.Tagging
                     {
                         item.Error = ex;
                     }
+                    if (task != null && !task.IsCompleted)
+                    {
+                        lock (_gate) _outstanding++;
+                        task.ContinueWith(done => Finish(item, done, outstanding: true), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                        continue;
+                    }
+                    if (task != null) Settle(item, task, token);
                 }
-                lock (_gate)
-                {
-                    _finished[item.Index] = item;
-                    Monitor.PulseAll(_gate);
-                }
+                Finish(item, null, outstanding: false);
+            }
+        }
+
+        private static void Settle(OrderedWorkItem<TInput, TResult> item, Task<TResult> task, CancellationToken token)
+        {
+            if (task.Status == TaskStatus.RanToCompletion) item.Result = task.Result;
+            else if (task.IsCanceled || task.Exception?.InnerException is OperationCanceledException && token.IsCancellationRequested) item.Canceled = true;
+            else item.Error = task.Exception!.InnerExceptions.Count == 1 ? task.Exception.InnerException : task.Exception;
+        }
+
+        private void Finish(OrderedWorkItem<TInput, TResult> item, Task<TResult>? task, bool outstanding)
+        {
+            if (task != null) Settle(item, task, _cancellationToken);
+            lock (_gate)
+            {
+                if (outstanding) _outstanding--;
+                _finished[item.Index] = item;
+                Monitor.PulseAll(_gate);
             }
         }
 
@@ -173,6 +214,11 @@ namespace DicomTools.Engine.Tagging
             _cancellation.Cancel();
             _pending.CompleteAdding();
             foreach (var worker in workers) worker.Join();
+            // Work waiting on its task (a file in a group commit) is running work too: wait for it to end.
+            lock (_gate)
+            {
+                while (_outstanding > 0) Monitor.Wait(_gate);
+            }
             _pending.Dispose();
             _cancellation.Dispose();
         }

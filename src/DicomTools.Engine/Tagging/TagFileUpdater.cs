@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using System.Threading.Tasks;
 using DicomTools.Dicom;
 using DicomTools.Dicom.IO;
 using DicomTools.Engine.Logging;
@@ -94,6 +95,8 @@ namespace DicomTools.Engine.Tagging
         private readonly CharacterSetPolicy _characterSetPolicy;
         private readonly bool _flushToDisk;
         private readonly ILogger _logger;
+        // Files staged by concurrent workers share fsyncs of their folder (and the disk's flushes) through it.
+        private readonly GroupCommitter _committer;
         // Folders whose temporary files left by killed edits were already looked for in this run: once per folder, before
         // the run's first write there (the others wait for it), never once per file.
         private readonly ConcurrentDictionary<string, Lazy<bool>> _sweptFolders = new ConcurrentDictionary<string, Lazy<bool>>(StringComparer.Ordinal);
@@ -104,23 +107,58 @@ namespace DicomTools.Engine.Tagging
         /// <summary>Replace read-only files too (-Force); off, they fail with <see cref="TagFailureKind.AccessDenied"/>.</summary>
         public bool OverwriteReadOnly { get; set; }
 
-        public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk = true, ILoggerProvider? logProvider = null)
+        /// <param name="edits">The edits every file gets.</param>
+        /// <param name="characterSetPolicy">What to do with a value a file's character set cannot carry.</param>
+        /// <param name="flushToDisk">fsync each new file before its rename and its folder after it (off only for previews and tests).</param>
+        /// <param name="logProvider">Where the per-file log lines go.</param>
+        /// <param name="committer">Commits the staged files in groups; null: one of this updater's own.</param>
+        public TagFileUpdater(IReadOnlyList<DicomEdit> edits, CharacterSetPolicy characterSetPolicy, bool flushToDisk = true, ILoggerProvider? logProvider = null, GroupCommitter? committer = null)
         {
+            _committer = committer ?? new GroupCommitter();
             _edits = edits ?? throw new ArgumentNullException(nameof(edits));
             _characterSetPolicy = characterSetPolicy;
             _flushToDisk = flushToDisk;
             _logger = logProvider?.CreateLogger(typeof(TagFileUpdater).FullName!) ?? NullLogger.Instance;
         }
 
-        /// <summary>Edits (or, on a dry run, examines) one file.</summary>
+        /// <summary>Edits (or, on a dry run, examines) one file; returns once its new version is durable (or it failed).</summary>
         public TagFileOutcome Update(TagFileRequest request, CancellationToken cancellationToken = default)
         {
-            var dryRun = request.DryRun;
+            // Waits on the commit itself, not on a continuation: a caller blocking thread-pool threads (Parallel.For) must
+            // not need another pool thread to learn its result.
+            var outcome = Begin(request, cancellationToken, out var commit);
+            if (commit == null) return outcome;
+            try { commit.Wait(CancellationToken.None); }
+            catch (AggregateException) { } // settled below
+            return Settle(request, outcome, commit);
+        }
+
+        /// <summary>
+        /// Edits (or, on a dry run, examines) one file: the new version is written beside it on the calling thread, then
+        /// committed with the other files staged meanwhile (<see cref="GroupCommitter"/>). The task completes with the outcome
+        /// once the file is durably replaced (fsync of the new file before its rename, of its folder after it), or with the
+        /// failure, the file then left as it was; it never faults. The calling thread may commit a group itself.
+        /// </summary>
+        public Task<TagFileOutcome> UpdateAsync(TagFileRequest request, CancellationToken cancellationToken = default)
+        {
+            var outcome = Begin(request, cancellationToken, out var commit);
+            if (commit == null) return Task.FromResult(outcome);
+            if (commit.IsCompleted) return Task.FromResult(Settle(request, outcome, commit));
+            return commit.ContinueWith(done => Settle(request, outcome, done), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        /// <summary>Stages the file and hands it to the committer (<paramref name="commit"/>, null when there is nothing to
+        /// commit); returns the final outcome, or the one planned for when the commit succeeds.</summary>
+        private TagFileOutcome Begin(TagFileRequest request, CancellationToken cancellationToken, out Task? commit)
+        {
             if (request == null) throw new ArgumentNullException(nameof(request));
+            commit = null;
+            var dryRun = request.DryRun;
             var source = request.SourcePath;
             var output = request.DestinationPath ?? source;
             if (request.PresetFailure != null) return Failed(request, request.PresetFailure);
             long bytes = 0;
+            StagedReplacement? staged = null;
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -158,23 +196,49 @@ namespace DicomTools.Engine.Tagging
                     // The folder the new file really goes to (links resolved once, by the replacer itself).
                     options.PreparingFolder = folder => SweepOnce(folder, warn);
                 }
-                var result = DicomFileEditor.Edit(source, _edits, options);
+                var edit = DicomFileEditor.Stage(source, _edits, options);
+                var result = edit.Result;
+                staged = edit.Replacement;
                 var written = result.Written;
                 if (request.DestinationPath != null && !dryRun && !written)
                 {
                     // Nothing to change, but the destination must still hold the file: the admin sends it from there.
-                    CopyAtomically(source, request.DestinationPath, options);
+                    staged = StageCopy(source, request.DestinationPath, options);
                     written = true;
                 }
-                _logger.LogDebug("{File}: {Count} change(s), {Action}", source, result.Changes.Count,
-                    dryRun ? "dry run" : written ? "written to " + output : "nothing written");
-                return new TagFileOutcome(source, output, result.SopInstanceUid, written, dryRun, result.Changes, bytes, null, warnings);
+                var outcome = new TagFileOutcome(source, output, result.SopInstanceUid, written, dryRun, result.Changes, bytes, null, warnings);
+                if (staged == null)
+                {
+                    LogDone(source, outcome);
+                    return outcome;
+                }
+                var committing = staged;
+                staged = null; // the committer owns it from here, whatever happens
+                commit = _committer.Commit(committing);
+                return outcome;
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
             {
+                staged?.Dispose();
                 return Failed(request, Describe(source, ex), bytes);
             }
         }
+
+        /// <summary>The outcome once the commit is over: as planned, or the failure that kept (or could not prove) the new version.</summary>
+        private TagFileOutcome Settle(TagFileRequest request, TagFileOutcome planned, Task commit)
+        {
+            if (commit.Exception == null)
+            {
+                LogDone(request.SourcePath, planned);
+                return planned;
+            }
+            var error = commit.Exception.InnerExceptions.Count == 1 ? commit.Exception.InnerException! : commit.Exception;
+            return Failed(request, Describe(request.SourcePath, error), planned.Bytes);
+        }
+
+        private void LogDone(string source, TagFileOutcome outcome) =>
+            _logger.LogDebug("{File}: {Count} change(s), {Action}", source, outcome.Changes.Count,
+                outcome.DryRun ? "dry run" : outcome.Written ? "written to " + outcome.OutputPath : "nothing written");
 
         private static TagFileOutcome Failed(TagFileRequest request, TagFileFailure failure, long bytes = 0) =>
             new TagFileOutcome(request.SourcePath, request.SourcePath, null, false, false, Array.Empty<DicomTagChange>(), bytes, failure);
@@ -196,6 +260,8 @@ namespace DicomTools.Engine.Tagging
                         $"'{path}': the new value for {SampleTagPlan.Describe(v.Tag)} ({v.VR}) is refused: {v.Message}{untouched}", ex);
                 case NotRegularFileException n:
                     return new TagFileFailure(TagFailureKind.NotRegularFile, n.Message, ex);
+                case FolderFlushException ff:
+                    return new TagFileFailure(TagFailureKind.IOError, ff.Message, ex);
                 case FileChangedException c:
                     return new TagFileFailure(TagFailureKind.ChangedWhileEditing, c.Message, ex);
                 case ReadOnlyFileException r:
@@ -219,12 +285,13 @@ namespace DicomTools.Engine.Tagging
         private void SweepOnce(string folder, Action<string> warning) =>
             _ = _sweptFolders.GetOrAdd(folder, f => new Lazy<bool>(() => SafeFileReplacer.RemoveStaleTemporaryFilesIn(f, warning) >= 0)).Value;
 
-        /// <summary>Copies through a temporary file in the destination folder, so a crash never leaves half a file.</summary>
-        private static void CopyAtomically(string source, string destination, DicomEditOptions options)
+        /// <summary>A copy through a temporary file in the destination folder (so a crash never leaves half a file), staged for the committer.</summary>
+        private static StagedReplacement StageCopy(string source, string destination, DicomEditOptions options)
         {
-            using (var input = RegularFile.OpenRead(source, 1 << 16, FileOptions.SequentialScan, out var identity))
+            var input = RegularFile.OpenRead(source, 1 << 16, FileOptions.SequentialScan, out var identity);
+            try
             {
-                SafeFileReplacer.Write(source, destination, copy => FileRangeCopy.AppendWholeFile(input, copy), new SafeWriteOptions
+                return SafeFileReplacer.Stage(source, destination, copy => FileRangeCopy.AppendWholeFile(input, copy), new SafeWriteOptions
                 {
                     PreparingFolder = options.PreparingFolder,
                     FlushToDisk = options.FlushToDisk,
@@ -232,7 +299,12 @@ namespace DicomTools.Engine.Tagging
                     SourceIdentity = identity,
                     Warning = options.Warning,
                     SweepStaleTemporaryFiles = false,
-                });
+                }, input);
+            }
+            catch
+            {
+                input.Dispose();
+                throw;
             }
         }
     }
