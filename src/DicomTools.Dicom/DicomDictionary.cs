@@ -9,8 +9,6 @@ namespace DicomTools.Dicom
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is the DICOM Data Dictionary (PS3.6): the standard's own name.")]
     public static partial class DicomDictionary
     {
-        private static readonly char[] LineBreak = { '\n' };
-
         private sealed class RangeEntry
         {
             public ushort GroupFrom, GroupTo, ElementFrom, ElementTo;
@@ -38,46 +36,93 @@ namespace DicomTools.Dicom
         private static Tables Load()
         {
             var t = new Tables();
-            foreach (var line in ExactTable.Split(LineBreak, StringSplitOptions.RemoveEmptyEntries))
+            var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+            // One pass over the text, no Split: the table is ~5000 lines and this runs in every process that reads a file.
+            foreach (var f in Lines(ExactTable, texts))
             {
-                var f = line.Split('|');
-                var tag = new DicomTag(ParseHex(f[0], 0), ParseHex(f[0], 4));
-                var entry = new DicomDictionaryEntry(tag, f[2], NameFromKeyword(f[2]), f[1], f[3], f[4] == "R");
+                var tag = new DicomTag(f.Hex(0), f.Hex(4));
+                var entry = new DicomDictionaryEntry(tag, f.Keyword, f.VR, f.VM, f.Retired);
                 t.ByTag[tag.Value] = entry;
                 // A retired keyword never shadows a current one (the registry reuses none, but be safe).
                 if (!t.ByKeyword.TryGetValue(entry.Keyword, out var existing) || (existing.Retired && !entry.Retired))
                     t.ByKeyword[entry.Keyword] = entry;
             }
-            foreach (var line in RangeTable.Split(LineBreak, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var f in Lines(RangeTable, texts))
             {
-                var f = line.Split('|');
                 var r = new RangeEntry
                 {
-                    GroupFrom = ParseHex(f[0], 0), GroupTo = ParseHex(f[0], 4), GroupStep = f[0][8],
-                    ElementFrom = ParseHex(f[0], 9), ElementTo = ParseHex(f[0], 13), ElementStep = f[0][17],
+                    GroupFrom = f.Hex(0), GroupTo = f.Hex(4), GroupStep = f.Char(8),
+                    ElementFrom = f.Hex(9), ElementTo = f.Hex(13), ElementStep = f.Char(17),
                 };
-                r.Template = new DicomDictionaryEntry(new DicomTag(r.GroupFrom, r.ElementFrom), f[2], NameFromKeyword(f[2]), f[1], f[3], f[4] == "R");
+                r.Template = new DicomDictionaryEntry(new DicomTag(r.GroupFrom, r.ElementFrom), f.Keyword, f.VR, f.VM, f.Retired);
                 t.Ranges.Add(r);
                 if (!t.ByKeyword.ContainsKey(r.Template.Keyword)) t.ByKeyword[r.Template.Keyword] = r.Template;
             }
             return t;
         }
 
-        private static ushort ParseHex(string s, int start) =>
-            ushort.Parse(s.Substring(start, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-
-        /// <summary>"PatientName" → "Patient Name"; "SOPInstanceUID" → "SOP Instance UID".</summary>
-        private static string NameFromKeyword(string keyword)
+        /// <summary>One line of a table: "tag|VR|Keyword|VM|R", fields cut out of the table text without copying the tag.</summary>
+        private readonly struct TableLine
         {
-            var sb = new StringBuilder(keyword.Length + 8);
-            for (var i = 0; i < keyword.Length; i++)
+            private readonly string _table;
+            private readonly int _start;
+
+            public TableLine(string table, int start, string vr, string keyword, string vm, bool retired)
             {
-                var c = keyword[i];
-                if (i > 0 && char.IsUpper(c) && (char.IsLower(keyword[i - 1]) || (i + 1 < keyword.Length && char.IsLower(keyword[i + 1]) && char.IsUpper(keyword[i - 1]))))
-                    sb.Append(' ');
-                sb.Append(c);
+                _table = table; _start = start; VR = vr; Keyword = keyword; VM = vm; Retired = retired;
             }
-            return sb.ToString();
+
+            public string VR { get; }
+            public string Keyword { get; }
+            public string VM { get; }
+            public bool Retired { get; }
+
+            public char Char(int offset) => _table[_start + offset];
+
+            public ushort Hex(int offset)
+            {
+                var value = 0;
+                for (var i = 0; i < 4; i++)
+                {
+                    var c = _table[_start + offset + i];
+                    var digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                    if (digit < 0) throw new FormatException("The generated dictionary has a bad tag at offset " + (_start + offset) + ".");
+                    value = (value << 4) | digit;
+                }
+                return (ushort)value;
+            }
+        }
+
+        private static IEnumerable<TableLine> Lines(string table, Dictionary<string, string> texts)
+        {
+            var start = 0;
+            while (start < table.Length)
+            {
+                var end = table.IndexOf('\n', start);
+                if (end < 0) end = table.Length;
+                if (end > start)
+                {
+                    var bar1 = table.IndexOf('|', start, end - start);
+                    var bar2 = table.IndexOf('|', bar1 + 1, end - bar1 - 1);
+                    var bar3 = table.IndexOf('|', bar2 + 1, end - bar2 - 1);
+                    var bar4 = table.IndexOf('|', bar3 + 1, end - bar3 - 1);
+                    if (bar1 < 0 || bar2 < 0 || bar3 < 0 || bar4 < 0) throw new FormatException("The generated dictionary has a bad line at offset " + start + ".");
+                    yield return new TableLine(table, start,
+                        Shared(texts, table.Substring(bar1 + 1, bar2 - bar1 - 1)),
+                        table.Substring(bar2 + 1, bar3 - bar2 - 1),
+                        Shared(texts, table.Substring(bar3 + 1, bar4 - bar3 - 1)),
+                        end - bar4 - 1 == 1 && table[bar4 + 1] == 'R');
+                }
+                start = end + 1;
+            }
+        }
+
+        // VRs and VMs repeat thousands of times: one string each keeps the tables small.
+        private static string Shared(Dictionary<string, string> texts, string text)
+        {
+            if (texts.TryGetValue(text, out var shared)) return shared;
+            texts[text] = text;
+            return text;
         }
 
         /// <summary>The entry of a tag (repeating groups such as 60xx overlays match by range); false for private and unknown tags.</summary>

@@ -37,6 +37,28 @@ namespace DicomTools.Tests.Unit.Dicom
             Assert.True(DicomDictionary.Entries.Count > 4000);
         }
 
+        [Theory]
+        [InlineData("SOPInstanceUID", "SOP Instance UID", "UI", "1")]
+        [InlineData("PatientName", "Patient Name", "PN", "1")]
+        [InlineData("ReferencedFrameNumber", "Referenced Frame Number", "IS", "1-n")]
+        public void NamesComeFromKeywordsAndFieldsFromTheirColumns(string keyword, string name, string vr, string vm)
+        {
+            Assert.True(DicomDictionary.TryGetByKeyword(keyword, out var e));
+            Assert.Equal(name, e.Name);
+            Assert.Equal(vr, e.VR);
+            Assert.Equal(vm, e.VM);
+            Assert.False(e.Retired);
+        }
+
+        [Fact]
+        public void RangeEntriesKeepTheirFieldsForEveryGroupTheyMatch()
+        {
+            Assert.True(DicomDictionary.TryGetByTag(new DicomTag(0x601E, 0x0010), out var rows));
+            Assert.Equal("OverlayRows", rows.Keyword);
+            Assert.Equal("Overlay Rows", rows.Name);
+            Assert.Equal("US", rows.VR);
+        }
+
         [Fact]
         public void PrivateCreatorsReadAsLo() => Assert.Equal("LO", DicomDictionary.VrOf(new DicomTag(0x0029, 0x0010)));
 
