@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
 
 namespace DicomTools.Engine.Upload
 {
@@ -60,6 +61,28 @@ namespace DicomTools.Engine.Upload
         public string? StudyInstanceUid { get; set; }
         public string? SeriesInstanceUid { get; set; }
         public string? PatientId { get; set; }
+
+        /// <summary>
+        /// Reads the file's identifiers (header only) where the caller did not give them: per-file answers of STOW-RS and
+        /// Orthanc are matched by them, and a result names its instance. A file that cannot be read keeps them null (it is
+        /// still sent, or reported as unreadable, by its protocol).
+        /// </summary>
+        internal void ReadIdentifiers(ILogger log)
+        {
+            if (SopInstanceUid != null && StudyInstanceUid != null) return;
+            try
+            {
+                var summary = DicomTools.Dicom.DicomFileReader.ReadSummary(Path);
+                SopInstanceUid ??= summary.SopInstanceUid;
+                StudyInstanceUid ??= summary.StudyInstanceUid;
+                SeriesInstanceUid ??= summary.SeriesInstanceUid;
+                PatientId ??= summary.PatientId;
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", Path, ex.Message);
+            }
+        }
     }
 
     /// <summary>Why a file failed, in the terms an error record needs.</summary>

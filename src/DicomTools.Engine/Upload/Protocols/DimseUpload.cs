@@ -70,25 +70,12 @@ namespace DicomTools.Engine.Upload.Protocols
             try { source = DicomStoreSource.Open(result.Path); }
             catch (Exception ex) when (ex is DicomFormatException || ex is IOException || ex is UnauthorizedAccessException)
             {
-                IdentifyUnsendable(result.File);
+                // The scheduler leaves identifiers to us (IReadsOwnIdentifiers): a file C-STORE cannot send still names its instance.
+                result.File.ReadIdentifiers(_log);
                 result.Fail(UploadFailureReason.FileUnreadable, $"Not sent: '{result.Name}' cannot be sent by C-STORE: {ex.Message}", ex);
                 return;
             }
             using (source) await SendSourceAsync(source, result, batch, cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>
-        /// The scheduler leaves identifiers to us (<see cref="IReadsOwnIdentifiers"/>); a file C-STORE cannot send still
-        /// shows the SOP Instance UID the codec finds in it, as before.
-        /// </summary>
-        private void IdentifyUnsendable(UploadFile file)
-        {
-            if (file.SopInstanceUid != null) return;
-            try { file.SopInstanceUid = DicomFileReader.ReadSummary(file.Path).SopInstanceUid; }
-            catch (Exception ex) when (!(ex is OutOfMemoryException))
-            {
-                _log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", file.Path, ex.Message);
-            }
         }
 
         private async Task SendSourceAsync(DicomStoreSource source, UploadResult result, UploadBatch batch, CancellationToken cancellationToken)

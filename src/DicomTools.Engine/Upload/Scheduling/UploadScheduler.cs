@@ -339,7 +339,7 @@ namespace DicomTools.Engine.Upload.Scheduling
             var results = batch.Results;
             try
             {
-                if (!(_protocol is IReadsOwnIdentifiers)) foreach (var r in results) Identify(r.File);
+                if (!(_protocol is IReadsOwnIdentifiers)) foreach (var r in results) r.File.ReadIdentifiers(_log);
                 await _protocol.SendAsync(batch, _cancellationToken).ConfigureAwait(false);
             }
             catch (DicomToolsHttpException ex)
@@ -363,27 +363,6 @@ namespace DicomTools.Engine.Upload.Scheduling
             {
                 foreach (var r in results.Where(r => r.Status != UploadStatus.Failed || r.Message == null))
                     r.Fail(UploadFailureReason.Transport, ex.Message, ex);
-            }
-        }
-
-        /// <summary>
-        /// Reads the file's identifiers (header only) where the caller did not give them: per-file answers of STOW-RS and
-        /// Orthanc are matched by them. A file that cannot be read is still sent; the server is the judge of what it takes.
-        /// </summary>
-        private void Identify(UploadFile file)
-        {
-            if (file.SopInstanceUid != null && file.StudyInstanceUid != null) return;
-            try
-            {
-                var summary = DicomTools.Dicom.DicomFileReader.ReadSummary(file.Path);
-                file.SopInstanceUid ??= summary.SopInstanceUid;
-                file.StudyInstanceUid ??= summary.StudyInstanceUid;
-                file.SeriesInstanceUid ??= summary.SeriesInstanceUid;
-                file.PatientId ??= summary.PatientId;
-            }
-            catch (Exception ex) when (!(ex is OutOfMemoryException))
-            {
-                _log.LogDebug("Could not read the DICOM identifiers of {Path}: {Message}", file.Path, ex.Message);
             }
         }
 
