@@ -66,11 +66,15 @@ function Invoke-Native {
 # Files of the module, by where they come from. The build fails if any is missing, so a dependency
 # that changes its file set is noticed here, not by a user whose import fails.
 $ModuleFiles = [ordered]@{
-    'module'                 = @('DicomTools.psd1', 'DicomTools.psm1', 'DicomTools.Format.ps1xml')
+    'module'                 = @('DicomTools.psd1', 'DicomTools.Assemblies.psd1', 'DicomTools.Format.ps1xml')
     'repository'             = @('LICENSE', 'CHANGELOG.md')
     'loader'                 = @('DicomTools.Loader.dll')
-    'cmdlets'                = @('DicomTools.Cmdlets.dll', 'DicomTools.Dicom.dll')
+    # The netstandard2.0 build (Windows PowerShell 5.1, PowerShell 7.2-7.5), out of the module's root:
+    # DicomTools.Assemblies.psd1 names the cmdlets, the codec and the Engine by assembly, and a file of that name at
+    # the root would be loaded by path into PowerShell 7's default load context instead of through the loader.
     'cmdlets->dependencies'  = @(
+        'DicomTools.Cmdlets.dll'
+        'DicomTools.Dicom.dll'
         'DicomTools.Engine.dll'
         'Polly.Core.dll'
         'Microsoft.Bcl.AsyncInterfaces.dll'
@@ -124,10 +128,11 @@ function Invoke-ChildPwsh([string[]] $ArgumentList) {
 }
 
 # The loader is the one assembly of ours in PowerShell 7's default load context. Whatever it references would be
-# loaded there too, for every module to share: it may reference the framework and nothing else. Read from the
-# metadata, without loading the DLL into this process.
+# loaded there too, for every module to share: it may reference the framework and the host's own
+# System.Management.Automation (for IModuleAssemblyInitializer; PowerShell itself has it loaded there before any
+# module), and nothing else. Read from the metadata, without loading the DLL into this process.
 function Assert-LoaderReference([string] $LoaderDll) {
-    $allowed = 'netstandard', 'System.Runtime.Loader'
+    $allowed = 'netstandard', 'System.Runtime.Loader', 'System.Management.Automation'
     $stream = [IO.File]::OpenRead($LoaderDll)
     try {
         $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
@@ -183,7 +188,6 @@ function Build-ModuleFolder {
         'module'                = @{ From = Join-Path $RepoRoot 'module'; To = $ModuleDir }
         'loader'                = @{ From = $loaderBin; To = $ModuleDir }
         'repository'            = @{ From = $RepoRoot; To = $ModuleDir }
-        'cmdlets'               = @{ From = $cmdletBin; To = $ModuleDir }
         'cmdlets->dependencies' = @{ From = $cmdletBin; To = Join-Path $ModuleDir 'dependencies' }
         'core'                  = @{ From = $coreBin; To = Join-Path $ModuleDir 'core' }
         'help'                  = @{ From = $helpOut; To = $ModuleDir }
@@ -205,15 +209,21 @@ function Build-ModuleFolder {
     }
     & $copy @($ModuleFiles.Keys | Where-Object { $_ -notlike 'help*' })
     Assert-LoaderReference (Join-Path $ModuleDir 'DicomTools.Loader.dll')
+    # DicomTools.Assemblies.psd1 loads these by assembly name; a file of that name at the root would bypass the loader.
+    foreach ($name in 'DicomTools.Cmdlets.dll', 'DicomTools.Dicom.dll', 'DicomTools.Engine.dll') {
+        if (Test-Path (Join-Path $ModuleDir $name)) { throw "$name must not be at the module's root: the manifest loads it by name, through the loader." }
+    }
 
     if (Get-ChildItem -Recurse -Path $ModuleDir -Filter 'System.Management.Automation.dll') {
         throw 'System.Management.Automation.dll must never ship with the module: the host provides it.'
     }
 
     $manifest = Join-Path $ModuleDir 'DicomTools.psd1'
-    $text = Get-Content -Raw -LiteralPath $manifest
-    $text = $text -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$Version'"
-    Set-Content -LiteralPath $manifest -Value $text -NoNewline -Encoding utf8
+    foreach ($file in $manifest, (Join-Path $ModuleDir 'DicomTools.Assemblies.psd1')) {
+        $text = Get-Content -Raw -LiteralPath $file
+        $text = $text -replace "ModuleVersion(\s*)=\s*'[^']*'", "ModuleVersion`$1= '$Version'"
+        Set-Content -LiteralPath $file -Value $text -NoNewline -Encoding utf8
+    }
 
     # The help is built from the module itself (its cmdlets' real parameters), in a child pwsh so that this
     # process never loads the DLLs it may rebuild next.

@@ -1,6 +1,9 @@
 # Template: build.ps1 stamps ModuleVersion and copies this into out/DicomTools/<version>/.
 @{
-    RootModule           = 'DicomTools.psm1'
+    # No script runs at import: a fresh process pays no psm1 parse, compile and run (issue 12: start-up). The
+    # loader's initializer runs first and decides what the names in DicomTools.Assemblies.psd1 (the cmdlets, the
+    # codec, the Engine, named by assembly) resolve to; see that file.
+    NestedModules        = @('DicomTools.Loader.dll', 'DicomTools.Assemblies.psd1')
     ModuleVersion        = '0.0.0'
     # Desktop: built for Windows PowerShell 5.1 (netstandard2.0), not tested in CI (see Description and README).
     CompatiblePSEditions = @('Desktop', 'Core')

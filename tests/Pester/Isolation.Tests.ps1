@@ -78,6 +78,10 @@ $report.DefaultContextModuleAssemblies = @($ALC::Default.Assemblies |
 Import-Module $env:DT_MODULE -Force
 $report.CommandsAfterForcedReimport = @(Get-Command -Module DicomTools -CommandType Cmdlet).Count
 $report.AliasesAfterForcedReimport = @(Get-Command -Module DicomTools -CommandType Alias | ForEach-Object Name)
+Remove-Module DicomTools
+Import-Module $env:DT_MODULE
+$report.CommandsAfterRemoveAndImport = @(Get-Command -Module DicomTools -CommandType Cmdlet).Count
+$report.AliasesAfterRemoveAndImport = @(Get-Command -Module DicomTools -CommandType Alias | ForEach-Object Name)
 $report.ExportedCmdlets = @((Import-PowerShellDataFile $env:DT_MODULE).CmdletsToExport).Count
 $report.CodecTypeResolves = [bool] ('DicomTools.Dicom.DicomTag' -as [type])
 $report.EngineOutputTypesResolve = @('DicomTools.Engine.Upload.UploadResult', 'DicomTools.Engine.Upload.UploadStatus',
@@ -133,6 +137,10 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
             $script:Report.CommandsAfterForcedReimport | Should -Be $script:Report.ExportedCmdlets
             $script:Report.AliasesAfterForcedReimport | Should -Be @('Set-DicomTag')
         }
+        It 'keeps every cmdlet after Remove-Module and Import-Module' {
+            $script:Report.CommandsAfterRemoveAndImport | Should -Be $script:Report.ExportedCmdlets
+            $script:Report.AliasesAfterRemoveAndImport | Should -Be @('Set-DicomTag')
+        }
         It 'leaves the other Polly.Core in the default context, working' {
             $script:Report.OldPollyContext | Should -Be 'Default'
             $script:Report.OldPollyLocation | Should -Be $script:OldPolly
@@ -141,16 +149,18 @@ Describe 'Dependency isolation on PowerShell 7' -Tag 'Isolation' -Skip:(-not $sc
         }
     }
 
-    It 'has a loader that references nothing but the framework' {
+    It 'has a loader that references nothing but the framework and the host''s PowerShell' {
         # The loader sits in the default context: anything it referenced would be loaded there, shared with every
-        # other module, which is what the private context exists to prevent.
+        # other module, which is what the private context exists to prevent. System.Management.Automation (for
+        # IModuleAssemblyInitializer: the loader is the manifest's first nested module) is the host's own, loaded
+        # there by PowerShell before any module.
         $stream = [IO.File]::OpenRead((Join-Path (Split-Path $script:ModulePath) 'DicomTools.Loader.dll'))
         try {
             $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
             $references = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
         }
         finally { $stream.Dispose() }
-        $references | Where-Object { $_ -notin 'netstandard', 'System.Runtime.Loader' } | Should -BeNullOrEmpty
+        $references | Where-Object { $_ -notin 'netstandard', 'System.Runtime.Loader', 'System.Management.Automation' } | Should -BeNullOrEmpty
     }
 
     Context 'an older Polly.Core is loaded after DicomTools' {
@@ -195,7 +205,7 @@ Describe 'The build each edition loads' -Tag 'Isolation' {
     }
 
     It 'keeps the netstandard2.0 build for Windows PowerShell 5.1 as plain IL' {
-        Get-ReadyToRunMachine (Join-Path $script:ModuleFolder 'DicomTools.Cmdlets.dll') | Should -BeNullOrEmpty
+        Get-ReadyToRunMachine (Join-Path $script:ModuleFolder 'dependencies/DicomTools.Cmdlets.dll') | Should -BeNullOrEmpty
         Get-ReadyToRunMachine (Join-Path $script:ModuleFolder 'dependencies/DicomTools.Engine.dll') | Should -BeNullOrEmpty
     }
 

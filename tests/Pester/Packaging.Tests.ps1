@@ -26,9 +26,8 @@ Describe 'The module package' -Tag 'Packaging' {
         try {
             $entries = $zip.Entries.FullName
             $entries | Should -Contain 'DicomTools.psd1'
-            $entries | Should -Contain 'DicomTools.psm1'
             $entries | Should -Contain 'DicomTools.Loader.dll'
-            $entries | Should -Contain 'DicomTools.Cmdlets.dll'
+            $entries | Should -Contain 'dependencies/DicomTools.Cmdlets.dll'
             $entries | Should -Contain 'dependencies/DicomTools.Engine.dll'
             $entries | Should -Contain 'dependencies/Polly.Core.dll'
             # Both builds: netstandard2.0 above (Windows PowerShell 5.1), net10.0 ReadyToRun in core/ (PowerShell 7.6+).

@@ -19,6 +19,8 @@ namespace DicomTools.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "DicomTags", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(TagUpdateResult))]
+    // The singular noun PowerShell users type; the manifest exports it (AliasesToExport).
+    [Alias("Set-DicomTag")]
     public sealed class SetDicomTagsCommand : DicomToolsCmdlet, IDisposable
     {
         private const string PathSet = "Path";
