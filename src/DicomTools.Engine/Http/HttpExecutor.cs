@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net.Http;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -29,8 +30,9 @@ namespace DicomTools.Engine.Http
         private readonly HttpClient _client;
         private readonly bool _ownsClient;
         private readonly ILogger _logger;
-        private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
         private readonly TimeProvider _time;
+        // Built on the first retry: most processes never retry (see SendAsync).
+        private ResiliencePipeline<HttpResponseMessage>? _pipeline;
 
         /// <param name="client">The client to send with (see <see cref="HttpClientFactory"/>); disposed with this executor when <paramref name="ownsClient"/>.</param>
         /// <param name="timeProvider">
@@ -45,7 +47,6 @@ namespace DicomTools.Engine.Http
             _ownsClient = ownsClient;
             _logger = logger ?? NullLogger.Instance;
             _time = timeProvider ?? TimeProvider.System;
-            _pipeline = BuildPipeline();
         }
 
         /// <summary>For the cmdlet layer: a client for <paramref name="connection"/> and a logger writing to <paramref name="log"/>.</summary>
@@ -76,21 +77,14 @@ namespace DicomTools.Engine.Http
 
             HttpClientFactory.PrepareEndpoint(request.RequestUri);
             var started = _time.GetTimestamp();
-            var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
-            context.Properties.Set(StateKey, state);
             HttpResponseMessage response;
             try
             {
-                response = await _pipeline.ExecuteAsync(
-                    static (ctx, s) => s.AttemptAsync(ctx.CancellationToken), context, state).ConfigureAwait(false);
+                response = await SendWithRetriesAsync(state, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (!(exception is DicomToolsHttpException))
             {
                 throw Failure(state, exception, _time.GetElapsedTime(started));
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
             }
 
             using (response)
@@ -121,6 +115,79 @@ namespace DicomTools.Engine.Http
             if (_ownsClient) _client.Dispose();
         }
 
+        /// <summary>
+        /// The first attempt runs outside Polly, under the same per-attempt timeout: nearly every call is answered at
+        /// the first try, and the pipeline's generic code (context, strategies, outcomes and async state machines over
+        /// <see cref="HttpResponseMessage"/>) cost a fresh process ~90 JIT-compiled methods on its first call (issue 12:
+        /// start-up). Only a first outcome worth retrying enters the pipeline, which is handed it as its first attempt,
+        /// so the retry count, the delays and the log lines are those of a call made wholly inside it.
+        /// </summary>
+        private async Task<HttpResponseMessage> SendWithRetriesAsync(CallState state, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage? response = null;
+            Exception? failure = null;
+            try
+            {
+                response = await AttemptWithTimeoutAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+            if (Options.MaximumRetryCount <= 0 || !ShouldRetry(state, response, failure))
+            {
+                if (failure != null) ExceptionDispatchInfo.Capture(failure).Throw();
+                return response!;
+            }
+
+            state.Replay(response, failure);
+            var context = ResilienceContextPool.Shared.Get(state.Operation, cancellationToken);
+            context.Properties.Set(StateKey, state);
+            try
+            {
+                return await Pipeline.ExecuteAsync(
+                    static (ctx, s) => s.NextAttemptAsync(ctx.CancellationToken), context, state).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        /// <summary>
+        /// One attempt bounded by <see cref="HttpRetryOptions.AttemptTimeout"/> as the pipeline's timeout strategy bounds
+        /// it: on the executor's clock, failing with <see cref="TimeoutRejectedException"/> when the time ran out and
+        /// with the caller's cancellation when the caller cancelled.
+        /// </summary>
+        private async Task<HttpResponseMessage> AttemptWithTimeoutAsync(CallState state, CancellationToken cancellationToken)
+        {
+            if (!Options.HasAttemptTimeout) return await state.AttemptAsync(cancellationToken).ConfigureAwait(false);
+            var timeout = Options.AttemptTimeout;
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var timer = _time.CreateTimer(static source => ((CancellationTokenSource)source!).Cancel(), attempt, timeout, Timeout.InfiniteTimeSpan);
+            try
+            {
+                return await state.AttemptAsync(attempt.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException exception) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutRejectedException(
+                    string.Format(CultureInfo.InvariantCulture, "The operation didn't complete within the allowed timeout of '{0}'.", timeout),
+                    timeout, exception);
+            }
+        }
+
+        private ResiliencePipeline<HttpResponseMessage> Pipeline
+        {
+            get
+            {
+                var pipeline = Volatile.Read(ref _pipeline);
+                if (pipeline != null) return pipeline;
+                Interlocked.CompareExchange(ref _pipeline, BuildPipeline(), null);
+                return _pipeline!;
+            }
+        }
+
         private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
         {
             var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time };
@@ -147,12 +214,14 @@ namespace DicomTools.Engine.Http
             return builder.Build();
         }
 
-        private static bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
+        private static bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome) =>
+            ShouldRetry(context.Properties.GetValue(StateKey, null!), outcome.Result, outcome.Exception);
+
+        private static bool ShouldRetry(CallState state, HttpResponseMessage? response, Exception? exception)
         {
-            var state = context.Properties.GetValue(StateKey, null!);
-            if (outcome.Exception != null)
-                return HttpStatusPolicy.IsRetryable(outcome.Exception, state.CallerToken.IsCancellationRequested);
-            var status = (int)outcome.Result!.StatusCode;
+            if (exception != null)
+                return HttpStatusPolicy.IsRetryable(exception, state.CallerToken.IsCancellationRequested);
+            var status = (int)response!.StatusCode;
             return !state.ReadsStatus(status) && HttpStatusPolicy.IsRetryable(status);
         }
 
@@ -272,6 +341,9 @@ namespace DicomTools.Engine.Http
             private readonly ILogger _logger;
             private readonly TimeProvider _time;
             private int _attempts;
+            private HttpResponseMessage? _replayResponse;
+            private Exception? _replayFailure;
+            private bool _replayPending;
 
             public CallState(HttpClient client, HttpRequestBuilder request, string operation, Func<int, bool> readsStatus,
                 ILogger logger, TimeProvider time, CancellationToken callerToken)
@@ -290,6 +362,22 @@ namespace DicomTools.Engine.Http
             public Func<int, bool> ReadsStatus { get; }
             public CancellationToken CallerToken { get; }
             public int Attempts => Volatile.Read(ref _attempts);
+
+            /// <summary>The first attempt, made before the pipeline: the pipeline's first call gets its outcome again.</summary>
+            public void Replay(HttpResponseMessage? response, Exception? failure)
+            {
+                _replayResponse = response;
+                _replayFailure = failure;
+                _replayPending = true;
+            }
+
+            public ValueTask<HttpResponseMessage> NextAttemptAsync(CancellationToken attemptToken)
+            {
+                if (!_replayPending) return AttemptAsync(attemptToken);
+                _replayPending = false;
+                if (_replayFailure != null) ExceptionDispatchInfo.Capture(_replayFailure).Throw();
+                return new ValueTask<HttpResponseMessage>(_replayResponse!);
+            }
 
             public async ValueTask<HttpResponseMessage> AttemptAsync(CancellationToken attemptToken)
             {

@@ -245,6 +245,52 @@ namespace DicomTools.Tests.Unit.Http
             Assert.Contains("0.2 s", ex.Message);
         }
 
+        // The first attempt runs outside the Polly pipeline (issue 12: start-up) under a timeout of its own: without
+        // retries it never enters the pipeline, so these two pin that timeout's two endings.
+        [Fact]
+        public async Task WithoutRetriesASlowFirstAttemptEndsAsATimeoutAfterOneAttempt()
+        {
+            var clock = new ManualClock();
+            await using var server = new ScriptedHttpServer { Fallback = Step.NoAnswer() };
+            var log = new QueueLoggerProvider();
+            var options = FastRetries(retries: 0, timeoutSec: 0.25);
+            using var executor = OnClock(clock, options, log);
+
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", CancellationToken.None);
+            await server.WaitForRequestsAsync(1);
+            await clock.ElapseNextWaitAsync(d => d == options.AttemptTimeout);
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
+
+            Assert.Equal(FailureKind.Timeout, ex.Kind);
+            Assert.Equal(1, ex.Attempts);
+            Assert.Single(server.Requests);
+            Assert.Equal(FailureRemedy.LongerAttemptTimeout, ex.Remedy);
+            Assert.Contains("0.25 s", ex.Message);
+            Assert.Contains("1 attempt", ex.Message);
+            Assert.DoesNotContain(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task CancellingDuringTheFirstAttemptIsACancellationNotATimeoutNorARetry()
+        {
+            var clock = new ManualClock();
+            await using var server = new ScriptedHttpServer { Fallback = Step.NoAnswer() };
+            var log = new QueueLoggerProvider();
+            using var executor = OnClock(clock, FastRetries(timeoutSec: 5), log);
+            using var cancel = new CancellationTokenSource();
+
+            var pending = executor.SendAsync(Get(server.BaseAddress), "Test call", cancel.Token);
+            await server.WaitForRequestsAsync(1);
+            cancel.Cancel();
+            // The clock never moves: the attempt can only end because it honoured the caller's token.
+            var ex = await Assert.ThrowsAsync<DicomToolsHttpException>(() => pending.Guarded());
+
+            Assert.Equal(FailureKind.Cancelled, ex.Kind);
+            Assert.Equal(1, ex.Attempts);
+            Assert.Single(server.Requests);
+            Assert.DoesNotContain(Drain(log), l => l.StartsWith("Information", StringComparison.Ordinal));
+        }
+
         [Fact]
         public async Task ARefusedConnectionIsAConnectionFailureAfterRetries()
         {
