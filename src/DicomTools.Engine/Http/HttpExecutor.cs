@@ -77,23 +77,65 @@ namespace DicomTools.Engine.Http
 
             HttpClientFactory.PrepareEndpoint(request.RequestUri);
             var started = _time.GetTimestamp();
-            HttpResponseMessage response;
+
+            // The first attempt runs here, outside Polly, under the same per-attempt timeout: nearly every call is
+            // answered at the first try, and the pipeline's generic code (context, strategies, outcomes and async state
+            // machines over HttpResponseMessage) cost a fresh process 88 JIT-compiled methods on its first call, more
+            // than the rest of the call (issue 12: start-up; inline, not in async helpers, for the same reason: each
+            // async method is another state machine to compile). Only a first outcome worth retrying enters the
+            // pipeline, which is handed it as its first attempt, so the retry count, the delays and the log lines are
+            // those of a call made wholly inside it.
+            HttpResponseMessage? response = null;
+            Exception? firstFailure = null;
+            var attempt = Options.HasAttemptTimeout ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+            var timer = attempt == null ? null
+                : _time.CreateTimer(static source => ((CancellationTokenSource)source!).Cancel(), attempt, Options.AttemptTimeout, Timeout.InfiniteTimeSpan);
             try
             {
-                response = await SendWithRetriesAsync(state, cancellationToken).ConfigureAwait(false);
+                response = await state.AttemptAsync(attempt?.Token ?? cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (!(exception is DicomToolsHttpException))
+            catch (OperationCanceledException exception) when (attempt != null && attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw Failure(state, exception, _time.GetElapsedTime(started));
+                firstFailure = AttemptTimedOut(exception);
+            }
+            catch (Exception exception)
+            {
+                firstFailure = exception;
+            }
+            finally
+            {
+                timer?.Dispose();
+                attempt?.Dispose();
             }
 
-            using (response)
+            if (Options.MaximumRetryCount > 0 && ShouldRetry(state, response, firstFailure))
             {
-                var status = (int)response.StatusCode;
+                try
+                {
+                    response = await RetryAsync(state, response, firstFailure, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (!(exception is DicomToolsHttpException))
+                {
+                    throw Failure(state, exception, _time.GetElapsedTime(started));
+                }
+            }
+            else if (firstFailure is DicomToolsHttpException)
+            {
+                ExceptionDispatchInfo.Capture(firstFailure).Throw();
+            }
+            else if (firstFailure != null)
+            {
+                throw Failure(state, firstFailure, _time.GetElapsedTime(started));
+            }
+
+            using (response!)
+            {
+                var status = (int)response!.StatusCode;
                 string body;
                 try
                 {
-                    body = await ReadBodyAsync(response).ConfigureAwait(false);
+                    // Read in full already (ResponseContentRead): this completes at once.
+                    body = DecodeBody(response, response.Content == null ? null : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false));
                 }
                 catch (Exception exception) when (!(exception is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
                 {
@@ -115,32 +157,11 @@ namespace DicomTools.Engine.Http
             if (_ownsClient) _client.Dispose();
         }
 
-        /// <summary>
-        /// The first attempt runs outside Polly, under the same per-attempt timeout: nearly every call is answered at
-        /// the first try, and the pipeline's generic code (context, strategies, outcomes and async state machines over
-        /// <see cref="HttpResponseMessage"/>) cost a fresh process ~90 JIT-compiled methods on its first call (issue 12:
-        /// start-up). Only a first outcome worth retrying enters the pipeline, which is handed it as its first attempt,
-        /// so the retry count, the delays and the log lines are those of a call made wholly inside it.
-        /// </summary>
-        private async Task<HttpResponseMessage> SendWithRetriesAsync(CallState state, CancellationToken cancellationToken)
+        /// <summary>The retries, in the pipeline: its first attempt replays the one <see cref="SendAsync"/> made.</summary>
+        private async Task<HttpResponseMessage> RetryAsync(CallState state, HttpResponseMessage? firstResponse, Exception? firstFailure,
+            CancellationToken cancellationToken)
         {
-            HttpResponseMessage? response = null;
-            Exception? failure = null;
-            try
-            {
-                response = await AttemptWithTimeoutAsync(state, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                failure = exception;
-            }
-            if (Options.MaximumRetryCount <= 0 || !ShouldRetry(state, response, failure))
-            {
-                if (failure != null) ExceptionDispatchInfo.Capture(failure).Throw();
-                return response!;
-            }
-
-            state.Replay(response, failure);
+            state.Replay(firstResponse, firstFailure);
             var context = ResilienceContextPool.Shared.Get(state.Operation, cancellationToken);
             context.Properties.Set(StateKey, state);
             try
@@ -154,28 +175,11 @@ namespace DicomTools.Engine.Http
             }
         }
 
-        /// <summary>
-        /// One attempt bounded by <see cref="HttpRetryOptions.AttemptTimeout"/> as the pipeline's timeout strategy bounds
-        /// it: on the executor's clock, failing with <see cref="TimeoutRejectedException"/> when the time ran out and
-        /// with the caller's cancellation when the caller cancelled.
-        /// </summary>
-        private async Task<HttpResponseMessage> AttemptWithTimeoutAsync(CallState state, CancellationToken cancellationToken)
-        {
-            if (!Options.HasAttemptTimeout) return await state.AttemptAsync(cancellationToken).ConfigureAwait(false);
-            var timeout = Options.AttemptTimeout;
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var timer = _time.CreateTimer(static source => ((CancellationTokenSource)source!).Cancel(), attempt, timeout, Timeout.InfiniteTimeSpan);
-            try
-            {
-                return await state.AttemptAsync(attempt.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException exception) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutRejectedException(
-                    string.Format(CultureInfo.InvariantCulture, "The operation didn't complete within the allowed timeout of '{0}'.", timeout),
-                    timeout, exception);
-            }
-        }
+        /// <summary>What the pipeline's timeout strategy throws when an attempt's time ran out (not the caller's cancellation).</summary>
+        private TimeoutRejectedException AttemptTimedOut(OperationCanceledException cancelled) =>
+            new TimeoutRejectedException(
+                string.Format(CultureInfo.InvariantCulture, "The operation didn't complete within the allowed timeout of '{0}'.", Options.AttemptTimeout),
+                Options.AttemptTimeout, cancelled);
 
         private ResiliencePipeline<HttpResponseMessage> Pipeline
         {
@@ -310,10 +314,9 @@ namespace DicomTools.Engine.Http
 
         private static string Redact(CallState state, string text) => state.Request.Credential.Redact(text);
 
-        private static async Task<string> ReadBodyAsync(HttpResponseMessage response)
+        private static string DecodeBody(HttpResponseMessage response, byte[]? bytes)
         {
-            if (response.Content == null) return string.Empty;
-            var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            if (bytes == null) return string.Empty;
             var encoding = Encoding.UTF8;
             var charset = response.Content.Headers.ContentType?.CharSet?.Trim('"', ' ');
             if (!string.IsNullOrEmpty(charset))
