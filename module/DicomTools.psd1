@@ -15,17 +15,10 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('DicomTools.Format.ps1xml')
-    CmdletsToExport      = @(
-        'Get-DicomTag'
-        'Set-DicomTags'
-        'Get-SampleMetadata'
-        'Start-SampleAnalytics'
-        'Send-DicomFile'
-        'Send-DicomToolsLog'
-        'Invoke-SampleUpload'
-        'Test-DicomConnection'
-        'Test-SampleConnection'
-    )
+    # One array expression, not one line per name: PowerShell evaluates a multi-line @( ) as a statement list, and
+    # that compiled and interpreted path cost every fresh process ~65 JIT-compiled methods at import (issue 12).
+    CmdletsToExport      = @('Get-DicomTag', 'Set-DicomTags', 'Get-SampleMetadata', 'Start-SampleAnalytics',
+        'Send-DicomFile', 'Send-DicomToolsLog', 'Invoke-SampleUpload', 'Test-DicomConnection', 'Test-SampleConnection')
     FunctionsToExport    = @()
     AliasesToExport      = @('Set-DicomTag')
     VariablesToExport    = @()
