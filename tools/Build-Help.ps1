@@ -173,7 +173,7 @@ $problems = [System.Collections.Generic.List[string]]::new()
 function Add-Problem([string] $Message) { $problems.Add($Message) }
 
 $null = Import-Module $ModulePath -Force -PassThru
-# The root module is the cmdlet assembly, loaded by name through the loader (into a private load context on PowerShell 7):
+# The cmdlet assembly is a nested module, loaded by name through the loader (into a private load context on PowerShell 7):
 # take the assembly itself, so a cmdlet missing from CmdletsToExport is still seen.
 $cmdletAssembly = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DicomTools.Cmdlets' } | Select-Object -First 1
 $dllCmdlets = @($cmdletAssembly.ExportedTypes |

@@ -11,8 +11,8 @@ namespace DicomTools.Loader
     /// Polly.Core, loaded before or after us, is neither handed to us nor replaced by ours.
     /// </summary>
     /// <remarks>
-    /// <para>PowerShell loads the manifest's RootModule and NestedModules by assembly name when no such file is in
-    /// the module folder (as its own modules do: Microsoft.PowerShell.Management names a DLL that lives in $PSHOME).
+    /// <para>PowerShell loads the nested modules of DicomTools.Assemblies.psd1 by assembly name, since no such file is
+    /// in the module folder (as its own modules do: Microsoft.PowerShell.Management names a DLL that lives in $PSHOME).
     /// That name reaches the default context, which does not know it and raises <see cref="AssemblyLoadContext.Resolving"/>:
     /// <see cref="AnswerDefaultContext"/> then hands over our copy from this context. It answers only for the
     /// module's own assemblies (<see cref="PublicAssemblies"/>), never for a package, so a Polly.Core that another
@@ -25,7 +25,7 @@ namespace DicomTools.Loader
     /// </remarks>
     internal sealed class ModuleLoadContext : AssemblyLoadContext
     {
-        /// <summary>What the manifest names (RootModule, NestedModules): the cmdlets, and the codec and the Engine
+        /// <summary>What DicomTools.Assemblies.psd1 names: the cmdlets, and the codec and the Engine
         /// whose types scripts use by name (PowerShell resolves a type literal only in the default context and in
         /// assemblies imported as modules).</summary>
         internal static readonly string[] PublicAssemblies = { "DicomTools.Cmdlets", "DicomTools.Dicom", "DicomTools.Engine" };
