@@ -43,6 +43,9 @@ namespace DicomTools.Dicom.Network
         /// <summary>False once released, aborted or broken.</summary>
         public bool IsOpen => !_ended && !_channel.IsClosed;
 
+        /// <summary>For tests: the channel under the association.</summary>
+        internal PduChannel Channel => _channel;
+
         /// <summary>Connects, proposes <paramref name="contexts"/> and waits for the peer's answer.</summary>
         /// <exception cref="DicomAssociationRejectedException">A-ASSOCIATE-RJ, with the reason in words.</exception>
         /// <exception cref="DicomNetworkTimeoutException">No connection or no answer within the configured time.</exception>
