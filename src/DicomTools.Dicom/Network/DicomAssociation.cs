@@ -46,6 +46,9 @@ namespace DicomTools.Dicom.Network
         /// <summary>For tests: the channel under the association.</summary>
         internal PduChannel Channel => _channel;
 
+        /// <summary>For tests: the writer that frames what we send (it counts its reads).</summary>
+        internal PDataWriter Writer => _writer;
+
         /// <summary>Connects, proposes <paramref name="contexts"/> and waits for the peer's answer.</summary>
         /// <exception cref="DicomAssociationRejectedException">A-ASSOCIATE-RJ, with the reason in words.</exception>
         /// <exception cref="DicomNetworkTimeoutException">No connection or no answer within the configured time.</exception>
