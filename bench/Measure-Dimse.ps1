@@ -18,10 +18,17 @@
     Every run is checked: the receiver must hold -Count instances afterwards (it is emptied between runs).
     The last table sends one file of -LargeFileMB (multi-frame) and one small file, each from a fresh pwsh, and shows
     the difference of the process's peak resident memory (goal: < 50 MB for 1 GiB).
+.PARAMETER Only
+    The groups of rows to run (all by default), for iterating on one of them; dcmsend -> storescp, the reference of
+    every ratio, and the one-file run, the fixed cost behind every CPU ms/file, always run.
+    StoreScp: storescu and Send-DicomFile -ThrottleLimit 1 to storescp. Fork: Send-DicomFile -ThrottleLimit 4 and
+    dcmsend to storescp --fork. Orthanc: the three rows to Orthanc's DICOM port. Memory: the large-file table.
 .PARAMETER Quick
     ~300 files and a 128 MB large file: proves the script works in a few minutes, e.g. on a loaded machine.
 .EXAMPLE
     dotnet pwsh ./bench/Measure-Dimse.ps1 -Quick       # a check that it works
+.EXAMPLE
+    dotnet pwsh ./bench/Measure-Dimse.ps1 -Only StoreScp,Fork    # the two goals' rows, without Orthanc and the large file
 .EXAMPLE
     dotnet pwsh ./bench/Measure-Dimse.ps1              # the issue's scale: 2000 x 0.5 MB, 1 GiB
 #>
@@ -30,6 +37,7 @@ param(
     [ValidateRange(1, 100000)] [int] $Count = 2000,
     [ValidateRange(1000, 100000000)] [int] $FileBytes = 500000,
     [ValidateRange(1, 4000)] [int] $LargeFileMB = 1024,
+    [string[]] $Only = @('StoreScp', 'Fork', 'Orthanc', 'Memory'),
     [switch] $Quick,
     [string] $WorkFolder = $(if (Test-Path /dev/shm) { "/dev/shm/dicomtools-bench-dimse-$PID" } else { Join-Path $PSScriptRoot 'work/dimse' }),
     [string] $Configuration = 'Release'
@@ -38,6 +46,10 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $repoRoot = Split-Path $PSScriptRoot
+# From bash (pwsh -File) a list arrives as one string or as 'StoreScp,' 'Fork': accept both.
+$groups = 'StoreScp', 'Fork', 'Orthanc', 'Memory'
+$Only = @($Only | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+foreach ($group in $Only) { if ($groups -notcontains $group) { throw "-Only: '$group' is none of $($groups -join ', ')." } }
 if ($Quick) {
     if (-not $PSBoundParameters.ContainsKey('Count')) { $Count = 300 }
     if (-not $PSBoundParameters.ContainsKey('LargeFileMB')) { $LargeFileMB = 128 }
@@ -102,8 +114,10 @@ try {
 
     $single = Start-StoreScp 'scp-single'; $started.Add($single.Process)
     $forking = Start-StoreScp 'scp-fork' @('--fork'); $started.Add($forking.Process)
-    $orthanc = Start-TestOrthanc -StorageRoot $WorkFolder -EnableDicom -DicomAet DTORTHANC
-    $orthancPeer = [pscustomobject]@{ Port = $orthanc.DicomPort; Aet = 'DTORTHANC'; Folder = $null; Process = $orthanc.Process }
+    if ($Only -contains 'Orthanc') {
+        $orthanc = Start-TestOrthanc -StorageRoot $WorkFolder -EnableDicom -DicomAet DTORTHANC
+        $orthancPeer = [pscustomobject]@{ Port = $orthanc.DicomPort; Aet = 'DTORTHANC'; Folder = $null; Process = $orthanc.Process }
+    }
     function Invoke-Orthanc([string] $Method, [string] $Path) {
         Invoke-RestMethod -Method $Method -Uri "$($orthanc.Url)$Path" -Credential $orthanc.Credential -Authentication Basic -AllowUnencryptedAuthentication
     }
@@ -209,24 +223,32 @@ $seconds = $clock.Elapsed.TotalSeconds
     $oneFile = Measure-OneFile $smallFolder
 
     Measure-Dcmtk 'storescp' $single 'dcmsend'
-    Measure-Dcmtk 'storescp' $single 'storescu'
-    Measure-Ours 'storescp' $single 1
-    Measure-Ours 'storescp --fork' $forking 4
-    Measure-Dcmtk 'storescp --fork' $forking 'dcmsend'
-    Measure-Dcmtk 'Orthanc DIMSE' $orthancPeer 'dcmsend'
-    Measure-Ours 'Orthanc DIMSE' $orthancPeer 1
-    Measure-Ours 'Orthanc DIMSE' $orthancPeer 4
-    Clear-Peer $orthancPeer
+    if ($Only -contains 'StoreScp') {
+        Measure-Dcmtk 'storescp' $single 'storescu'
+        Measure-Ours 'storescp' $single 1
+    }
+    if ($Only -contains 'Fork') {
+        Measure-Ours 'storescp --fork' $forking 4
+        Measure-Dcmtk 'storescp --fork' $forking 'dcmsend'
+    }
+    if ($Only -contains 'Orthanc') {
+        Measure-Dcmtk 'Orthanc DIMSE' $orthancPeer 'dcmsend'
+        Measure-Ours 'Orthanc DIMSE' $orthancPeer 1
+        Measure-Ours 'Orthanc DIMSE' $orthancPeer 4
+        Clear-Peer $orthancPeer
+    }
 
     # --- peak memory: one large file against the one small file measured first, each from a fresh pwsh, to storescp ----
-    Write-Host "Generating one file of ~$LargeFileMB MB..."
-    $largeFolder = Join-Path $WorkFolder 'large'
-    $frames = [Math]::Max(1, [int] [Math]::Round($LargeFileMB * 1MB / (512 * 512 * 2)))
-    & dotnet $sampleData --out $largeFolder --count 1 --rows 512 --cols 512 --frames $frames --prefix BIG --seed 2027 | Out-Host
-    if ($LASTEXITCODE) { throw 'large file generation failed' }
-    $memory = @($oneFile, (Measure-OneFile $largeFolder))
-    Clear-Peer $single
-    $growth = $memory[1].PeakMB - $memory[0].PeakMB
+    $memory = @($oneFile)
+    if ($Only -contains 'Memory') {
+        Write-Host "Generating one file of ~$LargeFileMB MB..."
+        $largeFolder = Join-Path $WorkFolder 'large'
+        $frames = [Math]::Max(1, [int] [Math]::Round($LargeFileMB * 1MB / (512 * 512 * 2)))
+        & dotnet $sampleData --out $largeFolder --count 1 --rows 512 --cols 512 --frames $frames --prefix BIG --seed 2027 | Out-Host
+        if ($LASTEXITCODE) { throw 'large file generation failed' }
+        $memory += Measure-OneFile $largeFolder
+        Clear-Peer $single
+    }
 
     # --- the tables ---------------------------------------------------------------------------------------------
     $dcmsend = $rows | Where-Object { $_.Case -eq 'dcmsend' -and $_.Peer -eq 'storescp' }
@@ -278,13 +300,18 @@ $seconds = $clock.Elapsed.TotalSeconds
     foreach ($m in $memory) { Write-Host ('| {0} | {1} | {2} | {3} | {4} |' -f $m.File, (& $f2 $m.FileMB), (& $f2 $m.Seconds), (& $f2 $m.Cpu), (& $f2 $m.PeakMB)) }
     # The fixed cost (pwsh, Import-Module, JIT of the first call) against the cost per file, both in CPU time.
     $ours = $rows | Where-Object { $_.Case -like 'Send-DicomFile*ThrottleLimit 1' -and $_.Peer -eq 'storescp' }
-    $oursPerFile = 1000 * ($ours.Cpu - $oneFile.Cpu) / [Math]::Max(1, $Count - 1)
-    $dcmsendPerFile = 1000 * $dcmsend.Cpu / $Count
-    Write-Host ''
-    Write-Host ("CPU per file (TL1 to storescp): Send-DicomFile {0} ms beyond the one-file run ({1} s of CPU: start-up, import and first call), dcmsend {2} ms; ratio {3}x." -f `
-        (& $f2 $oursPerFile), (& $f2 $oneFile.Cpu), (& $f2 $dcmsendPerFile), (& $f2 ($oursPerFile / $dcmsendPerFile)))
-    Write-Host ''
-    Write-Host ("Peak RSS delta for the {0} MB file: {1} MB (goal < 50 MB: {2})." -f [Math]::Round($memory[1].FileMB), (& $f2 $growth), $(if ($growth -lt 50) { 'met' } else { 'missed' }))
+    if ($ours) {
+        $oursPerFile = 1000 * ($ours.Cpu - $oneFile.Cpu) / [Math]::Max(1, $Count - 1)
+        $dcmsendPerFile = 1000 * $dcmsend.Cpu / $Count
+        Write-Host ''
+        Write-Host ("CPU per file (TL1 to storescp): Send-DicomFile {0} ms beyond the one-file run ({1} s of CPU: start-up, import and first call), dcmsend {2} ms; ratio {3}x." -f `
+            (& $f2 $oursPerFile), (& $f2 $oneFile.Cpu), (& $f2 $dcmsendPerFile), (& $f2 ($oursPerFile / $dcmsendPerFile)))
+    }
+    if ($memory.Count -gt 1) {
+        $growth = $memory[1].PeakMB - $memory[0].PeakMB
+        Write-Host ''
+        Write-Host ("Peak RSS delta for the {0} MB file: {1} MB (goal < 50 MB: {2})." -f [Math]::Round($memory[1].FileMB), (& $f2 $growth), $(if ($growth -lt 50) { 'met' } else { 'missed' }))
+    }
 }
 finally {
     if ($orthanc) { Stop-TestOrthanc $orthanc }
