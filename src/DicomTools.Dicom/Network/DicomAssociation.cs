@@ -165,7 +165,8 @@ namespace DicomTools.Dicom.Network
                 var writer = _writer;
                 writer.Begin(context.Id, true, "sending C-STORE-RQ", cancellationToken);
                 await writer.WriteAllAsync(DimseCommand.StoreRequest(id, source.SopClassUid, source.SopInstanceUid).Encode()).ConfigureAwait(false);
-                await writer.CompleteAsync().ConfigureAwait(false);
+                // The command leaves with the data set's first PDUs, in one write.
+                await writer.CompleteAsync(holdForNext: true).ConfigureAwait(false);
                 writer.Begin(context.Id, false, "sending the data set of " + source, cancellationToken);
                 if (transcodeTo == null)
                 {

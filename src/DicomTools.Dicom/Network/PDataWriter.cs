@@ -49,7 +49,9 @@ namespace DicomTools.Dicom.Network
             _contextId = contextId;
             _command = command;
             _count = 0;
-            _frameStart = 0;
+            // After CompleteAsync(holdForNext: true) the previous message's PDUs wait in the buffer: append after them.
+            if (!_holding) _frameStart = 0;
+            _holding = false;
             MessageBytes = 0;
             _what = what;
         }
@@ -172,7 +174,16 @@ namespace DicomTools.Dicom.Network
             }
         }
 
-        public Task CompleteAsync() => FlushAsync(last: true);
+        /// <summary>
+        /// Ends the message. With <paramref name="holdForNext"/> its last PDU stays in the buffer and leaves with the next
+        /// message's first PDUs: a C-STORE-RQ command (~200 bytes) then goes out with its data set in one write, not as a
+        /// lone small segment (TCP_NODELAY) that wakes the peer once more per file. Only for a message that is followed
+        /// at once by another (the data set), or the held PDUs would wait.
+        /// </summary>
+        public Task CompleteAsync(bool holdForNext = false) => FlushAsync(last: true, holdForNext);
+
+        /// <summary>Socket writes so far (tests count them).</summary>
+        internal int Writes { get; private set; }
 
         public void Complete() => Flush(last: true);
 
@@ -188,7 +199,7 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>Closes the current frame; returns how many bytes of the buffer are ready to send (0 = room for another frame).</summary>
-        private int Frame(bool last)
+        private int Frame(bool last, bool hold = false)
         {
             var f = _frameStart;
             _buffer[f] = PduType.DataTransfer;
@@ -199,25 +210,32 @@ namespace DicomTools.Dicom.Network
             _buffer[f + 11] = (byte)((_command ? 1 : 0) | (last ? 2 : 0));
             var end = f + Headers + _count;
             _count = 0;
-            if (!last && end + _frameSize <= _buffer.Length)
+            if ((!last || hold) && end + _frameSize <= _buffer.Length)
             {
                 _frameStart = end;
+                _holding = last;
                 return 0;
             }
             _frameStart = 0;
             return end;
         }
 
-        private Task FlushAsync(bool last)
+        private bool _holding; // a complete message waits in the buffer for the next one (CompleteAsync(holdForNext: true))
+
+        private Task FlushAsync(bool last, bool hold = false)
         {
-            var ready = Frame(last);
-            return ready == 0 ? Task.CompletedTask : _channel.WriteAsync(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+            var ready = Frame(last, hold);
+            if (ready == 0) return Task.CompletedTask;
+            Writes++;
+            return _channel.WriteAsync(_buffer, 0, ready, _what, _timeout, _cancellationToken);
         }
 
         private void Flush(bool last)
         {
             var ready = Frame(last);
-            if (ready != 0) _channel.Write(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+            if (ready == 0) return;
+            Writes++;
+            _channel.Write(_buffer, 0, ready, _what, _timeout, _cancellationToken);
         }
 
         public override void Flush() { }
