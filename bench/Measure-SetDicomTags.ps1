@@ -27,7 +27,8 @@ param(
     [ValidateRange(0, 100)] [int] $LargeFileCount = 3,
     [ValidateRange(1, 4000)] [int] $LargeFileMB = 1024,
     [ValidateRange(1, 100000)] [int] $BatchSize = 500,
-    [ValidateRange(1, 256)] [int] $ThrottleLimit = [Math]::Max(2, 2 * [Environment]::ProcessorCount),
+    # Files Set-DicomTags edits at once; 0: the cmdlet's own default, as an admin types it.
+    [ValidateRange(0, 256)] [int] $ThrottleLimit = 0,
     [string] $WorkFolder = (Join-Path $PSScriptRoot 'work'),
     [string] $Configuration = 'Release',
     [switch] $KeepCorpus
@@ -97,8 +98,9 @@ Set-Content -LiteralPath $runner -Value @'
 param([string] $Module, [string] $Folder, [int] $ThrottleLimit)
 Import-Module $Module
 $metadata = @{ SampleId = 'ref0000022tes-cbc'; PatientName = 'Bella^Smith'; Species = 'Feline'; TestType = 'CBC'; ClinicName = 'Northside Vets' }
+$throttle = if ($ThrottleLimit -gt 0) { @{ ThrottleLimit = $ThrottleLimit } } else { @{} }
 Get-ChildItem -LiteralPath $Folder -Recurse -File -Filter *.dcm |
-    Set-DicomTags -Metadata $metadata -ThrottleLimit $ThrottleLimit |
+    Set-DicomTags -Metadata $metadata @throttle |
     Group-Object Status -NoElement | ForEach-Object { 'STATUS {0}={1}' -f $_.Name, $_.Count }
 '@
 
@@ -217,7 +219,7 @@ if (-not $KeepCorpus) { Remove-Item -Recurse -Force $WorkFolder }
 
 Write-Host ''
 Write-Host ("Corpus: {0} files, {1:0} MB ({2}x{3} 16-bit, explicit VR LE); {4} x {5:0} MB multi-frame; {6} logical CPUs; ThrottleLimit {7}." -f `
-        $Count, $corpusMB, $Rows, $Columns, $LargeFileCount, $(if ($LargeFileCount) { $largeMB } else { 0 }), [Environment]::ProcessorCount, $ThrottleLimit)
+        $Count, $corpusMB, $Rows, $Columns, $LargeFileCount, $(if ($LargeFileCount) { $largeMB } else { 0 }), [Environment]::ProcessorCount, $(if ($ThrottleLimit) { $ThrottleLimit } else { 'the default' }))
 Write-Host 'Whole processes timed, pwsh start-up included. Set-DicomTags flushes every file to disk before replacing it; dcmodify does not.'
 $table | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 if ($LargeFileCount -gt 0) {

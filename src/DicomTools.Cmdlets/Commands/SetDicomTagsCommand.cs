@@ -99,7 +99,7 @@ namespace DicomTools.Cmdlets.Commands
         /// <summary>How many files are edited at once; edited files wait for a shared flush to disk (group commit) without holding a worker.</summary>
         [Parameter]
         [ValidateRange(1, 256)]
-        public int ThrottleLimit { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
+        public int ThrottleLimit { get; set; } = TagFileUpdater.DefaultConcurrency;
 
         protected override void BeginProcessing()
         {

@@ -76,7 +76,9 @@ namespace DicomTools.Dicom.IO
         /// <param name="writeContent">Writes the whole new content to the stream it is given.</param>
         /// <param name="options">How the target is treated (read-only, source check, sweeping, flushing).</param>
         /// <param name="holdOpen">Disposed with the result: e.g. the source's stream, kept open until the rename is durable so
-        /// that the replaced file's blocks are freed after the folder flush, not inside it.</param>
+        /// that the replaced file's blocks are freed after the folder flush, not inside it. For a new file of
+        /// <see cref="StagedReplacement.BackgroundReleaseBytes"/> or more it is disposed on a pool thread once published, and
+        /// may outlive the commit's task by the time the kernel takes to free the replaced file.</param>
         public static StagedReplacement Stage(string source, string target, Action<Stream> writeContent, SafeWriteOptions? options = null, IDisposable? holdOpen = null)
         {
             if (source == null) throw new ArgumentNullException(nameof(source));
@@ -103,7 +105,8 @@ namespace DicomTools.Dicom.IO
                 output.Flush();
                 // Before the flush, so that the fsync makes the mode durable with the data.
                 CopyPermissions(targetExists ? targetReal : source, temp);
-                var staged = new StagedReplacement(source, targetReal, folder, temp, output, windowsReadOnly, options, holdOpen);
+                var staged = new StagedReplacement(source, targetReal, folder, temp, output, windowsReadOnly, options, holdOpen,
+                    releaseHeldInBackground: output.Length >= StagedReplacement.BackgroundReleaseBytes);
                 output = null;
                 return staged;
             }

@@ -19,7 +19,7 @@ namespace DicomTools.Engine.Run
     /// <summary>How the real steps tag and upload (the parameters Invoke-SampleUpload passes on).</summary>
     public sealed class SampleRunStepOptions
     {
-        public int TagThrottleLimit { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
+        public int TagThrottleLimit { get; set; } = TagFileUpdater.DefaultConcurrency;
         public CharacterSetPolicy CharacterSetPolicy { get; set; } = CharacterSetPolicy.ConvertToUtf8;
     }
 

@@ -173,6 +173,52 @@ namespace DicomTools.Tests.Unit.FileSystem
             Assert.Empty(TemporaryFiles());
         }
 
+        /// <summary>Blocks its disposal until released, as the last close of a replaced 1 GiB file blocks in the kernel.</summary>
+        private sealed class SlowRelease : IDisposable
+        {
+            public ManualResetEventSlim Entered { get; } = new ManualResetEventSlim();
+            public ManualResetEventSlim Release { get; } = new ManualResetEventSlim();
+            public bool Disposed { get; private set; }
+            public void Dispose()
+            {
+                Entered.Set();
+                if (!Release.Wait(Guard)) throw new TimeoutException("the test never released the held file");
+                Disposed = true;
+            }
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task ALargeReplacedFileIsReleasedAfterTheResultASmallOneBefore(bool large)
+        {
+            var committer = new GroupCommitter(new RecordingDurability());
+            var a = NewFile("a.dcm", "old a");
+            var held = new SlowRelease();
+            var size = large ? StagedReplacement.BackgroundReleaseBytes : 64;
+            // A sparse file of that size: the threshold is about what was written, not how long writing took.
+            var staged = SafeFileReplacer.Stage(a, a, s => s.SetLength(size), holdOpen: held);
+
+            var commit = Task.Run(() => committer.Commit(staged));
+            Assert.True(held.Entered.Wait(Guard)); // the release began: on a pool thread, or on the committing thread
+            if (large)
+            {
+                // The result is out while the replaced file is still being released.
+                await commit.WaitAsync(Guard);
+                Assert.False(held.Disposed);
+                held.Release.Set();
+            }
+            else
+            {
+                Assert.False(commit.IsCompleted); // a small file's close is part of its commit, as before
+                held.Release.Set();
+                await commit.WaitAsync(Guard);
+                Assert.True(held.Disposed);
+            }
+            Assert.Equal(size, new FileInfo(a).Length);
+            Assert.Empty(TemporaryFiles());
+        }
+
         private string NewDicomFile(string name)
         {
             var path = Path.Combine(_folder, name);
