@@ -18,10 +18,17 @@
     Every run is checked: the receiver must hold -Count instances afterwards (it is emptied between runs).
     The last table sends one file of -LargeFileMB (multi-frame) and one small file, each from a fresh pwsh, and shows
     the difference of the process's peak resident memory (goal: < 50 MB for 1 GiB).
+.PARAMETER Only
+    The groups of rows to run (all by default), for iterating on one of them; dcmsend -> storescp, the reference of
+    every ratio, and the one-file run, the fixed cost behind every CPU ms/file, always run.
+    StoreScp: storescu and Send-DicomFile -ThrottleLimit 1 to storescp. Fork: Send-DicomFile -ThrottleLimit 4 and
+    dcmsend to storescp --fork. Orthanc: the three rows to Orthanc's DICOM port. Memory: the large-file table.
 .PARAMETER Quick
     ~300 files and a 128 MB large file: proves the script works in a few minutes, e.g. on a loaded machine.
 .EXAMPLE
     dotnet pwsh ./bench/Measure-Dimse.ps1 -Quick       # a check that it works
+.EXAMPLE
+    dotnet pwsh ./bench/Measure-Dimse.ps1 -Only StoreScp,Fork    # the two goals' rows, without Orthanc and the large file
 .EXAMPLE
     dotnet pwsh ./bench/Measure-Dimse.ps1              # the issue's scale: 2000 x 0.5 MB, 1 GiB
 #>
@@ -30,6 +37,7 @@ param(
     [ValidateRange(1, 100000)] [int] $Count = 2000,
     [ValidateRange(1000, 100000000)] [int] $FileBytes = 500000,
     [ValidateRange(1, 4000)] [int] $LargeFileMB = 1024,
+    [string[]] $Only = @('StoreScp', 'Fork', 'Orthanc', 'Memory'),
     [switch] $Quick,
     [string] $WorkFolder = $(if (Test-Path /dev/shm) { "/dev/shm/dicomtools-bench-dimse-$PID" } else { Join-Path $PSScriptRoot 'work/dimse' }),
     [string] $Configuration = 'Release'
@@ -38,6 +46,10 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $repoRoot = Split-Path $PSScriptRoot
+# From bash (pwsh -File) a list arrives as one string or as 'StoreScp,' 'Fork': accept both.
+$groups = 'StoreScp', 'Fork', 'Orthanc', 'Memory'
+$Only = @($Only | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+foreach ($group in $Only) { if ($groups -notcontains $group) { throw "-Only: '$group' is none of $($groups -join ', ')." } }
 if ($Quick) {
     if (-not $PSBoundParameters.ContainsKey('Count')) { $Count = 300 }
     if (-not $PSBoundParameters.ContainsKey('LargeFileMB')) { $LargeFileMB = 128 }
@@ -102,8 +114,10 @@ try {
 
     $single = Start-StoreScp 'scp-single'; $started.Add($single.Process)
     $forking = Start-StoreScp 'scp-fork' @('--fork'); $started.Add($forking.Process)
-    $orthanc = Start-TestOrthanc -StorageRoot $WorkFolder -EnableDicom -DicomAet DTORTHANC
-    $orthancPeer = [pscustomobject]@{ Port = $orthanc.DicomPort; Aet = 'DTORTHANC'; Folder = $null }
+    if ($Only -contains 'Orthanc') {
+        $orthanc = Start-TestOrthanc -StorageRoot $WorkFolder -EnableDicom -DicomAet DTORTHANC
+        $orthancPeer = [pscustomobject]@{ Port = $orthanc.DicomPort; Aet = 'DTORTHANC'; Folder = $null; Process = $orthanc.Process }
+    }
     function Invoke-Orthanc([string] $Method, [string] $Path) {
         Invoke-RestMethod -Method $Method -Uri "$($orthanc.Url)$Path" -Credential $orthanc.Credential -Authentication Basic -AllowUnencryptedAuthentication
     }
@@ -117,15 +131,34 @@ try {
         (Invoke-Orthanc GET '/statistics').CountInstances
     }
 
-    # A process under GNU time: wall seconds, CPU seconds (user+system), peak RSS in MB, and its output.
-    function Invoke-Timed([string[]] $Command) {
+    # A process under GNU time: wall seconds, CPU seconds (user+system), peak RSS in MB, context switches (involuntary:
+    # preempted or yielding; voluntary: blocked), its output, and the receiver's CPU seconds meanwhile.
+    function Invoke-Timed([string[]] $Command, $Peer) {
         $report = Join-Path $WorkFolder 'time.txt'
+        $peerCpu0 = Get-PeerCpu $Peer
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $output = & /usr/bin/time -f '%U %S %M' -o $report @Command 2>&1
+        $output = & /usr/bin/time -f '%U %S %M %c %w' -o $report @Command 2>&1
         $seconds = $clock.Elapsed.TotalSeconds
         $code = $LASTEXITCODE
-        $u, $s, $kb = (Get-Content -LiteralPath $report | Select-Object -Last 1) -split ' '
-        [pscustomobject]@{ Seconds = $seconds; Cpu = [double] $u + [double] $s; PeakMB = [double] $kb / 1024; Output = @($output); ExitCode = $code }
+        $u, $s, $kb, $involuntary, $voluntary = (Get-Content -LiteralPath $report | Select-Object -Last 1) -split ' '
+        [pscustomobject]@{ Seconds = $seconds; Cpu = [double] $u + [double] $s; PeakMB = [double] $kb / 1024; Output = @($output); ExitCode = $code
+            Involuntary = [long] $involuntary; Voluntary = [long] $voluntary; PeerCpu = (Get-PeerCpu $Peer) - $peerCpu0 }
+    }
+    # The receiver's CPU seconds so far (Linux /proc): its own and its reaped children's (storescp --fork's receivers
+    # are reaped when their association ends). NaN where it cannot be read.
+    $clockTicks = [double] ((& getconf CLK_TCK 2>$null) -as [int]); if (-not $clockTicks) { $clockTicks = 100 }
+    function Get-PeerCpu($Peer) {
+        if (-not $Peer -or -not $Peer.PSObject.Properties['Process'] -or -not $Peer.Process) { return [double]::NaN }
+        $id = $Peer.Process.Id
+        # A forked receiver's CPU counts once it is reaped: give the last ones a moment to end.
+        foreach ($wait in 1..50) {
+            if (-not "$(Get-Content -LiteralPath "/proc/$id/task/$id/children" -ErrorAction Ignore)".Trim()) { break }
+            Start-Sleep -Milliseconds 20
+        }
+        $stat = Get-Content -LiteralPath "/proc/$id/stat" -ErrorAction Ignore
+        if (-not $stat) { return [double]::NaN }
+        $fields = ($stat -replace '^.*\) ', '') -split ' '   # after "pid (comm) ": field 3 is fields[0]
+        ([double] $fields[11] + [double] $fields[12] + [double] $fields[13] + [double] $fields[14]) / $clockTicks
     }
 
     $runner = Join-Path $WorkFolder 'send.ps1'
@@ -133,34 +166,41 @@ try {
 param([string] $Module, [string] $Folder, [int] $Port, [string] $Aet, [int] $Throttle)
 Import-Module $Module
 $clock = [Diagnostics.Stopwatch]::StartNew()
+$contention0 = [Threading.Monitor]::LockContentionCount; $allocated0 = [GC]::GetTotalAllocatedBytes($false); $poolItems0 = [Threading.ThreadPool]::CompletedWorkItemCount
 $results = @(Get-ChildItem -LiteralPath $Folder -Filter *.dcm -File | Send-DicomFile -Protocol Dimse -ComputerName 127.0.0.1 -Port $Port -CalledAETitle $Aet -ThrottleLimit $Throttle)
 $seconds = $clock.Elapsed.TotalSeconds
 "RESULT $($results.Count) $(@($results | Where-Object Status -NE 'Stored').Count) $seconds"
+# Load-independent: lock contentions, bytes allocated and thread-pool work items during the pipeline.
+"STATS $([Threading.Monitor]::LockContentionCount - $contention0) $([GC]::GetTotalAllocatedBytes($false) - $allocated0) $([Threading.ThreadPool]::CompletedWorkItemCount - $poolItems0)"
 '@
 
     $rows = [Collections.Generic.List[object]]::new()
-    function Add-Row([string] $Case, [string] $Peer, $Timed, [double] $InSession) {
-        $rows.Add([pscustomobject]@{ Case = $Case; Peer = $Peer; InSession = $InSession; Seconds = $Timed.Seconds; Cpu = $Timed.Cpu })
+    function Add-Row([string] $Case, [string] $Peer, $Timed, [double] $InSession, $Stats = $null) {
+        $rows.Add([pscustomobject]@{ Case = $Case; Peer = $Peer; InSession = $InSession; Seconds = $Timed.Seconds; Cpu = $Timed.Cpu
+            Involuntary = $Timed.Involuntary; Voluntary = $Timed.Voluntary; PeerCpu = $Timed.PeerCpu; Stats = $Stats })
     }
     function Measure-Ours([string] $PeerName, $Peer, [int] $Throttle) {
         Clear-Peer $Peer
         $case = "Send-DicomFile -Protocol Dimse -ThrottleLimit $Throttle"
         Write-Host "$case -> $PeerName..."
-        $timed = Invoke-Timed (@($pwsh) + @('-NoProfile', '-NonInteractive', '-File', $runner, '-Module', $modulePath, '-Folder', $corpus, '-Port', $Peer.Port, '-Aet', $Peer.Aet, '-Throttle', $Throttle))
+        $timed = Invoke-Timed (@($pwsh) + @('-NoProfile', '-NonInteractive', '-File', $runner, '-Module', $modulePath, '-Folder', $corpus, '-Port', $Peer.Port, '-Aet', $Peer.Aet, '-Throttle', $Throttle)) $Peer
         $line = $timed.Output | Where-Object { "$_" -match '^RESULT ' } | Select-Object -Last 1
+        $statsLine = $timed.Output | Where-Object { "$_" -match '^STATS ' } | Select-Object -Last 1
+        $null, $contention, $allocated, $poolItems = "$statsLine" -split ' '
+        $stats = [pscustomobject]@{ Contention = [long] $contention; AllocatedBytes = [double] $allocated; PoolItems = [long] $poolItems }
         if ($timed.ExitCode -or -not $line) { throw "$case failed:`n$($timed.Output -join "`n")" }
         $null, $sent, $bad, $inSession = "$line" -split ' '
         if ([int] $sent -ne $Count -or [int] $bad -ne 0) { throw "$case`: $sent results, $bad not Stored." }
         $held = Get-Held $Peer
         if ($held -ne $Count) { throw "$case left $held instance(s) at $PeerName, not $Count." }
-        Add-Row $case $PeerName $timed ([double]::Parse($inSession, [Globalization.CultureInfo]::InvariantCulture))
+        Add-Row $case $PeerName $timed ([double]::Parse($inSession, [Globalization.CultureInfo]::InvariantCulture)) $stats
     }
     function Measure-Dcmtk([string] $PeerName, $Peer, [string] $Tool) {
         Clear-Peer $Peer
         Write-Host "$Tool (TCP_NODELAY=1) -> $PeerName..."
         # Both take a folder with +sd and send everything over one association.
         $arguments = @('-aec', $Peer.Aet, '+sd', '127.0.0.1', $Peer.Port, $corpus)
-        $timed = Invoke-Timed (@((Get-Command $Tool -CommandType Application | Select-Object -First 1).Source) + $arguments)
+        $timed = Invoke-Timed (@((Get-Command $Tool -CommandType Application | Select-Object -First 1).Source) + $arguments) $Peer
         if ($timed.ExitCode) { throw "$Tool failed ($($timed.ExitCode)):`n$($timed.Output -join "`n")" }
         $held = Get-Held $Peer
         if ($held -ne $Count) { throw "$Tool left $held instance(s) at $PeerName, not $Count." }
@@ -183,24 +223,32 @@ $seconds = $clock.Elapsed.TotalSeconds
     $oneFile = Measure-OneFile $smallFolder
 
     Measure-Dcmtk 'storescp' $single 'dcmsend'
-    Measure-Dcmtk 'storescp' $single 'storescu'
-    Measure-Ours 'storescp' $single 1
-    Measure-Ours 'storescp --fork' $forking 4
-    Measure-Dcmtk 'storescp --fork' $forking 'dcmsend'
-    Measure-Dcmtk 'Orthanc DIMSE' $orthancPeer 'dcmsend'
-    Measure-Ours 'Orthanc DIMSE' $orthancPeer 1
-    Measure-Ours 'Orthanc DIMSE' $orthancPeer 4
-    Clear-Peer $orthancPeer
+    if ($Only -contains 'StoreScp') {
+        Measure-Dcmtk 'storescp' $single 'storescu'
+        Measure-Ours 'storescp' $single 1
+    }
+    if ($Only -contains 'Fork') {
+        Measure-Ours 'storescp --fork' $forking 4
+        Measure-Dcmtk 'storescp --fork' $forking 'dcmsend'
+    }
+    if ($Only -contains 'Orthanc') {
+        Measure-Dcmtk 'Orthanc DIMSE' $orthancPeer 'dcmsend'
+        Measure-Ours 'Orthanc DIMSE' $orthancPeer 1
+        Measure-Ours 'Orthanc DIMSE' $orthancPeer 4
+        Clear-Peer $orthancPeer
+    }
 
     # --- peak memory: one large file against the one small file measured first, each from a fresh pwsh, to storescp ----
-    Write-Host "Generating one file of ~$LargeFileMB MB..."
-    $largeFolder = Join-Path $WorkFolder 'large'
-    $frames = [Math]::Max(1, [int] [Math]::Round($LargeFileMB * 1MB / (512 * 512 * 2)))
-    & dotnet $sampleData --out $largeFolder --count 1 --rows 512 --cols 512 --frames $frames --prefix BIG --seed 2027 | Out-Host
-    if ($LASTEXITCODE) { throw 'large file generation failed' }
-    $memory = @($oneFile, (Measure-OneFile $largeFolder))
-    Clear-Peer $single
-    $growth = $memory[1].PeakMB - $memory[0].PeakMB
+    $memory = @($oneFile)
+    if ($Only -contains 'Memory') {
+        Write-Host "Generating one file of ~$LargeFileMB MB..."
+        $largeFolder = Join-Path $WorkFolder 'large'
+        $frames = [Math]::Max(1, [int] [Math]::Round($LargeFileMB * 1MB / (512 * 512 * 2)))
+        & dotnet $sampleData --out $largeFolder --count 1 --rows 512 --cols 512 --frames $frames --prefix BIG --seed 2027 | Out-Host
+        if ($LASTEXITCODE) { throw 'large file generation failed' }
+        $memory += Measure-OneFile $largeFolder
+        Clear-Peer $single
+    }
 
     # --- the tables ---------------------------------------------------------------------------------------------
     $dcmsend = $rows | Where-Object { $_.Case -eq 'dcmsend' -and $_.Peer -eq 'storescp' }
@@ -231,18 +279,39 @@ $seconds = $clock.Elapsed.TotalSeconds
             (& $f2 ($Count / $sessionSeconds)), (& $f2 $speedupSession), (& $f2 $speedupFresh), (& $f2 $row.Cpu), (& $f2 $cpuPerFile), (& $f2 ($dcmsend.Cpu / $row.Cpu)), $goalText)
     }
     Write-Host ''
+    Write-Host 'Load-independent proxies per row (what to compare on a loaded machine). Receiver CPU: the receiving process and its'
+    Write-Host 'reaped children (/proc) during the row. Context switches of the sender''s process (GNU time): involuntary = preempted'
+    Write-Host 'or yielding (spinning shows here), voluntary = blocked. Ours only: Monitor lock contentions, thread-pool work items'
+    Write-Host '(a hop between threads each) and bytes allocated, during the pipeline.'
+    Write-Host ''
+    Write-Host '| Case | Receiver | CPU ms/file | Receiver CPU ms/file | Involuntary cs/file | Voluntary cs/file | Lock contentions | Thread-pool items | Allocated KB/file |'
+    Write-Host '|---|---|---:|---:|---:|---:|---:|---:|---:|'
+    foreach ($row in $rows) {
+        $ourRow = -not [double]::IsNaN($row.InSession)
+        $cpuPerFile = if ($ourRow) { 1000 * ($row.Cpu - $oneFile.Cpu) / [Math]::Max(1, $Count - 1) } else { 1000 * $row.Cpu / $Count }
+        $s = $row.Stats
+        Write-Host ('| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} | {8} |' -f $row.Case, $row.Peer, (& $f2 $cpuPerFile), (& $f2 (1000 * $row.PeerCpu / $Count)),
+            (& $f2 ($row.Involuntary / $Count)), (& $f2 ($row.Voluntary / $Count)),
+            $(if ($s) { $s.Contention } else { '-' }), $(if ($s) { $s.PoolItems } else { '-' }), $(if ($s) { & $f2 ($s.AllocatedBytes / 1KB / $Count) } else { '-' }))
+    }
+    Write-Host ''
     Write-Host '| One file, fresh pwsh, to storescp | File (MB) | Seconds | CPU (s) | Peak RSS (MB) |'
     Write-Host '|---|---:|---:|---:|---:|'
     foreach ($m in $memory) { Write-Host ('| {0} | {1} | {2} | {3} | {4} |' -f $m.File, (& $f2 $m.FileMB), (& $f2 $m.Seconds), (& $f2 $m.Cpu), (& $f2 $m.PeakMB)) }
     # The fixed cost (pwsh, Import-Module, JIT of the first call) against the cost per file, both in CPU time.
     $ours = $rows | Where-Object { $_.Case -like 'Send-DicomFile*ThrottleLimit 1' -and $_.Peer -eq 'storescp' }
-    $oursPerFile = 1000 * ($ours.Cpu - $oneFile.Cpu) / [Math]::Max(1, $Count - 1)
-    $dcmsendPerFile = 1000 * $dcmsend.Cpu / $Count
-    Write-Host ''
-    Write-Host ("CPU per file (TL1 to storescp): Send-DicomFile {0} ms beyond the one-file run ({1} s of CPU: start-up, import and first call), dcmsend {2} ms; ratio {3}x." -f `
-        (& $f2 $oursPerFile), (& $f2 $oneFile.Cpu), (& $f2 $dcmsendPerFile), (& $f2 ($oursPerFile / $dcmsendPerFile)))
-    Write-Host ''
-    Write-Host ("Peak RSS delta for the {0} MB file: {1} MB (goal < 50 MB: {2})." -f [Math]::Round($memory[1].FileMB), (& $f2 $growth), $(if ($growth -lt 50) { 'met' } else { 'missed' }))
+    if ($ours) {
+        $oursPerFile = 1000 * ($ours.Cpu - $oneFile.Cpu) / [Math]::Max(1, $Count - 1)
+        $dcmsendPerFile = 1000 * $dcmsend.Cpu / $Count
+        Write-Host ''
+        Write-Host ("CPU per file (TL1 to storescp): Send-DicomFile {0} ms beyond the one-file run ({1} s of CPU: start-up, import and first call), dcmsend {2} ms; ratio {3}x." -f `
+            (& $f2 $oursPerFile), (& $f2 $oneFile.Cpu), (& $f2 $dcmsendPerFile), (& $f2 ($oursPerFile / $dcmsendPerFile)))
+    }
+    if ($memory.Count -gt 1) {
+        $growth = $memory[1].PeakMB - $memory[0].PeakMB
+        Write-Host ''
+        Write-Host ("Peak RSS delta for the {0} MB file: {1} MB (goal < 50 MB: {2})." -f [Math]::Round($memory[1].FileMB), (& $f2 $growth), $(if ($growth -lt 50) { 'met' } else { 'missed' }))
+    }
 }
 finally {
     if ($orthanc) { Stop-TestOrthanc $orthanc }

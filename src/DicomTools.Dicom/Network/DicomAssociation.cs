@@ -43,6 +43,12 @@ namespace DicomTools.Dicom.Network
         /// <summary>False once released, aborted or broken.</summary>
         public bool IsOpen => !_ended && !_channel.IsClosed;
 
+        /// <summary>For tests: the channel under the association.</summary>
+        internal PduChannel Channel => _channel;
+
+        /// <summary>For tests: the writer that frames what we send (it counts its reads).</summary>
+        internal PDataWriter Writer => _writer;
+
         /// <summary>Connects, proposes <paramref name="contexts"/> and waits for the peer's answer.</summary>
         /// <exception cref="DicomAssociationRejectedException">A-ASSOCIATE-RJ, with the reason in words.</exception>
         /// <exception cref="DicomNetworkTimeoutException">No connection or no answer within the configured time.</exception>
@@ -159,7 +165,8 @@ namespace DicomTools.Dicom.Network
                 var writer = _writer;
                 writer.Begin(context.Id, true, "sending C-STORE-RQ", cancellationToken);
                 await writer.WriteAllAsync(DimseCommand.StoreRequest(id, source.SopClassUid, source.SopInstanceUid).Encode()).ConfigureAwait(false);
-                await writer.CompleteAsync().ConfigureAwait(false);
+                // The command leaves with the data set's first PDUs, in one write.
+                await writer.CompleteAsync(holdForNext: true).ConfigureAwait(false);
                 writer.Begin(context.Id, false, "sending the data set of " + source, cancellationToken);
                 if (transcodeTo == null)
                 {

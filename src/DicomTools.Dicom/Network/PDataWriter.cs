@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -48,14 +49,26 @@ namespace DicomTools.Dicom.Network
             _contextId = contextId;
             _command = command;
             _count = 0;
-            _frameStart = 0;
+            // After CompleteAsync(holdForNext: true) the previous message's PDUs wait in the buffer: append after them.
+            if (!_holding) _frameStart = 0;
+            _holding = false;
             MessageBytes = 0;
             _what = what;
         }
 
+        /// <summary>Reads from the data set's source so far (tests count them: one per PDU before scatter reads).</summary>
+        internal int SourceReads { get; private set; }
+
         /// <summary>Streams <paramref name="source"/> to its end, reading straight into the PDU buffer.</summary>
         public async Task CopyFromAsync(Stream source)
         {
+#if NET
+            if (source is FileStream file && file.CanSeek)
+            {
+                await CopyFromFileAsync(file).ConfigureAwait(false);
+                return;
+            }
+#endif
             while (true)
             {
                 if (_count == _capacity) await FlushAsync(last: false).ConfigureAwait(false);
@@ -63,11 +76,91 @@ namespace DicomTools.Dicom.Network
                 var n = source is FileStream
                     ? source.Read(_buffer, _frameStart + Headers + _count, _capacity - _count)
                     : await source.ReadAsync(_buffer, _frameStart + Headers + _count, _capacity - _count, _cancellationToken).ConfigureAwait(false);
+                SourceReads++;
                 if (n <= 0) return;
                 _count += n;
                 MessageBytes += n;
             }
         }
+
+#if NET
+        private readonly ScatterList _scatter = new ScatterList();
+
+        /// <summary>
+        /// A regular file is read with one scatter read (preadv) into the rest of the current frame and the data area of
+        /// every later frame the buffer holds: one read per buffer (~256 KiB) instead of one per PDU (16 KiB with dcmtk
+        /// and Orthanc, 32 reads per 0.5 MB file), and still no copy. The PDU and PDV headers keep their place between.
+        /// </summary>
+        private async Task CopyFromFileAsync(FileStream file)
+        {
+            var handle = file.SafeFileHandle;
+            var position = file.Position;
+            try
+            {
+                while (true)
+                {
+                    if (_count == _capacity) await FlushAsync(last: false).ConfigureAwait(false);
+                    var n = (int)RandomAccess.Read(handle, ScatterTargets(), position);
+                    SourceReads++;
+                    if (n <= 0) return;
+                    position += n;
+                    MessageBytes += n;
+                    Filled(n);
+                }
+            }
+            finally
+            {
+                // The stream did not move under RandomAccess: leave it where a plain read would have.
+                file.Position = position;
+            }
+        }
+
+        /// <summary>The rest of the current frame, then the data area of every later frame that fits in the buffer.</summary>
+        private IReadOnlyList<Memory<byte>> ScatterTargets()
+        {
+            var targets = _scatter.Reset(_buffer.Length / _frameSize);
+            targets.Add(new Memory<byte>(_buffer, _frameStart + Headers + _count, _capacity - _count));
+            for (var f = _frameStart + _frameSize; f + _frameSize <= _buffer.Length; f += _frameSize)
+                targets.Add(new Memory<byte>(_buffer, f + Headers, _capacity));
+            return targets;
+        }
+
+        /// <summary>
+        /// <paramref name="n"/> bytes landed from the current frame on: every frame they filled is closed (none is sent,
+        /// the targets all lie in the buffer); a frame filled exactly stays open, as after a plain read, so that the
+        /// message's last fragment is still held back.
+        /// </summary>
+        private void Filled(int n)
+        {
+            while (n > _capacity - _count)
+            {
+                n -= _capacity - _count;
+                _count = _capacity;
+                if (Frame(last: false) != 0) throw new InvalidOperationException("A scatter read ran past the PDU buffer.");
+            }
+            _count += n;
+        }
+
+        /// <summary>The scatter read's targets, reused from read to read.</summary>
+        private sealed class ScatterList : IReadOnlyList<Memory<byte>>
+        {
+            private Memory<byte>[] _items = Array.Empty<Memory<byte>>();
+            public int Count { get; private set; }
+            public Memory<byte> this[int index] => index < Count ? _items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+            public ScatterList Reset(int capacity)
+            {
+                if (_items.Length < capacity) _items = new Memory<byte>[capacity];
+                Count = 0;
+                return this;
+            }
+            public void Add(Memory<byte> item) => _items[Count++] = item;
+            public IEnumerator<Memory<byte>> GetEnumerator()
+            {
+                for (var i = 0; i < Count; i++) yield return _items[i];
+            }
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        }
+#endif
 
         public async Task WriteAllAsync(byte[] data)
         {
@@ -81,7 +174,16 @@ namespace DicomTools.Dicom.Network
             }
         }
 
-        public Task CompleteAsync() => FlushAsync(last: true);
+        /// <summary>
+        /// Ends the message. With <paramref name="holdForNext"/> its last PDU stays in the buffer and leaves with the next
+        /// message's first PDUs: a C-STORE-RQ command (~200 bytes) then goes out with its data set in one write, not as a
+        /// lone small segment (TCP_NODELAY) that wakes the peer once more per file. Only for a message that is followed
+        /// at once by another (the data set), or the held PDUs would wait.
+        /// </summary>
+        public Task CompleteAsync(bool holdForNext = false) => FlushAsync(last: true, holdForNext);
+
+        /// <summary>Socket writes so far (tests count them).</summary>
+        internal int Writes { get; private set; }
 
         public void Complete() => Flush(last: true);
 
@@ -97,7 +199,7 @@ namespace DicomTools.Dicom.Network
         }
 
         /// <summary>Closes the current frame; returns how many bytes of the buffer are ready to send (0 = room for another frame).</summary>
-        private int Frame(bool last)
+        private int Frame(bool last, bool hold = false)
         {
             var f = _frameStart;
             _buffer[f] = PduType.DataTransfer;
@@ -108,25 +210,32 @@ namespace DicomTools.Dicom.Network
             _buffer[f + 11] = (byte)((_command ? 1 : 0) | (last ? 2 : 0));
             var end = f + Headers + _count;
             _count = 0;
-            if (!last && end + _frameSize <= _buffer.Length)
+            if ((!last || hold) && end + _frameSize <= _buffer.Length)
             {
                 _frameStart = end;
+                _holding = last;
                 return 0;
             }
             _frameStart = 0;
             return end;
         }
 
-        private Task FlushAsync(bool last)
+        private bool _holding; // a complete message waits in the buffer for the next one (CompleteAsync(holdForNext: true))
+
+        private Task FlushAsync(bool last, bool hold = false)
         {
-            var ready = Frame(last);
-            return ready == 0 ? Task.CompletedTask : _channel.WriteAsync(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+            var ready = Frame(last, hold);
+            if (ready == 0) return Task.CompletedTask;
+            Writes++;
+            return _channel.WriteAsync(_buffer, 0, ready, _what, _timeout, _cancellationToken);
         }
 
         private void Flush(bool last)
         {
             var ready = Frame(last);
-            if (ready != 0) _channel.Write(_buffer, 0, ready, _what, _timeout, _cancellationToken);
+            if (ready == 0) return;
+            Writes++;
+            _channel.Write(_buffer, 0, ready, _what, _timeout, _cancellationToken);
         }
 
         public override void Flush() { }
