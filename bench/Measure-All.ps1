@@ -301,7 +301,8 @@ $rows.Add([pscustomobject]@{
 
 $machine = '{0} logical CPUs, {1}' -f [Environment]::ProcessorCount, $(if ($Quick) { '-Quick' } else { 'full scale' })
 Write-Host ''
-Write-Host "All rows, one run ($machine; $Count files of ~0.5 MB in three transfer syntaxes, one $([Math]::Round($largeMB)) MB file; ThrottleLimit $(if ($ThrottleLimit) { $ThrottleLimit } else { the default })):"
+$throttleText = if ($ThrottleLimit) { "$ThrottleLimit" } else { 'the default' }
+Write-Host "All rows, one run ($machine; $Count files of ~0.5 MB in three transfer syntaxes, one $([Math]::Round($largeMB)) MB file; ThrottleLimit $throttleText):"
 $rows | Format-Table -Wrap -AutoSize | Out-String -Width 250 | Write-Host
 if ($uploadText) { Write-Host "`nMeasure-Upload.ps1 -Count ${UploadCount}:"; Write-Host $uploadText }
 Write-Host "`nMeasure-Import.ps1:"; Write-Host $importText
