@@ -178,12 +178,7 @@ namespace DicomTools.Dicom
         private static DicomFileSummary Summarise(DicomInput input, DicomFileHeader header, string path)
         {
             string? sopClass = null, sopInstance = null, study = null, series = null, patient = null;
-            foreach (var kv in header.Meta)
-            {
-                var v = Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ');
-                if (kv.Key.Tag == DicomTags.MediaStorageSOPClassUID) sopClass = v;
-                if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID) sopInstance = v;
-            }
+            SopIdentityFromMeta(header, ref sopClass, ref sopInstance);
             var options = new DicomReadOptions { Tags = SummaryTags };
             foreach (var e in ReadDataset(input, header.Syntax, options, DicomTags.SeriesInstanceUID))
             {
@@ -194,6 +189,19 @@ namespace DicomTools.Dicom
                 else if (e.Tag == DicomTags.SeriesInstanceUID) series = e.Value;
             }
             return new DicomFileSummary(path, header.TransferSyntaxUid, header.HasPreamble, sopClass, sopInstance, study, series, patient);
+        }
+
+        /// <summary>
+        /// The SOP class and instance File Meta names ((0002,0002), (0002,0003)); the data set's own (0008,0016) and
+        /// (0008,0018), read after, win over them.
+        /// </summary>
+        internal static void SopIdentityFromMeta(DicomFileHeader header, ref string? sopClass, ref string? sopInstance)
+        {
+            foreach (var kv in header.Meta)
+            {
+                if (kv.Key.Tag == DicomTags.MediaStorageSOPClassUID) sopClass = Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ');
+                else if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID) sopInstance = Encoding.ASCII.GetString(kv.Value).TrimEnd('\0', ' ');
+            }
         }
 
         private static readonly DicomTag[] SummaryTags = { DicomTags.SOPClassUID, DicomTags.SOPInstanceUID, DicomTags.PatientID, DicomTags.StudyInstanceUID, DicomTags.SeriesInstanceUID };

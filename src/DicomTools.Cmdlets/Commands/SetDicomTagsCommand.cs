@@ -131,7 +131,13 @@ namespace DicomTools.Cmdlets.Commands
             // A worker stages a file (writes its new version beside it) and goes on to the next one; the file's outcome comes
             // back when the group commit that makes it durable is over, so the flushes of many files are shared.
             _queue = new OrderedWorkQueue<PendingFile, TagFileOutcome?>(
-                (file, token) => file.Declined ? NoOutcome : Nullable(updater.UpdateAsync(file.Request, token)),
+                (file, token) =>
+                {
+                    if (file.Declined) return NoOutcome;
+                    // TagFileOutcome is a class: the nullable view of its task is the same task, no adapter per file.
+                    Task<TagFileOutcome?> outcome = updater.UpdateAsync(file.Request, token)!;
+                    return outcome;
+                },
                 ThrottleLimit, Math.Max(64, ThrottleLimit * 16), CancellationToken);
             _progress = new ProgressMeter();
             _stopAtFirstError = ErrorsStopTheCommand();
@@ -369,14 +375,8 @@ namespace DicomTools.Cmdlets.Commands
         private static string Keyword(DicomTag tag) =>
             DicomDictionary.TryGetByTag(tag, out var entry) && entry.Keyword.Length > 0 ? entry.Keyword : tag.ToString();
 
+        // A declined file (-Confirm answered No): null stands for it in the queue.
         private static readonly Task<TagFileOutcome?> NoOutcome = Task.FromResult<TagFileOutcome?>(null);
-
-        // Task<T> is not covariant: the updater's outcome as the queue's nullable one (null stands for a declined file).
-        private static Task<TagFileOutcome?> Nullable(Task<TagFileOutcome> task) =>
-            task.Status == TaskStatus.RanToCompletion
-                ? Task.FromResult<TagFileOutcome?>(task.Result)
-                : task.ContinueWith<TagFileOutcome?>(t => t.GetAwaiter().GetResult(), System.Threading.CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         private sealed class PendingFile
         {

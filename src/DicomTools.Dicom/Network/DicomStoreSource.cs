@@ -84,11 +84,7 @@ namespace DicomTools.Dicom.Network
 
         private static void ReadIdentity(DicomInput input, DicomFileHeader header, ref string? sopClass, ref string? sopInstance)
         {
-            foreach (var kv in header.Meta)
-            {
-                if (kv.Key.Tag == DicomTags.MediaStorageSOPClassUID) sopClass = Uid(kv.Value);
-                else if (kv.Key.Tag == DicomTags.MediaStorageSOPInstanceUID) sopInstance = Uid(kv.Value);
-            }
+            DicomFileReader.SopIdentityFromMeta(header, ref sopClass, ref sopInstance);
             var walker = new DicomWalker(input, header.Syntax) { StopAfter = DicomTags.SOPInstanceUID };
             while (walker.Next())
             {
@@ -100,8 +96,6 @@ namespace DicomTools.Dicom.Network
                 if (h.Tag == DicomTags.SOPClassUID) sopClass = value; else sopInstance = value;
             }
         }
-
-        private static string Uid(byte[] value) => System.Text.Encoding.ASCII.GetString(value).TrimEnd('\0', ' ');
 
         // Only regular files (a FIFO named *.dcm would block forever); small buffer: only the header is read here.
         private static Stream OpenHeaderStream(string path) => IO.RegularFile.OpenRead(path, 1, FileOptions.SequentialScan, out _);

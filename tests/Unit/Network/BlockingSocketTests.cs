@@ -32,6 +32,41 @@ namespace DicomTools.Tests.Unit.Network
             return options;
         }
 
+        /// <summary>
+        /// A listener with backlog 0 whose one queued connection is never accepted: the kernel drops every later SYN, so a
+        /// connect to <see cref="Port"/> neither succeeds nor fails until something ends it.
+        /// </summary>
+        private sealed class FullAcceptQueue : IDisposable
+        {
+            private readonly Socket _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            private readonly Socket _filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            public int Port { get; private set; }
+
+            public static async Task<FullAcceptQueue> OpenAsync()
+            {
+                var queue = new FullAcceptQueue();
+                try
+                {
+                    queue._listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                    queue._listener.Listen(0);
+                    queue.Port = ((IPEndPoint)queue._listener.LocalEndPoint!).Port;
+                    await queue._filler.ConnectAsync(IPAddress.Loopback, queue.Port).WaitAsync(Guard);
+                    return queue;
+                }
+                catch
+                {
+                    queue.Dispose();
+                    throw;
+                }
+            }
+
+            public void Dispose()
+            {
+                _filler.Dispose();
+                _listener.Dispose();
+            }
+        }
+
         [Theory]
         [InlineData(true, false)]
         [InlineData(false, true)] // the asynchronous path: the contrast that shows the check can see the flag
@@ -59,16 +94,10 @@ namespace DicomTools.Tests.Unit.Network
         public async Task BlockingConnectToAListenerThatNeverAnswersTimesOut()
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return; // relies on Linux dropping SYNs to a full accept queue
-            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            listener.Listen(0);
-            var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            // Backlog 0 queues one connection; it is never accepted, so the kernel drops every later SYN.
-            using var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await filler.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Guard);
+            using var queue = await FullAcceptQueue.OpenAsync();
 
             var time = new ManualClock();
-            var options = Options(port, blockingIo: true, time);
+            var options = Options(queue.Port, blockingIo: true, time);
             options.ConnectTimeout = TimeSpan.FromSeconds(7);
             var open = Task.Run(() => DicomAssociation.OpenAsync(options, new[] { DicomPresentationContext.Verification() }, default));
             await time.NextWaitAsync(d => d == TimeSpan.FromSeconds(7));
@@ -82,15 +111,10 @@ namespace DicomTools.Tests.Unit.Network
         public async Task CancellingABlockingConnectEndsIt()
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
-            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            listener.Listen(0);
-            var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            using var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await filler.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Guard);
+            using var queue = await FullAcceptQueue.OpenAsync();
 
             var time = new ManualClock();
-            var options = Options(port, blockingIo: true, time);
+            var options = Options(queue.Port, blockingIo: true, time);
             options.ConnectTimeout = TimeSpan.FromSeconds(7);
             using var cts = new CancellationTokenSource();
             var open = Task.Run(() => DicomAssociation.OpenAsync(options, new[] { DicomPresentationContext.Verification() }, cts.Token));
